@@ -1,0 +1,72 @@
+"""The `mlopsc` command: a click group whose subcommands are imported only when run."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import click
+
+from mlopsc import __version__
+
+# name -> (module:function, one-line help). Listing them here keeps `--help` free of heavy imports.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("mlopsc.cli.validate:validate", "Parse, merge and validate the spec; no cloud, no Pulumi."),
+    "schema": ("mlopsc.cli.schema:schema", "Print the JSON Schema of mlops.yaml (or of an overlay)."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group that imports a subcommand's module only when that subcommand runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, _, attr = COMMANDS[name][0].partition(":")
+        return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="mlopsc")
+def cli() -> None:
+    """Compile one mlops.yaml (+ environments/<env>.yaml overlays) into Pulumi stacks and
+    SageMaker Pipelines; validate, plan, apply and promote models between environments.
+
+    Exit codes: 0 success, 1 invalid input or error, 2 (plan) changes pending.
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: usage errors exit 1 (2 is reserved for 'plan has changes'), never a traceback."""
+    try:
+        code = cli.main(args=argv, prog_name="mlopsc", standalone_mode=False)
+    except click.exceptions.UsageError as exc:
+        exc.show()
+        code = 1
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        code = 1
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        code = 1
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        code = 130
+    except BrokenPipeError:
+        code = 0
+    except Exception as exc:  # the last line of defence: a bug in mlopsc, never a traceback for the user
+        if os.environ.get("MLOPSC_DEBUG"):
+            raise
+        click.echo(f"mlopsc: internal error: {type(exc).__name__}: {exc}\n"
+                   "This is a bug in mlopsc; please report it (set MLOPSC_DEBUG=1 to see the traceback).", err=True)
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,53 @@
+"""Rendering diagnostics for people (compiler-style text, colour when it helps) and machines (JSON)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import TextIO
+
+from mlopsc.errors import Diagnostic, Severity
+
+_COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
+
+
+def use_colour(stream: TextIO) -> bool:
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def format_diagnostic(d: Diagnostic, colour: bool = False) -> str:
+    """`FILE:LINE:COL: error[CODE]: message`, then the hint on its own line."""
+    where = f"{d.mark.file}:{d.mark.line}:{d.mark.col}" if d.mark.line else d.mark.file
+    label = f"{d.severity.value}[{d.code}]"
+    if colour:
+        label = f"\x1b[1;{_COLOURS[d.severity]}m{label}\x1b[0m"
+        where = f"\x1b[1m{where}\x1b[0m"
+    envs = f" (in {', '.join(d.envs)})" if d.envs else ""
+    text = f"{where}: {label}: {d.message}{envs}"
+    if d.hint:
+        text += f"\n  hint: {d.hint}"
+    return text
+
+
+def print_diagnostics(diagnostics: list[Diagnostic], stream: TextIO | None = None) -> None:
+    stream = stream or sys.stderr
+    colour = use_colour(stream)
+    for d in diagnostics:
+        print(format_diagnostic(d, colour), file=stream)
+
+
+def summary(diagnostics: list[Diagnostic]) -> str:
+    errors = sum(d.severity is Severity.ERROR for d in diagnostics)
+    warnings = sum(d.severity is Severity.WARNING for d in diagnostics)
+    parts = [f"{errors} error{'s' * (errors != 1)}"] + ([f"{warnings} warning{'s' * (warnings != 1)}"] if warnings else [])
+    return ", ".join(parts)
+
+
+def diagnostics_json(diagnostics: list[Diagnostic], **extra) -> str:
+    body = {"diagnostics": [d.to_json() for d in diagnostics], **extra}
+    return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False)

@@ -1,0 +1,36 @@
+"""`mlopsc validate`: parse, merge, validate, check references; exit 0 valid, 1 invalid."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from mlopsc.cli.render import diagnostics_json, print_diagnostics, summary
+from mlopsc.errors import has_errors
+from mlopsc.spec.project import load_project
+
+
+@click.command()
+@click.argument("spec", default="mlops.yaml", type=click.Path(dir_okay=True))
+@click.option("--env", "env", metavar="ENV", help="Validate this environment only (base + its overlay).")
+@click.option("--all", "all_envs", is_flag=True, help="Validate every environment (the default).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: the diagnostics for machines, on stdout.")
+def validate(spec: str, env: str | None, all_envs: bool, fmt: str) -> int:
+    """Validate SPEC (default ./mlops.yaml) and its overlays, with no cloud access."""
+    if env and all_envs:
+        raise click.UsageError("--env and --all exclude each other")
+    result = load_project(spec, [env] if env else None)
+    failed = has_errors(result.diagnostics)
+    if fmt == "json":
+        click.echo(diagnostics_json(result.diagnostics, valid=not failed, envs=result.envs, spec=spec))
+        return 1 if failed else 0
+    print_diagnostics(result.diagnostics, sys.stderr)
+    if failed:
+        click.echo(f"{spec}: {summary(result.diagnostics)}; not valid", err=True)
+        return 1
+    envs = ", ".join(result.envs) or "no environments"
+    tail = f" ({summary(result.diagnostics)})" if result.diagnostics else ""
+    click.echo(f"{spec}: valid for {envs}{tail}")
+    return 0

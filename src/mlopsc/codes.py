@@ -1,0 +1,52 @@
+"""Every diagnostic code mlopsc reports, with a one-line title (the docs table is built from this)."""
+
+from __future__ import annotations
+
+CODES: dict[str, str] = {
+    # reading files (MLC0xx)
+    "MLC001": "the file cannot be read",
+    "MLC002": "the file is larger than the size limit",
+    "MLC003": "the file is not UTF-8",
+    "MLC004": "the file is empty",
+    "MLC005": "invalid YAML syntax",
+    "MLC006": "the top level is not a mapping",
+    "MLC007": "a key appears twice in one mapping",
+    "MLC008": "nesting deeper than the limit",
+    "MLC009": "aliases that expand past the limit or form a cycle",
+    "MLC010": "an unsupported YAML tag",
+    "MLC011": "more than one YAML document in a file",
+    "MLC012": "a key that is empty, a list or a mapping",
+    # overlays and environments (MLC02x)
+    "MLC020": "an overlay for an environment not in `environments`",
+    "MLC021": "an overlay sets a key only mlops.yaml may set",
+    "MLC022": "an environment that is not in `environments`",
+    # schema (MLC1xx)
+    "MLC100": "an unknown key",
+    "MLC101": "a required key is missing",
+    "MLC102": "a value of the wrong type",
+    "MLC103": "a value that does not fit its grammar",
+    "MLC104": "a YAML 1.1 boolean spelling (yes/no/on/off) where true/false is meant",
+    "MLC105": "a value out of the allowed range",
+    "MLC106": "a name too long for AWS once prefixed with <project>-<env>-",
+    # cross-field rules and references (MLC2xx)
+    "MLC200": "two steps with the same name",
+    "MLC201": "a condition branch names a step that does not exist",
+    "MLC202": "a condition branch names a step that does not come after the condition",
+    "MLC203": "a step in two condition branches, or a condition with no branch",
+    "MLC204": "a `model` that is not a key of `models`",
+    "MLC205": "a `notify` that is not a key of `notify`, or alerts with no channel",
+    "MLC206": "an endpoint or batch job without exactly one model source",
+    "MLC207": "an endpoint without exactly one of `instance` and `serverless`",
+    "MLC208": "autoscaling bounds that do not hold",
+    "MLC209": "a deployment outside the bounds SageMaker sets",
+    "MLC210": "a reference to a name that does not exist",
+    "MLC211": "a malformed reference",
+    "MLC212": "a reference to a step that does not come earlier",
+    "MLC213": "a reference that is not available where it is used",
+    "MLC214": "a malformed condition expression",
+    "MLC215": "a `code` file that does not exist",
+    "MLC216": "a `report` that does not name one of the step's outputs",
+    "MLC217": "a Model Monitor setting that is incomplete",
+    "MLC218": "a feature serverless endpoints do not support",
+    "MLC219": "a data location that is neither an S3 URI nor a reference",
+}

@@ -1,0 +1,1 @@
+"""The front end: load YAML with positions, merge overlays, validate, check references."""

@@ -1,0 +1,136 @@
+"""Every `${…}` resolved at compile time: an unknown name is an error at its own line and column."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from mlopsc.errors import Mark
+from mlopsc.spec.checks import CheckContext
+from mlopsc.spec.grammar import did_you_mean
+from mlopsc.spec.models import Pipeline, ProcessingStep, TrainingStep
+from mlopsc.spec.nodes import YMap, YScalar, YSeq
+from mlopsc.spec.refs import GLOBALS, STEP_ATTRIBUTES, Ref, RefSyntaxError, find_refs, parse_condition, shape_problem
+
+PRODUCES = {"processing": "outputs (and a report, if it sets `report`)", "training": "a model",
+            "condition": "nothing", "register": "nothing", "fail": "nothing"}
+
+
+def check(ctx: CheckContext) -> None:
+    for path, scalar in _strings(ctx.tree.root):
+        if "${" in scalar.value or _is_condition(path):
+            _check_string(ctx, path, scalar)
+
+
+def _strings(root: YMap):
+    """Every string scalar with its path, depth first, without recursion."""
+    stack: list[tuple[tuple, object]] = [((), root)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, YMap):
+            stack.extend((path + (k,), e.node) for k, e in reversed(node.entries.items()))
+        elif isinstance(node, YSeq):
+            stack.extend((path + (i,), n) for i, n in reversed(list(enumerate(node.items))))
+        elif isinstance(node, YScalar) and isinstance(node.value, str):
+            yield path, node
+
+
+def _is_condition(path: tuple) -> bool:
+    return len(path) == 6 and path[0] == "pipelines" and path[2] == "steps" and path[4] == "conditions"
+
+
+def _column(scalar: YScalar, offset: int) -> Mark:
+    """The mark of a character inside a one-line scalar (exact for plain and simple quoted text)."""
+    if not scalar.single_line or scalar.style not in (None, "'", '"'):
+        return scalar.mark
+    return replace(scalar.mark, col=scalar.mark.col + offset + (1 if scalar.style else 0))
+
+
+def _check_string(ctx: CheckContext, path: tuple, scalar: YScalar) -> None:
+    text = scalar.value
+    try:
+        refs = find_refs(text)
+        if _is_condition(path):
+            parse_condition(text)
+    except RefSyntaxError as exc:
+        code = "MLC214" if _is_condition(path) and "reference" not in str(exc) else "MLC211"
+        ctx.error(path, code, str(exc), exc.hint, mark=_column(scalar, exc.offset))
+        return
+    scope = _Scope.of(ctx, path)
+    for ref in refs:
+        problem = shape_problem(ref) or scope.resolve(ref)
+        if problem:
+            message, hint, code = problem if len(problem) == 3 else (*problem, "MLC211")
+            ctx.error(path, code, message, hint, mark=_column(scalar, ref.start))
+
+
+class _Scope:
+    """The names a reference at one place may use: globals, and inside a pipeline its params and earlier steps."""
+
+    def __init__(self, pipeline: Pipeline | None, pipeline_name: str | None, step_index: int | None):
+        self.pipeline = pipeline
+        self.pipeline_name = pipeline_name
+        self.step_index = step_index
+
+    @classmethod
+    def of(cls, ctx: CheckContext, path: tuple) -> "_Scope":
+        if len(path) >= 2 and path[0] == "pipelines" and path[1] in ctx.spec.pipelines:
+            index = path[3] if len(path) >= 4 and path[2] == "steps" and isinstance(path[3], int) else None
+            return cls(ctx.spec.pipelines[path[1]], path[1], index)
+        return cls(None, None, None)
+
+    def resolve(self, ref: Ref) -> tuple[str, str | None, str] | None:
+        if ref.kind in GLOBALS:
+            return None
+        if ref.kind in ("params", "steps") and self.pipeline is None:
+            return (f"`${{{ref.body}}}` can only be used inside a pipeline", "outside pipelines, use "
+                    "`${project}`, `${env}`, `${region}` or `${bucket}`", "MLC213")
+        if ref.kind == "params":
+            return self._param(ref)
+        if ref.kind == "steps":
+            return self._step(ref)
+        heads = list(GLOBALS) + (["params", "steps"] if self.pipeline else [])
+        return (f"unknown reference `${{{ref.body}}}`",
+                did_you_mean(ref.kind, heads) or f"references start with {', '.join(heads)}", "MLC210")
+
+    def _param(self, ref: Ref) -> tuple[str, str | None, str] | None:
+        name = ref.parts[1]
+        params = self.pipeline.parameters  # type: ignore[union-attr]
+        if name in params:
+            return None
+        return (f"unknown parameter `{name}` in `${{{ref.body}}}` (pipeline `{self.pipeline_name}`)",
+                did_you_mean(name, params) or "declare it under the pipeline's `parameters:`", "MLC210")
+
+    def _step(self, ref: Ref) -> tuple[str, str | None, str] | None:
+        steps = self.pipeline.steps  # type: ignore[union-attr]
+        name, attribute = ref.parts[1], ref.parts[2]
+        index = next((i for i, s in enumerate(steps) if s.name == name), None)
+        if index is None:
+            return (f"unknown step `{name}` in `${{{ref.body}}}` (pipeline `{self.pipeline_name}`)",
+                    did_you_mean(name, [s.name for s in steps]), "MLC210")
+        if self.step_index is not None and index >= self.step_index:
+            what = "itself" if index == self.step_index else f"step `{name}`, which comes after it"
+            return (f"`${{{ref.body}}}`: a step can only use what earlier steps produce, not {what}",
+                    f"move `{name}` above this step", "MLC212")
+        step = steps[index]
+        if attribute not in STEP_ATTRIBUTES:
+            return (f"unknown attribute `{attribute}` in `${{{ref.body}}}`",
+                    did_you_mean(attribute, STEP_ATTRIBUTES) or "use outputs.NAME, model or report.PATH", "MLC210")
+        return _produces(step, attribute, ref)
+
+
+def _produces(step, attribute: str, ref: Ref) -> tuple[str, str | None, str] | None:
+    kind = step.type
+    if attribute == "model" and isinstance(step, TrainingStep):
+        return None
+    if attribute == "outputs" and isinstance(step, ProcessingStep):
+        output = ref.parts[3]
+        if output in step.outputs:
+            return None
+        return (f"step `{step.name}` has no output `{output}`",
+                did_you_mean(output, step.outputs) or f"its outputs: {', '.join(step.outputs) or 'none'}", "MLC210")
+    if attribute == "report" and isinstance(step, ProcessingStep):
+        if step.report:
+            return None
+        return (f"step `{step.name}` has no `report`", "add `report: <output>/<file>.json` to the step", "MLC213")
+    return (f"`${{{ref.body}}}`: a {kind} step produces {PRODUCES[kind]}, not {'a ' if attribute == 'model' else ''}{attribute}",
+            None, "MLC213")

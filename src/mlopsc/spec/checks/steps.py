@@ -1,0 +1,103 @@
+"""Pipeline structure: unique step names, condition branches, registry models, reports, code files."""
+
+from __future__ import annotations
+
+import os
+
+from mlopsc.spec.checks import CheckContext
+from mlopsc.spec.grammar import did_you_mean
+from mlopsc.spec.models import ConditionStep, Pipeline, ProcessingStep, RegisterStep, TrainingStep
+
+
+def check(ctx: CheckContext) -> None:
+    for pname, pipeline in ctx.spec.pipelines.items():
+        base = ("pipelines", pname, "steps")
+        _unique_names(ctx, pipeline, base)
+        _branches(ctx, pipeline, base)
+        for i, step in enumerate(pipeline.steps):
+            path = base + (i,)
+            if isinstance(step, RegisterStep) and step.model not in ctx.spec.models:
+                ctx.error(path + ("model",), "MLC204", f"register step `{step.name}` names model `{step.model}`, "
+                          "which is not a key of `models`",
+                          did_you_mean(step.model, ctx.spec.models) or "add it under `models:`")
+            if isinstance(step, ProcessingStep):
+                _report(ctx, step, path)
+                _data_locations(ctx, step.inputs, path + ("inputs",))
+            if isinstance(step, TrainingStep):
+                _data_locations(ctx, step.inputs, path + ("inputs",))
+            if isinstance(step, (ProcessingStep, TrainingStep)) and step.code is not None:
+                _code_file(ctx, step.code, path + ("code",))
+            if isinstance(step, RegisterStep):
+                _data_locations(ctx, {"artifacts": step.artifacts}, path, field="artifacts")
+
+
+def _unique_names(ctx: CheckContext, pipeline: Pipeline, base: tuple) -> None:
+    first: dict[str, int] = {}
+    for i, step in enumerate(pipeline.steps):
+        if step.name in first:
+            line = ctx.mark(base + (first[step.name], "name")).line
+            ctx.error(base + (i, "name"), "MLC200", f"step name `{step.name}` is already used (line {line})",
+                      "step names are unique within a pipeline")
+        else:
+            first[step.name] = i
+
+
+def _branches(ctx: CheckContext, pipeline: Pipeline, base: tuple) -> None:
+    index = {}
+    for i, step in enumerate(pipeline.steps):
+        index.setdefault(step.name, i)
+    owner: dict[str, str] = {}
+    for i, step in enumerate(pipeline.steps):
+        if not isinstance(step, ConditionStep):
+            continue
+        if not step.if_true and not step.if_false:
+            ctx.error(base + (i, "name"), "MLC203", f"condition `{step.name}` has no steps in `if_true` or `if_false`",
+                      "list the steps to run when the condition holds (if_true) or fails (if_false)")
+        for branch in ("if_true", "if_false"):
+            for j, target in enumerate(getattr(step, branch)):
+                _target(ctx, step.name, i, target, index, owner, base + (i, branch, j))
+
+
+def _target(ctx: CheckContext, cond: str, cond_index: int, target: str, index: dict, owner: dict, path: tuple) -> None:
+    if target not in index:
+        ctx.error(path, "MLC201", f"condition `{cond}` names step `{target}`, which does not exist in this pipeline",
+                  did_you_mean(target, index))
+    elif index[target] <= cond_index:
+        what = "itself" if index[target] == cond_index else "an earlier step"
+        ctx.error(path, "MLC202", f"condition `{cond}` names {what}, `{target}`; a condition can only start "
+                  "steps that come after it (anything else would form a cycle)", f"move `{target}` below `{cond}`")
+    elif target in owner:
+        ctx.error(path, "MLC203", f"step `{target}` is already in a branch of condition `{owner[target]}`",
+                  "a step can be in one branch of one condition")
+    else:
+        owner[target] = cond
+
+
+def _report(ctx: CheckContext, step: ProcessingStep, path: tuple) -> None:
+    if step.report is None:
+        return
+    output, _, file = step.report.partition("/")
+    if output not in step.outputs or not file:
+        ctx.error(path + ("report",), "MLC216", f"report `{step.report}` must be `<output>/<path>` with <output> one of "
+                  f"this step's outputs ({', '.join(step.outputs) or 'none'})",
+                  did_you_mean(output, step.outputs) or "e.g. `report: evaluation/evaluation.json` with `outputs: [evaluation]`")
+    elif not file.endswith(".json"):
+        ctx.error(path + ("report",), "MLC216", f"report `{step.report}` must be a JSON file", "the condition reads it with JsonGet")
+
+
+def _data_locations(ctx: CheckContext, values: dict, path: tuple, field: str | None = None) -> None:
+    for name, value in values.items():
+        if value.startswith(("s3://", "${")) and (value.startswith("s3://") or value.endswith("}")):
+            continue
+        at = path + (field,) if field else path + (name,)
+        ctx.error(at, "MLC219", f"`{name}` must be an S3 URI or a reference, not `{value}`",
+                  "write `s3://bucket/prefix/`, `${params.NAME}` or `${steps.STEP.outputs.NAME}`")
+
+
+def _code_file(ctx: CheckContext, code: str, path: tuple) -> None:
+    full = ctx.code_path(code)
+    if os.path.isabs(code) or code.startswith(".."):
+        ctx.error(path, "MLC215", f"code file `{code}` must be a path inside the project folder",
+                  "write it relative to mlops.yaml, e.g. `pipelines/prepare.py`")
+    elif not os.path.isfile(full):
+        ctx.error(path, "MLC215", f"code file `{code}` does not exist", f"create {code} beside mlops.yaml, or fix the path")

@@ -1,0 +1,44 @@
+"""The JSON Schema of the spec and of overlays, generated from the pydantic models."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+from mlopsc.spec.models import Spec
+
+SCHEMA_ID = "https://mlopsc.dev/schemas/mlops.schema.json"
+
+
+def spec_schema() -> dict:
+    schema = Spec.model_json_schema(mode="validation")
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
+
+
+def overlay_schema() -> dict:
+    """The same keys with nothing required and `null` allowed (null removes a key)."""
+    schema = _loosen(copy.deepcopy(spec_schema()))
+    schema["$id"] = SCHEMA_ID.replace("mlops.schema", "mlops.overlay.schema")
+    schema["title"] = "mlops.yaml overlay (environments/<env>.yaml)"
+    for key in ("version", "environments"):
+        schema.get("properties", {}).pop(key, None)
+    return schema
+
+
+def _loosen(node: object) -> object:
+    if isinstance(node, dict):
+        node.pop("required", None)
+        for value in node.values():
+            _loosen(value)
+        props = node.get("properties")
+        if isinstance(props, dict):
+            for name, sub in list(props.items()):
+                props[name] = {"anyOf": [sub, {"type": "null"}]} if isinstance(sub, dict) else sub
+    elif isinstance(node, list):
+        for item in node:
+            _loosen(item)
+    return node
+
+
+def render(schema: dict) -> str:
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,75 @@
+"""The spec as pydantic v2 models: strict (extra="forbid"), frozen, one module per section."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field, field_validator
+
+from mlopsc.spec.grammar import describe, fail
+from mlopsc.spec.models.base import Base, Email, ResourceName
+from mlopsc.spec.models.pipelines import (ConditionStep, FailStep, Pipeline, ProcessingStep, RegisterStep, Step,
+                                          TrainingStep)
+from mlopsc.spec.models.project import Project, RegistryModel, Security, State
+from mlopsc.spec.models.serving import Batch, Budget, Endpoint
+
+ENV_PATTERN = r"[a-z](?:[a-z0-9-]{0,14}[a-z0-9])?"
+
+
+def _version(value: object) -> int:
+    if value == 1 and not isinstance(value, bool):
+        return 1
+    raise fail("MLC103", f"unsupported spec version {describe(value)}", "this mlopsc reads `version: 1`")
+
+
+def _env_name(value: object) -> str:
+    import re
+
+    if isinstance(value, str) and re.fullmatch(ENV_PATTERN, value):
+        return value
+    raise fail("MLC103", f"{describe(value)} is not a valid environment name",
+               "1-16 lowercase letters, digits or hyphens, starting with a letter (it becomes part of AWS names)")
+
+
+def _empty_mapping(value: object) -> object:
+    return {} if value is None else value
+
+
+EnvName = Annotated[str, BeforeValidator(_env_name, json_schema_input_type=Annotated[str, Field(pattern=f"^{ENV_PATTERN}$")])]
+Model = Annotated[RegistryModel, BeforeValidator(_empty_mapping)]
+
+
+class Spec(Base):
+    """mlops.yaml: one ML project's infrastructure, for every environment."""
+
+    version: Annotated[int, BeforeValidator(_version, json_schema_input_type=Annotated[int, Field(ge=1, le=1)])]
+    project: Project
+    environments: list[EnvName] = Field(min_length=1, max_length=10, description="Promotion order")
+    state: State = Field(default_factory=State)
+    notify: dict[ResourceName, list[Email]] = Field(default_factory=dict, description="Email channels: one SNS topic each")
+    security: Security = Field(default_factory=Security)
+    models: dict[ResourceName, Model] = Field(default_factory=dict, description="The model registry: one model package group each")
+    pipelines: dict[ResourceName, Pipeline] = Field(default_factory=dict)
+    endpoints: dict[ResourceName, Endpoint] = Field(default_factory=dict)
+    batch: dict[ResourceName, Batch] = Field(default_factory=dict)
+    budgets: dict[ResourceName, Budget] = Field(default_factory=dict)
+
+    @field_validator("environments")
+    @classmethod
+    def _unique_envs(cls, envs: list[str]) -> list[str]:
+        dupes = sorted({e for e in envs if envs.count(e) > 1})
+        if dupes:
+            raise fail("MLC103", f"environment `{dupes[0]}` is listed twice", "each environment appears once, in promotion order")
+        return envs
+
+    @field_validator("notify")
+    @classmethod
+    def _channels(cls, channels: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name, emails in channels.items():
+            if not emails:
+                raise fail("MLC103", f"channel `{name}` has no email address", "list at least one address: `[oncall@example.com]`")
+        return channels
+
+
+__all__ = ["Spec", "Project", "Pipeline", "Endpoint", "Batch", "Budget", "Step", "ProcessingStep", "TrainingStep",
+           "ConditionStep", "RegisterStep", "FailStep", "Security", "State", "RegistryModel"]

@@ -1,0 +1,143 @@
+"""The `${…}` reference grammar and condition expressions, parsed into values with offsets."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+GLOBALS = ("project", "env", "region", "bucket")
+STEP_ATTRIBUTES = ("outputs", "model", "report")
+OPERATORS = ("==", "!=", ">=", "<=", ">", "<")
+
+_NAME = r"[A-Za-z0-9_-]+"
+_JSON_PATH = re.compile(r"^[A-Za-z0-9_-]+(?:\[\d+\])*(?:\.[A-Za-z0-9_-]+(?:\[\d+\])*)*$")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """One `${…}` in a string: its body split on dots and where it sits in the text."""
+
+    body: str
+    start: int  # offset of `$` in the string
+    end: int
+
+    @property
+    def parts(self) -> list[str]:
+        return self.body.split(".")
+
+    @property
+    def kind(self) -> str:
+        return self.parts[0]
+
+
+class RefSyntaxError(ValueError):
+    def __init__(self, message: str, offset: int, hint: str | None = None):
+        super().__init__(message)
+        self.offset = offset
+        self.hint = hint
+
+
+def find_refs(text: str) -> list[Ref]:
+    """Every `${…}` in text; `$${` is a literal `${`. Raises RefSyntaxError on an unclosed one."""
+    refs = []
+    i = 0
+    while True:
+        i = text.find("${", i)
+        if i < 0:
+            return refs
+        if i > 0 and text[i - 1] == "$":
+            i += 2
+            continue
+        close = text.find("}", i + 2)
+        if close < 0:
+            raise RefSyntaxError("unclosed reference `${`", i, "close it with `}`, or write `$${` for a literal `${`")
+        body = text[i + 2:close]
+        if "${" in body:
+            raise RefSyntaxError("a reference cannot contain another reference", i, None)
+        refs.append(Ref(body.strip(), i, close + 1))
+        i = close + 1
+
+
+def shape_problem(ref: Ref) -> tuple[str, str | None] | None:
+    """Why a reference is malformed (a message and hint), or None when its shape is right."""
+    parts = ref.parts
+    if not ref.body:
+        return "empty reference `${}`", "references look like `${params.name}` or `${steps.prepare.outputs.train}`"
+    if ref.kind in GLOBALS:
+        return None if len(parts) == 1 else (f"`${{{ref.kind}}}` takes no attributes", f"write `${{{ref.kind}}}`")
+    if ref.kind == "params":
+        if len(parts) == 2 and re.fullmatch(_NAME, parts[1]):
+            return None
+        return f"malformed parameter reference `${{{ref.body}}}`", "write `${params.NAME}`"
+    if ref.kind == "steps":
+        return _step_shape(ref)
+    return None  # unknown heads are reported as unknown names, with a suggestion
+
+
+def _step_shape(ref: Ref) -> tuple[str, str | None] | None:
+    parts = ref.parts
+    hint = "write `${steps.STEP.outputs.NAME}`, `${steps.STEP.model}` or `${steps.STEP.report.json.path}`"
+    if len(parts) < 3 or not re.fullmatch(_NAME, parts[1]):
+        return f"malformed step reference `${{{ref.body}}}`", hint
+    attribute = parts[2]
+    if attribute == "model" and len(parts) == 3:
+        return None
+    if attribute == "outputs" and len(parts) == 4 and re.fullmatch(_NAME, parts[3]):
+        return None
+    if attribute == "report" and len(parts) >= 4 and _JSON_PATH.match(".".join(parts[3:])):
+        return None
+    if attribute in STEP_ATTRIBUTES:
+        return f"malformed step reference `${{{ref.body}}}`", hint
+    return None  # unknown attribute: reported with a suggestion
+
+
+@dataclass(frozen=True)
+class Condition:
+    left: str
+    op: str
+    right: str
+    op_offset: int
+
+
+def parse_condition(text: str) -> Condition:
+    """`<operand> <op> <operand>`; operators inside `${…}` or quotes are not operators."""
+    found = []
+    depth, quote, i = 0, "", 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif text.startswith("${", i):
+            depth += 1
+        elif ch == "}" and depth:
+            depth -= 1
+        elif not depth:
+            op = next((o for o in OPERATORS if text.startswith(o, i)), None)
+            if op:
+                found.append((i, op))
+                i += len(op)
+                continue
+        i += 1
+    if len(found) != 1:
+        raise RefSyntaxError(
+            "a condition compares two values with one operator" + ("" if found else "; found none"),
+            found[1][0] if len(found) > 1 else 0, "write `${steps.evaluate.report.metrics.auc.value} >= ${params.min_auc}`")
+    offset, op = found[0]
+    left, right = text[:offset].strip(), text[offset + len(op):].strip()
+    if not left or not right:
+        raise RefSyntaxError(f"`{op}` needs a value on each side", offset, None)
+    for side in (left, right):
+        if not _operand_ok(side):
+            raise RefSyntaxError(f"`{side}` is not a value a condition can compare", text.find(side),
+                                 "operands are references `${…}`, numbers, true/false or quoted text")
+    return Condition(left, op, right, offset)
+
+
+def _operand_ok(side: str) -> bool:
+    if side.startswith("${") and side.endswith("}") and side.count("${") == 1:
+        return True
+    if side in ("true", "false") or re.fullmatch(r"-?\d+(\.\d+)?", side):
+        return True
+    return len(side) >= 2 and side[0] == side[-1] and side[0] in "'\""

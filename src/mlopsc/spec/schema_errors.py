@@ -1,0 +1,155 @@
+"""Turns pydantic validation errors into diagnostics at the file:line of the offending value."""
+
+from __future__ import annotations
+
+import types
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from mlopsc.errors import Diagnostic
+from mlopsc.spec.grammar import describe, did_you_mean, format_duration, is_duration
+from mlopsc.spec.nodes import Path, SourceTree
+
+_EXPECTED = {
+    "string_type": "text", "int_type": "a whole number", "int_parsing": "a whole number", "int_from_float": "a whole number",
+    "float_type": "a number", "float_parsing": "a number", "bool_type": "true or false", "bool_parsing": "true or false",
+    "dict_type": "a mapping", "model_type": "a mapping", "model_attributes_type": "a mapping", "list_type": "a list",
+    "string_sub_type": "text",
+}
+_BOUNDS = {"greater_than": "greater than {gt}", "greater_than_equal": "at least {ge}", "less_than": "less than {lt}",
+           "less_than_equal": "at most {le}"}
+
+
+def data_path(loc: tuple, data: object) -> tuple[Path, bool]:
+    """The path into the data that a pydantic loc names, and whether it names a mapping key.
+
+    pydantic puts union tags and `[key]` markers into locs; we keep only the items that
+    exist in the data.
+    """
+    path: list = []
+    node = data
+    for item in loc:
+        if item == "[key]":
+            return tuple(path), True
+        if isinstance(node, dict) and isinstance(item, str) and item in node:
+            node = node[item]
+            path.append(item)
+        elif isinstance(node, list) and isinstance(item, int) and 0 <= item < len(node):
+            node = node[item]
+            path.append(item)
+        elif isinstance(node, dict | list) and not _is_tag(item):
+            path.append(item)  # a missing key: keep it, marks fall back to the parent
+            node = None
+    return tuple(path), False
+
+
+def _is_tag(item: object) -> bool:
+    return isinstance(item, str) and (item in ("processing", "training", "condition", "register", "fail")
+                                       or item.startswith(("function-", "lax-", "json-or-python")))
+
+
+def dotted(path: Path) -> str:
+    out = ""
+    for item in path:
+        out += f"[{item}]" if isinstance(item, int) else (f".{item}" if out else str(item))
+    return out or "the top level"
+
+
+def diagnostics_from(exc: ValidationError, data: object, tree: SourceTree, root: type[BaseModel]) -> list[Diagnostic]:
+    out = []
+    for err in exc.errors(include_url=False, include_input=True):
+        out.append(_one(err, data, tree, root))
+    return out
+
+
+def _one(err: dict, data: object, tree: SourceTree, root: type[BaseModel]) -> Diagnostic:
+    loc, kind, ctx = err["loc"], err["type"], err.get("ctx") or {}
+    path, is_key = data_path(loc, data)
+    value = err.get("input")
+    where = dotted(path)
+    if kind.startswith("MLC"):
+        mark = tree.key_mark(path) if is_key else tree.value_mark(path)
+        prefix = f"key `{path[-1]}`: " if is_key and path else ""
+        return Diagnostic(mark, kind, prefix + str(ctx.get("message", err["msg"])), ctx.get("hint"))
+    if kind == "extra_forbidden":
+        allowed = _fields_at(root, loc[:-1])
+        parent = dotted(path[:-1])
+        return Diagnostic(tree.key_mark(path), "MLC100", f"unknown key `{path[-1]}` in {parent}",
+                          did_you_mean(str(path[-1]), allowed) or (f"valid keys: {', '.join(sorted(allowed))}" if allowed else None))
+    if kind == "missing":
+        return Diagnostic(tree.key_mark(path[:-1]), "MLC101", f"{dotted(path[:-1])} is missing required key `{path[-1]}`",
+                          None)
+    if kind == "union_tag_invalid":
+        tags = [t.strip(" '") for t in str(ctx.get("expected_tags", "")).split(",")]
+        return Diagnostic(tree.value_mark(path + ("type",)), "MLC103",
+                          f"unknown step type {describe(ctx.get('tag'))}",
+                          did_you_mean(str(ctx.get("tag")), tags) or f"step types: {', '.join(tags)}")
+    if kind == "union_tag_not_found":
+        return Diagnostic(tree.key_mark(path), "MLC101", f"{where} is missing required key `type`",
+                          "step types: processing, training, condition, register, fail")
+    if kind == "literal_error":
+        options = [o.strip(" '") for o in str(ctx.get("expected", "")).replace(" or ", ", ").split(",")]
+        return Diagnostic(tree.value_mark(path), "MLC103", f"`{path[-1]}` cannot be {describe(value)}",
+                          did_you_mean(str(value), options) or f"one of: {', '.join(options)}")
+    if kind in _BOUNDS:
+        fmt = (lambda v: format_duration(int(v))) if is_duration(value) else _num
+        bound = _BOUNDS[kind].format(**{k: fmt(v) for k, v in ctx.items()})
+        return Diagnostic(tree.value_mark(path), "MLC105", f"`{where}` must be {bound} (got {describe(value)})", None)
+    if kind in ("too_short", "too_long"):
+        limit = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
+        word = "at least" if kind == "too_short" else "at most"
+        unit = "characters" if isinstance(value, str) else "entries"
+        return Diagnostic(tree.value_mark(path), "MLC105", f"`{where}` must have {word} {limit} {unit}", None)
+    expected = _EXPECTED.get(kind)
+    if expected:
+        return Diagnostic(tree.value_mark(path), "MLC102", f"`{where}` must be {expected}, not {describe(value)}", None)
+    return Diagnostic(tree.value_mark(path), "MLC103", f"`{where}`: {err['msg']}", None)
+
+
+def _num(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _fields_at(root: type[BaseModel], loc: tuple) -> list[str]:
+    """The field names of the model that a loc points into (for 'did you mean')."""
+    current: Any = root
+    for item in loc:
+        current = _step(_unwrap(current), item)
+        if current is None:
+            return []
+    model = _unwrap(current)
+    return list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
+
+
+def _unwrap(tp: Any) -> Any:
+    while True:
+        origin = get_origin(tp)
+        if origin is Annotated:
+            tp = get_args(tp)[0]
+        elif origin in (Union, types.UnionType):
+            args = [a for a in get_args(tp) if a is not type(None)]
+            if len(args) != 1:
+                return tp
+            tp = args[0]
+        else:
+            return tp
+
+
+def _step(tp: Any, item: object) -> Any:
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        field = tp.model_fields.get(item) if isinstance(item, str) else None
+        return field.annotation if field else None
+    origin = get_origin(tp)
+    if origin is list and isinstance(item, int):
+        return get_args(tp)[0]
+    if origin is dict and isinstance(item, str):
+        return get_args(tp)[1]
+    if origin in (Union, types.UnionType):  # a discriminated union: the loc item is the tag
+        for member in get_args(tp):
+            member = _unwrap(member)
+            field = getattr(member, "model_fields", {}).get("type")
+            if field and get_origin(field.annotation) is Literal and item in get_args(field.annotation):
+                return member
+    return None
+
