@@ -16,7 +16,11 @@ def spec_schema() -> dict:
 
 
 def overlay_schema() -> dict:
-    """The same keys with nothing required and `null` allowed (null removes a key)."""
+    """The same keys with nothing required and `null` allowed (null removes a key).
+
+    Steps are matched by name, so an overlay step may leave out `type`: the step union is
+    loosened from oneOf to anyOf.
+    """
     schema = _loosen(copy.deepcopy(spec_schema()))
     schema["$id"] = SCHEMA_ID.replace("mlops.schema", "mlops.overlay.schema")
     schema["title"] = "mlops.yaml overlay (environments/<env>.yaml)"
@@ -28,6 +32,9 @@ def overlay_schema() -> dict:
 def _loosen(node: object) -> object:
     if isinstance(node, dict):
         node.pop("required", None)
+        node.pop("discriminator", None)  # an overlay step names its step and may omit `type`
+        if "oneOf" in node:
+            node["anyOf"] = node.pop("oneOf")
         for value in node.values():
             _loosen(value)
         props = node.get("properties")

@@ -53,7 +53,7 @@ def load_bytes(data: bytes, name: str) -> RawDocument:
         for event in yaml.parse(text, Loader=_Parser):
             builder.feed(event)
     except yaml.MarkedYAMLError as exc:
-        raise DiagnosticError(builder.errors + [_syntax_error(name, exc)])
+        raise DiagnosticError(builder.errors + [_syntax_error(name, exc, text)])
     except yaml.YAMLError as exc:  # unmarked reader errors
         raise DiagnosticError(builder.errors + [Diagnostic(Mark(name, 1, 1), "MLC005", f"invalid YAML: {exc}")])
     except _Abort:
@@ -83,20 +83,28 @@ def _decode(data: bytes, name: str) -> str:
                      "save the file as UTF-8")
 
 
-def _syntax_error(name: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
+def _syntax_error(name: str, exc: yaml.MarkedYAMLError, text: str) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     problem = (exc.problem or "").strip()
     context = (exc.context or "").strip()
+    if "nesting depth" in problem:  # libyaml's own limit, met while it scans ahead
+        return Diagnostic(Mark(name, line, col), "MLC008", f"nesting is deeper than {MAX_DEPTH} levels",
+                          "a spec never needs this much nesting; flatten the structure")
     message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
     hint = None
-    if "'\\t'" in problem or "\\t" in problem:
+    if _char_at(text, line, col) == "\t" or "\\t" in problem:
         hint = "YAML indents with spaces; replace the tab characters"
     elif "mapping values are not allowed" in problem:
         hint = "quote a value that contains ': ', or fix the indentation of this line"
     elif "could not find expected ':'" in problem:
         hint = "a key needs a colon after it; check the indentation of the lines around"
     return Diagnostic(Mark(name, line, col), "MLC005", message, hint)
+
+
+def _char_at(text: str, line: int, col: int) -> str:
+    lines = text.split("\n", line)
+    return lines[line - 1][col - 1: col] if len(lines) >= line else ""
 
 
 def _fatal(name: str, line: int, col: int, code: str, message: str, hint: str | None) -> DiagnosticError:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -43,11 +43,11 @@ Schedule = Annotated[str, BeforeValidator(schedules.schedule, json_schema_input_
     str, Field(pattern=r"^(cron|rate)\(.*\)$", description="EventBridge Scheduler expression: cron(m h dom mon dow year) or rate(n unit)")])]
 MonitorSchedule = Annotated[str, BeforeValidator(schedules.monitor_schedule, json_schema_input_type=Annotated[
     str, Field(pattern=r"^(hourly|daily|cron\(.*\))$", description="hourly | daily | cron(0 H ? * * *)")])]
-Email = Annotated[str, BeforeValidator(grammar.email, json_schema_input_type=Annotated[str, Field(format="email")])]
+Email = Annotated[str, BeforeValidator(grammar.email, json_schema_input_type=Annotated[str, Field(json_schema_extra={"format": "email"})])]
 Region = Annotated[str, BeforeValidator(grammar.region, json_schema_input_type=Annotated[
     str, Field(pattern=r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$", description="AWS region code")])]
 Account = Annotated[str, BeforeValidator(grammar.account, json_schema_input_type=Annotated[str, Field(pattern=r"^\d{12}$")])]
-S3Uri = Annotated[str, BeforeValidator(grammar.s3_uri, json_schema_input_type=Annotated[str, Field(pattern=r"^s3://")])]
+S3Uri = Annotated[str, BeforeValidator(grammar.s3_uri, json_schema_input_type=Annotated[str, Field(pattern=r"^(s3://|\$\{)")])]
 Image = Annotated[str, BeforeValidator(grammar.image, json_schema_input_type=Annotated[
     str, Field(description="framework:version (e.g. xgboost:1.7-1) or a full ECR image URI")])]
 Encryption = Annotated[str, BeforeValidator(grammar.encryption, json_schema_input_type=Annotated[
@@ -75,8 +75,8 @@ def instance_type(kind: str):
         str, Field(pattern=r"^ml\.[a-z0-9-]+\.[a-z0-9-]+$", description=f"a SageMaker {kind} instance type")])]
 
 
-def from_shorthand(field: str):
-    """Lets `key: value` stand for `key: {field: value}` (e.g. `instance: ml.m5.large`)."""
+def shorthand(model: type, field: str, scalar: Any = str) -> Any:
+    """`model`, also written as one scalar standing for `{field: value}` (`instance: ml.m5.large`)."""
     def expand(value: Any) -> Any:
         return {field: value} if not isinstance(value, (dict, list)) and value is not None else value
-    return expand
+    return Annotated[model, BeforeValidator(expand, json_schema_input_type=Union[scalar, model])]

@@ -8,7 +8,7 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from mlopsc.spec.grammar import as_written, describe, fail
 from mlopsc.spec.models.base import (Base, Duration, Flag, Identifier, Image, ResourceName, Schedule, StepName,
-                                     Text, Whole, from_shorthand, instance_type)
+                                     Text, Whole, shorthand, instance_type)
 
 PARAMETER_TYPES = ("string", "integer", "float", "boolean")
 Channel = Identifier
@@ -57,7 +57,7 @@ def _coerce(value: object, kind: str) -> object:
     raise fail("MLC103", f"default {describe(value)} is not a {kind}", f"give a {kind} default, or change `type`")
 
 
-ParameterSpec = Annotated[Parameter, BeforeValidator(from_shorthand("default"))]
+ParameterSpec = shorthand(Parameter, "default", Union[str, int, float, bool])
 
 
 class ProcessingInstance(Base):
@@ -73,6 +73,10 @@ class TrainingInstance(Base):
     spot: Flag = Field(False, description="Managed spot training, with checkpointing")
 
 
+ProcessingInstanceSpec = shorthand(ProcessingInstance, "type")
+TrainingInstanceSpec = shorthand(TrainingInstance, "type")
+
+
 class StepBase(Base):
     name: StepName
     description: Text | None = Field(None, max_length=3072)
@@ -81,7 +85,7 @@ class StepBase(Base):
 class ProcessingStep(StepBase):
     type: Literal["processing"]
     image: Image
-    instance: Annotated[ProcessingInstance, BeforeValidator(from_shorthand("type"))]
+    instance: ProcessingInstanceSpec
     code: Text | None = Field(None, description="Local file, uploaded content-addressed to the artifacts bucket")
     arguments: list[Text] = Field(default_factory=list, max_length=256)
     inputs: dict[Channel, Text] = Field(default_factory=dict, max_length=10)
@@ -94,7 +98,7 @@ class ProcessingStep(StepBase):
 class TrainingStep(StepBase):
     type: Literal["training"]
     image: Image
-    instance: Annotated[TrainingInstance, BeforeValidator(from_shorthand("type"))]
+    instance: TrainingInstanceSpec
     code: Text | None = None
     max_runtime: Duration = Field(86400, ge=1, le=28 * 86400)
     hyperparameters: dict[Annotated[str, Field(max_length=256)], Text] = Field(default_factory=dict, max_length=100)

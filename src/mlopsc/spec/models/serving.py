@@ -8,7 +8,7 @@ from pydantic import AfterValidator, BeforeValidator, Field
 
 from mlopsc.spec.grammar import fail
 from mlopsc.spec.models.base import (Base, Duration, Image, Latency, MonitorSchedule, Number, Percent, ResourceName,
-                                     S3Uri, Schedule, Text, Whole, from_shorthand, instance_type)
+                                     S3Uri, Schedule, Text, Whole, shorthand, instance_type)
 from mlopsc.spec.models.pipelines import EnvVar
 
 
@@ -27,6 +27,9 @@ def _memory(value: int) -> int:
 class EndpointInstance(Base):
     type: instance_type("endpoint")  # type: ignore[valid-type]
     count: Whole = Field(1, ge=1, le=1000)
+
+
+EndpointInstanceSpec = shorthand(EndpointInstance, "type")
 
 
 class Serverless(Base):
@@ -82,7 +85,7 @@ class Endpoint(Base):
     version: Whole | None = Field(None, ge=1, description="The package version served in this env")
     image: Image | None = None
     model_data: S3Uri | None = None
-    instance: Annotated[EndpointInstance, BeforeValidator(from_shorthand("type"))] | None = None
+    instance: EndpointInstanceSpec | None = None
     serverless: Serverless | None = None
     autoscaling: Autoscaling | None = None
     data_capture: SamplingPercent | None = None
@@ -97,6 +100,9 @@ class BatchInstance(Base):
     count: Whole = Field(1, ge=1, le=100)
 
 
+BatchInstanceSpec = shorthand(BatchInstance, "type")
+
+
 class Batch(Base):
     model: ResourceName | None = None
     version: Whole | None = Field(None, ge=1)
@@ -105,7 +111,7 @@ class Batch(Base):
     schedule: Schedule | None = None
     input: S3Uri
     output: S3Uri
-    instance: Annotated[BatchInstance, BeforeValidator(from_shorthand("type"))]
+    instance: BatchInstanceSpec
     content_type: Text = "text/csv"
     split: Literal["line", "none", "recordio", "tfrecord"] = "line"
     max_runtime: Duration = Field(86400, ge=1, le=5 * 86400)

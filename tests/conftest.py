@@ -1,0 +1,75 @@
+"""Shared fixtures: run the real CLI in-process on files written to tmp_path."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import textwrap
+from dataclasses import dataclass
+
+import pytest
+from hypothesis import settings
+
+from mlopsc.cli import main
+
+# Property tests are derandomized everywhere (CI and laptops alike): the same examples, every run.
+settings.register_profile("mlopsc", derandomize=True, deadline=None, print_blob=True)
+settings.load_profile("mlopsc")
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def run_cli(capsys, monkeypatch):
+    """run_cli(args, cwd=None) -> Run(code, out, err): the `mlopsc` entry point, in-process."""
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    def run(args: list[str], cwd: os.PathLike | str | None = None) -> Run:
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exited:
+            main(list(args))
+        captured = capsys.readouterr()
+        return Run(int(exited.value.code or 0), captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def write(tmp_path):
+    """write(relative_path, text) writes a dedented file under tmp_path and returns its path."""
+
+    def put(relative: str, text: str | bytes) -> pathlib.Path:
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(textwrap.dedent(text).lstrip("\n"))
+        return path
+
+    return put
+
+
+MINIMAL = """\
+version: 1
+project:
+  name: demo
+  region: eu-west-1
+environments: [dev, prod]
+"""
+
+
+@pytest.fixture
+def minimal_spec() -> str:
+    """The smallest valid spec, as text."""
+    return MINIMAL
