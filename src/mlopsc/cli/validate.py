@@ -8,7 +8,7 @@ import click
 
 from mlopsc.cli.render import diagnostics_json, print_diagnostics, summary
 from mlopsc.errors import has_errors
-from mlopsc.spec.project import load_project
+from mlopsc.spec.project import load_project, spec_file
 
 
 @click.command()
@@ -18,9 +18,10 @@ from mlopsc.spec.project import load_project
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: the diagnostics for machines, on stdout.")
 def validate(spec: str, env: str | None, all_envs: bool, fmt: str) -> int:
-    """Validate SPEC (default ./mlops.yaml) and its overlays, with no cloud access."""
+    """Validate SPEC (default ./mlops.yaml; a folder means its mlops.yaml) and its overlays, with no cloud access."""
     if env and all_envs:
         raise click.UsageError("--env and --all exclude each other")
+    spec = spec_file(spec)
     result = load_project(spec, [env] if env else None)
     failed = has_errors(result.diagnostics)
     if fmt == "json":

@@ -36,6 +36,13 @@ class LoadResult:
         return not has_errors(self.diagnostics)
 
 
+def spec_file(path: str) -> str:
+    """The spec a path names: the path itself, or a folder's mlops.yaml."""
+    if os.path.isdir(path) and os.path.isfile(os.path.join(path, "mlops.yaml")):
+        return os.path.join(path, "mlops.yaml")
+    return path
+
+
 def load_project(spec_path: str, envs: list[str] | None = None) -> LoadResult:
     """Validate the spec for the given envs (None: every env it declares)."""
     base_dir = os.path.dirname(os.path.abspath(spec_path))
