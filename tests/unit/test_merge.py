@@ -357,9 +357,13 @@ def test_all_base_only_violations_are_reported():
     "endpoints:\n  churn:\n    version: 4\n    name: x\n",
     "name: top-level-name\n",
     "state: {backend: local}\nsecurity: {encryption: aws}\nnotify: {oncall: [a@b.com]}\n",
-    "project: null\n",
     "project: churn\n",
     "pipelines:\n  train:\n    steps:\n      - name: train\n        version: 2\n",
 ])
 def test_everything_else_may_be_overlaid(overlay_text):
     assert base_only_violations(overlay(overlay_text)) == []
+
+
+def test_removing_a_base_only_key_with_null_is_a_violation():
+    found = base_only_violations(overlay("project: null\n"))
+    assert [d.code for d in found] == ["MLC021"] and "project.name" in found[0].message

@@ -233,9 +233,6 @@ def test_bad_operand(text, bad, offset):
     assert "references `${…}`" in raised.value.hint
 
 
-@pytest.mark.xfail(strict=True, reason="refs.parse_condition locates a bad operand with text.find(side), so a bad "
-                                       "right-hand operand that also occurs inside the left one is reported at the "
-                                       "left one's offset (`${a.b} == a` gives 2, not 10)")
 def test_bad_right_operand_offset_points_at_the_right_side():
     with pytest.raises(RefSyntaxError) as raised:
         parse_condition("${a.b} == a")

@@ -117,9 +117,6 @@ def test_non_specific_tag_is_text():
     assert resolve_scalar("12", False, "!") == "12"
 
 
-@pytest.mark.xfail(strict=True, reason="nodes.YInt/YFloat: __new__ requires `text`, and without __getnewargs__/"
-                                       "__reduce__ copy.copy, copy.deepcopy and pickle all raise TypeError, so a "
-                                       "resolved spec value cannot be copied (e.g. deepcopy of to_data output)")
 @pytest.mark.parametrize("copier", [copy.copy, copy.deepcopy, lambda v: pickle.loads(pickle.dumps(v))],
                          ids=["copy", "deepcopy", "pickle"])
 def test_resolved_numbers_can_be_copied_with_their_text(copier):

@@ -154,9 +154,6 @@ def test_both_day_fields_are_question_marks():
     assert error.message() == "cron needs `?` in exactly one of day-of-month and day-of-week"
 
 
-@pytest.mark.xfail(strict=True, reason="schedules.schedule: when both day-of-month and day-of-week are `?`, the hint "
-                                       "suggests `cron(0 0 ? * ? *)` — the very expression it rejected; it should "
-                                       "suggest e.g. `cron(0 0 * * ? *)`")
 def test_both_question_marks_hint_is_a_valid_schedule():
     suggestion = re.search(r"`(cron\(.*?\))`", hint(refused(schedule, "cron(0 0 ? * ? *)"))).group(1)
     assert schedule(suggestion) == suggestion

@@ -109,7 +109,7 @@ def duration(value: object) -> int:
 
 
 def percent(value: object) -> float:
-    """`20%` or a plain number, 0 to 100."""
+    """`20%` or a plain number; each field sets its own range (budget alerts go past 100)."""
     raw = value
     if isinstance(value, str) and value.strip().endswith("%"):
         try:
@@ -122,7 +122,7 @@ def percent(value: object) -> float:
 
 
 def format_duration(seconds: int) -> str:
-    """The shortest exact spelling of a duration: 3600 -> `1h`, 5400 -> `1h30m`."""
+    """A duration in the largest units that divide it: 3600 -> `1h`, 5400 -> `1h30m`."""
     if seconds == 0:
         return "0s"
     out = ""

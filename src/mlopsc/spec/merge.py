@@ -71,7 +71,7 @@ def base_only_violations(overlay: YMap) -> list[Diagnostic]:
         entry = None
         for key in path:
             entry = node.entries.get(key) if isinstance(node, YMap) else None
-            if entry is None:
+            if entry is None or _is_null(entry.node):
                 break
             node = entry.node
         if entry is not None:

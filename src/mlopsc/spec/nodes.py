@@ -18,6 +18,9 @@ class YInt(int):
         obj.text = text
         return obj
 
+    def __getnewargs__(self) -> tuple[int, str]:  # copy, deepcopy and pickle keep the text
+        return int(self), self.text
+
 
 class YFloat(float):
     """A float read from YAML that remembers the text the user wrote (`1.10`)."""
@@ -28,6 +31,9 @@ class YFloat(float):
         obj = super().__new__(cls, value)
         obj.text = text
         return obj
+
+    def __getnewargs__(self) -> tuple[float, str]:
+        return float(self), self.text
 
 
 @dataclass(slots=True)

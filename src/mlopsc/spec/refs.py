@@ -128,9 +128,10 @@ def parse_condition(text: str) -> Condition:
     left, right = text[:offset].strip(), text[offset + len(op):].strip()
     if not left or not right:
         raise RefSyntaxError(f"`{op}` needs a value on each side", offset, None)
-    for side in (left, right):
+    right_start = offset + len(op) + (len(text[offset + len(op):]) - len(text[offset + len(op):].lstrip()))
+    for side, start in ((left, len(text) - len(text.lstrip())), (right, right_start)):
         if not _operand_ok(side):
-            raise RefSyntaxError(f"`{side}` is not a value a condition can compare", text.find(side),
+            raise RefSyntaxError(f"`{side}` is not a value a condition can compare", start,
                                  "operands are references `${…}`, numbers, true/false or quoted text")
     return Condition(left, op, right, offset)
 

@@ -55,8 +55,9 @@ def schedule(value: object) -> str:
             raise fail("MLC103", f"cron {spec.name} field `{text}` {problem}", "see the EventBridge cron reference: "
                        "https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#cron-based")
     if (fields[2] == "?") == (fields[4] == "?"):
+        dom, dow = ("*", "?") if fields[2] == "?" else (fields[2], "?")
         raise fail("MLC103", "cron needs `?` in exactly one of day-of-month and day-of-week",
-                   f"e.g. `cron({' '.join(fields[:4])} ? {fields[5]})` to run every day")
+                   f"e.g. `cron({fields[0]} {fields[1]} {dom} {fields[3]} {dow} {fields[5]})`")
     return value
 
 
