@@ -111,6 +111,9 @@ def _fatal(name: str, line: int, col: int, code: str, message: str, hint: str | 
     return DiagnosticError([Diagnostic(Mark(name, line, col), code, message, hint)])
 
 
+_SCALAR_TAGS = tuple(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null"))
+
+
 class _Abort(Exception):
     """Stops the event loop after a fatal structural problem was recorded."""
 
@@ -137,6 +140,7 @@ class _TreeBuilder:
         self.open_anchors: set[str] = set()
         self.root: YNode | None = None
         self.documents = 0
+        self.expanded = 0  # values attached so far, aliases counted at their full size
 
     def mark(self, event) -> Mark:
         m = event.start_mark
@@ -148,20 +152,15 @@ class _TreeBuilder:
             raise _Abort()
 
     def feed(self, event) -> None:
-        kind = type(event).__name__
-        if kind == "DocumentStartEvent":
-            self.documents += 1
-            if self.documents > 1:
-                self.error(self.mark(event), "MLC011", "a spec file holds one YAML document; found a second",
-                           "remove the `---` line, or move the second document to its own file", fatal=True)
-        elif kind == "ScalarEvent":
-            self._scalar(event)
-        elif kind in ("MappingStartEvent", "SequenceStartEvent"):
-            self._start(event, YMap if kind == "MappingStartEvent" else YSeq)
-        elif kind in ("MappingEndEvent", "SequenceEndEvent"):
-            self._end()
-        elif kind == "AliasEvent":
-            self._alias(event)
+        handler = _HANDLERS.get(type(event))
+        if handler is not None:
+            handler(self, event)
+
+    def _document(self, event) -> None:
+        self.documents += 1
+        if self.documents > 1:
+            self.error(self.mark(event), "MLC011", "a spec file holds one YAML document; found a second",
+                       "remove the `---` line, or move the second document to its own file", fatal=True)
 
     def _check_tag(self, event, allowed: tuple[str, ...]) -> None:
         tag = event.tag
@@ -173,7 +172,7 @@ class _TreeBuilder:
     def _scalar(self, event) -> None:
         if self._skipping_key():
             return
-        self._check_tag(event, tuple(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null")))
+        self._check_tag(event, _SCALAR_TAGS)
         mark = self.mark(event)
         plain = not event.style and event.implicit[0]
         try:
@@ -249,7 +248,8 @@ class _TreeBuilder:
             return
         parent = self.stack[-1]
         parent.size += size
-        if parent.size > MAX_NODES or (len(self.stack) > 1 and sum(o.size for o in self.stack) > 2 * MAX_NODES):
+        self.expanded += size
+        if parent.size > MAX_NODES or self.expanded > 2 * MAX_NODES:
             self.error(node.mark, "MLC009", f"aliases expand this document past {MAX_NODES:,} values",
                        "this looks like an alias bomb; repeat less, or write the values out", fatal=True)
         if isinstance(parent.node, YSeq):
@@ -298,6 +298,17 @@ class _TreeBuilder:
                 continue
             for key, entry in source.entries.items():
                 entries.setdefault(key, entry)
+
+
+_HANDLERS = {
+    yaml.DocumentStartEvent: _TreeBuilder._document,
+    yaml.ScalarEvent: _TreeBuilder._scalar,
+    yaml.MappingStartEvent: lambda self, event: self._start(event, YMap),
+    yaml.SequenceStartEvent: lambda self, event: self._start(event, YSeq),
+    yaml.MappingEndEvent: lambda self, event: self._end(),
+    yaml.SequenceEndEvent: lambda self, event: self._end(),
+    yaml.AliasEvent: _TreeBuilder._alias,
+}
 
 
 def _as_written(value: object) -> str:

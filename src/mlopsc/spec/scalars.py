@@ -36,7 +36,12 @@ def resolve_scalar(text: str, plain: bool, tag: str | None) -> object:
     return _resolve_plain(text)
 
 
+_MAYBE_SPECIAL = frozenset("~nNtTfF0123456789+-.")
+
+
 def _resolve_plain(text: str) -> object:
+    if text and text[0] not in _MAYBE_SPECIAL:  # fast path: most scalars are words
+        return text
     if _NULL.match(text):
         return None
     if text in _BOOL:
