@@ -27,7 +27,6 @@ def test_every_region_and_instance_type_we_accept_exists_in_botocore():
 
 
 def test_the_file_is_what_the_generator_writes_for_its_botocore_version():
-    import botocore
 
     current = _generator().build()
     if current["source"] != DATA["source"]:

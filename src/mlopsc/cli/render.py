@@ -28,10 +28,19 @@ def format_diagnostic(d: Diagnostic, colour: bool = False) -> str:
         label = f"\x1b[1;{_COLOURS[d.severity]}m{label}\x1b[0m"
         where = f"\x1b[1m{where}\x1b[0m"
     envs = f" (in {', '.join(d.envs)})" if d.envs else ""
-    text = f"{where}: {label}: {d.message}{envs}"
+    text = f"{where}: {label}: {one_line(d.message)}{envs}"
     if d.hint:
-        text += f"\n  hint: {d.hint}"
+        text += f"\n  hint: {one_line(d.hint)}"
     return text
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in range(32)} | {10: "\\n", 13: "\\r", 9: "\\t", 127: "\\x7f"}
+
+
+def one_line(text: str) -> str:
+    """User text quoted in a message may hold line breaks or control characters: escape them,
+    so one diagnostic is always one line (plus its hint) and nothing can move the terminal."""
+    return text.translate(_CONTROL)
 
 
 def print_diagnostics(diagnostics: list[Diagnostic], stream: TextIO | None = None) -> None:

@@ -33,6 +33,8 @@ def _merge_maps(base: YMap, overlay: YMap) -> YMap:
             merged = merge(entry.node, override.node)
             key_mark = override.key_mark if merged is override.node else entry.key_mark
             out.entries[key] = YEntry(key, key_mark, merged)
+        else:
+            out.removed[key] = override.key_mark
     for key, entry in overlay.entries.items():
         if key not in base.entries and not _is_null(entry.node):
             out.entries[key] = entry

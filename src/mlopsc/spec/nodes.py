@@ -55,6 +55,7 @@ class YEntry:
 class YMap:
     mark: Mark
     entries: dict[str, YEntry] = field(default_factory=dict)
+    removed: dict[str, Mark] = field(default_factory=dict)  # keys an overlay removed with `null`, and where
 
 
 @dataclass(slots=True)
@@ -125,6 +126,14 @@ class SourceTree:
             else:
                 return Located(node, key_mark, exact=False)
         return Located(node, key_mark, exact=True)
+
+    def removal(self, path: Path) -> Mark | None:
+        """Where an overlay removed the key at path with `null`, if one did."""
+        located = self.locate(path[:-1])
+        node = located.node
+        if located.exact and isinstance(node, YMap) and path and path[-1] in node.removed:
+            return node.removed[path[-1]]  # type: ignore[index]
+        return None
 
     def value_mark(self, path: Path) -> Mark:
         located = self.locate(path)

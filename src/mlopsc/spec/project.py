@@ -72,7 +72,7 @@ def _load_env(base: RawDocument, env: str, overlay_path: str | None,
     diagnostics: list[Diagnostic] = []
     if overlay_path:
         try:
-            overlay = load_file(overlay_path, display_path(overlay_path))
+            overlay = load_file(overlay_path, display_path(overlay_path), overlay=True)
         except DiagnosticError as exc:
             return None, None, exc.diagnostics
         diagnostics += base_only_violations(overlay.root)

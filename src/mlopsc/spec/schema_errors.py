@@ -78,6 +78,10 @@ def _one(err: dict, data: object, tree: SourceTree, root: type[BaseModel]) -> Di
         return Diagnostic(tree.key_mark(path), "MLC100", f"unknown key `{path[-1]}` in {parent}",
                           did_you_mean(str(path[-1]), allowed) or (f"valid keys: {', '.join(sorted(allowed))}" if allowed else None))
     if kind == "missing":
+        removed = tree.removal(path)
+        if removed is not None:
+            return Diagnostic(removed, "MLC101", f"`{path[-1]}` is required in {dotted(path[:-1])}; this overlay removes it",
+                              "an overlay can change a required key, not remove it with `null`")
         return Diagnostic(tree.key_mark(path[:-1]), "MLC101", f"{dotted(path[:-1])} is missing required key `{path[-1]}`",
                           None)
     if kind == "union_tag_invalid":

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from mlopsc.spec.checks import CheckContext
-from mlopsc.spec.grammar import did_you_mean
+from mlopsc.spec.grammar import did_you_mean, format_duration
 from mlopsc.spec.models import Batch, Endpoint
 
 TRAFFIC_BOUNDS = {"canary": (1, 50), "linear": (10, 50)}
+MAX_WAIT = 3600  # TrafficRoutingConfig.WaitIntervalInSeconds
 
 
 def check(ctx: CheckContext) -> None:
@@ -87,6 +88,9 @@ def _capacity(ctx: CheckContext, ep: Endpoint, path: tuple) -> None:
 
 def _deployment(ctx: CheckContext, ep: Endpoint, path: tuple) -> None:
     dep, at = ep.deployment, path + ("deployment",)
+    if dep.wait is not None and dep.wait > MAX_WAIT:
+        ctx.error(at + ("wait",), "MLC209", f"bake time {format_duration(dep.wait)} is longer than SageMaker's "
+                  f"{format_duration(MAX_WAIT)} per step", "set `wait` to 1h or less")
     if dep.strategy in TRAFFIC_BOUNDS:
         low, high = TRAFFIC_BOUNDS[dep.strategy]
         if dep.traffic_percent is None:

@@ -63,9 +63,10 @@ def _target(ctx: CheckContext, cond: str, cond_index: int, target: str, index: d
         ctx.error(path, "MLC201", f"condition `{cond}` names step `{target}`, which does not exist in this pipeline",
                   did_you_mean(target, index))
     elif index[target] <= cond_index:
-        what = "itself" if index[target] == cond_index else "an earlier step"
-        ctx.error(path, "MLC202", f"condition `{cond}` names {what}, `{target}`; a condition can only start "
-                  "steps that come after it (anything else would form a cycle)", f"move `{target}` below `{cond}`")
+        itself = index[target] == cond_index
+        ctx.error(path, "MLC202", f"condition `{cond}` names {'itself' if itself else 'an earlier step'}, `{target}`; "
+                  "a condition can only start steps that come after it (anything else would form a cycle)",
+                  "name steps listed after the condition" if itself else f"move `{target}` below `{cond}`")
     elif target in owner:
         ctx.error(path, "MLC203", f"step `{target}` is already in a branch of condition `{owner[target]}`",
                   "a step can be in one branch of one condition")
@@ -87,7 +88,7 @@ def _report(ctx: CheckContext, step: ProcessingStep, path: tuple) -> None:
 
 def _data_locations(ctx: CheckContext, values: dict, path: tuple, field: str | None = None) -> None:
     for name, value in values.items():
-        if value.startswith(("s3://", "${")) and (value.startswith("s3://") or value.endswith("}")):
+        if value.startswith(("s3://", "${")):  # reference syntax is checked (and reported) by references.py
             continue
         at = path + (field,) if field else path + (name,)
         ctx.error(at, "MLC219", f"`{name}` must be an S3 URI or a reference, not `{value}`",

@@ -17,8 +17,10 @@ ENV_PATTERN = r"[a-z](?:[a-z0-9-]{0,14}[a-z0-9])?"
 
 
 def _version(value: object) -> int:
-    if value == 1 and not isinstance(value, bool):
+    if value == 1 and not isinstance(value, (bool, str)):
         return 1
+    if isinstance(value, str):
+        raise fail("MLC102", f"`version` must be the number 1, not the text \"{value}\"", "write `version: 1`, without quotes")
     raise fail("MLC103", f"unsupported spec version {describe(value)}", "this mlopsc reads `version: 1`")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import Field, model_validator
 
 from mlopsc.spec.grammar import as_written, describe, fail
 from mlopsc.spec.models.base import (Base, Duration, Flag, Identifier, Image, ResourceName, Schedule, StepName,

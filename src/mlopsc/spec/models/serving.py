@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, Field
 
 from mlopsc.spec.grammar import fail
 from mlopsc.spec.models.base import (Base, Duration, Image, Latency, MonitorSchedule, Number, Percent, ResourceName,
@@ -46,7 +46,7 @@ class Autoscaling(Base):
 class Deployment(Base):
     strategy: Literal["all_at_once", "canary", "linear"] = "all_at_once"
     traffic_percent: Percent | None = Field(None, description="Canary size (1-50%), or linear step (10-50%)")
-    wait: Duration | None = Field(None, ge=0, le=3600, description="Bake time per step, at most 1h")
+    wait: Duration | None = Field(None, ge=0, description="Bake time per step, at most 1h")
     rollback_on: list[Literal["errors", "latency"]] = Field(default_factory=list)
 
 
