@@ -14,6 +14,7 @@ from mlopsc import __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("mlopsc.cli.validate:validate", "Parse, merge and validate the spec; no cloud, no Pulumi."),
     "schema": ("mlopsc.cli.schema:schema", "Print the JSON Schema of mlops.yaml (or of an overlay)."),
+    "compile": ("mlopsc.cli.compile:compile_command", "Write manifest.json, pipeline definitions and a Pulumi project."),
 }
 
 

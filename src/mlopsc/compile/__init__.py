@@ -1,0 +1,1 @@
+"""Compile: a validated spec for one env -> resource graph + SageMaker pipeline definitions."""

@@ -1,0 +1,129 @@
+"""compile_env: one env's validated spec -> resource graph, pipeline definitions and assets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mlopsc.compile.batch import compile_batch
+from mlopsc.compile.budgets import compile_budgets
+from mlopsc.compile.context import CompileContext, ImageResolver
+from mlopsc.compile.endpoints import compile_endpoints
+from mlopsc.compile.foundation import compile_foundation
+from mlopsc.compile.iam import DataAccess, compile_role
+from mlopsc.compile.monitoring import compile_monitoring
+from mlopsc.compile.notify import compile_notify
+from mlopsc.compile.pipelines import compile_code_uploads, compile_failure_alerts, compile_pipelines, compile_scheduler_role
+from mlopsc.compile.registry import compile_registry
+from mlopsc.errors import Diagnostic, DiagnosticError
+from mlopsc.graph import ResourceGraph
+from mlopsc.spec.project import EnvSpec
+
+
+@dataclass
+class CompileResult:
+    project: str
+    env: str
+    graph: ResourceGraph
+    definitions: dict[str, dict] = field(default_factory=dict)
+    assets: dict[str, str] = field(default_factory=dict)  # path in the build folder -> source file
+
+
+def compile_env(env_spec: EnvSpec, resolve_image: ImageResolver) -> CompileResult:
+    """Raises DiagnosticError when something only compile can check fails (images, code files)."""
+    ctx = CompileContext(env_spec.spec, env_spec.env, env_spec.tree, env_spec.base_dir, resolve_image)
+    problems = check_images(ctx) + check_code_files(ctx)
+    if problems:
+        raise DiagnosticError(problems)
+    result = CompileResult(ctx.spec.project.name, ctx.env, ctx.graph)
+    compile_foundation(ctx)
+    compile_notify(ctx)
+    compile_registry(ctx)
+    compile_code_uploads(ctx, result.assets)
+    scheduled = compile_pipelines(ctx, result.definitions)
+    compile_endpoints(ctx)
+    compile_monitoring(ctx)
+    scheduled += compile_batch(ctx, result.definitions)
+    compile_scheduler_role(ctx, scheduled)
+    compile_failure_alerts(ctx, sorted(result.definitions))
+    compile_budgets(ctx)
+    compile_role(ctx, data_access(ctx, result))
+    ctx.graph.check()
+    return result
+
+
+def _image_uses(ctx: CompileContext):
+    """(path, image, scope, instance type) of every image the spec names."""
+    for pname, pipeline in ctx.spec.pipelines.items():
+        for i, step in enumerate(pipeline.steps):
+            if getattr(step, "image", None):
+                scope = "inference" if step.type == "register" else "training"
+                itype = step.instance.type if hasattr(step, "instance") else "ml.m5.large"
+                yield ("pipelines", pname, "steps", i, "image"), step.image, scope, itype
+    for section in ("endpoints", "batch"):
+        for name, item in getattr(ctx.spec, section).items():
+            if item.image:
+                itype = item.instance.type if item.instance is not None else "ml.m5.large"
+                yield (section, name, "image"), item.image, "inference", itype
+
+
+def check_images(ctx: CompileContext) -> list[Diagnostic]:
+    out = []
+    for path, image, scope, itype in _image_uses(ctx):
+        try:
+            ctx.resolve_image(image, ctx.region, scope, itype)
+        except ValueError as exc:
+            out.append(Diagnostic(ctx.tree.value_mark(path), "MLC230", f"image `{image}`: {exc}",
+                                  "use `framework:version` as SageMaker publishes it, or a full ECR image URI"))
+    return out
+
+
+def check_code_files(ctx: CompileContext) -> list[Diagnostic]:
+    """Code files can change between validate and compile; read errors are diagnostics, not tracebacks."""
+    out = []
+    for pname, pipeline in ctx.spec.pipelines.items():
+        for i, step in enumerate(pipeline.steps):
+            code = getattr(step, "code", None)
+            if code:
+                try:
+                    ctx.code_file(code)
+                except OSError as exc:
+                    out.append(Diagnostic(ctx.tree.value_mark(("pipelines", pname, "steps", i, "code")), "MLC215",
+                                          f"cannot read code file `{code}`: {exc.strerror or exc}", None))
+    return out
+
+
+def data_access(ctx: CompileContext, result: CompileResult) -> DataAccess:
+    """The S3 locations and images the execution role needs, read off the spec and the graph."""
+    access = DataAccess()
+    for pipeline in ctx.spec.pipelines.values():
+        for param in pipeline.parameters.values():
+            access.read(param.default if isinstance(param.default, str) else None)
+        for step in pipeline.steps:
+            for value in getattr(step, "inputs", {}).values():
+                access.read(value)
+    for endpoint in ctx.spec.endpoints.values():
+        access.read(endpoint.model_data)
+        if endpoint.monitoring is not None:
+            access.read(endpoint.monitoring.data_quality.baseline if endpoint.monitoring.data_quality else None)
+            access.read(endpoint.monitoring.model_quality.ground_truth if endpoint.monitoring.model_quality else None)
+    for job in ctx.spec.batch.values():
+        access.read(job.input)
+        access.read(job.model_data)
+        access.write(job.output)
+    access.images = _images(result)
+    return access
+
+
+def _images(result: CompileResult) -> set[str]:
+    """Every ECR image the definitions, models and monitors use."""
+    found: set[str] = set()
+    stack: list = [result.definitions, [r.inputs for r in result.graph.resources.values()]]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str) and ".dkr.ecr." in item:
+            found.add(item)
+    return found

@@ -1,0 +1,140 @@
+"""The generated execution role: least privilege, scoped to this env's bucket, key, names and images."""
+
+from __future__ import annotations
+
+from mlopsc.compile.context import CompileContext
+from mlopsc.compile.foundation import key_input
+from mlopsc.graph import Resource, as_json
+
+ROLE = "iam.execution-role"
+POLICY = "iam.execution-policy"
+JOB_PREFIX = "pipelines-"  # SageMaker Pipelines names the jobs it starts pipelines-<execution>-<step>-…
+
+
+def assume(service: str, ctx: CompileContext) -> dict:
+    return {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": ctx.account}}}]}
+
+
+def compile_role(ctx: CompileContext, data: "DataAccess") -> None:
+    """The SageMaker execution role and its inline policy (only when security.role is generated)."""
+    if ctx.spec.security.role != "generated":
+        return
+    origin = ctx.origin(("security",) if "security" in ctx.tree.root.entries else ("project",))
+    ctx.add(Resource(ROLE, "aws:iam/role:Role", ctx.role_name, {
+        "name": ctx.role_name, "description": f"mlopsc {ctx.namer.prefix}: SageMaker pipelines, jobs and endpoints",
+        "assume_role_policy": as_json(assume("sagemaker.amazonaws.com", ctx)), "max_session_duration": 3600,
+        "tags": ctx.tags()}, origin))
+    ctx.add(Resource(POLICY, "aws:iam/rolePolicy:RolePolicy", ctx.role_name,
+                     {"name": "least-privilege", "role": ctx.role_name, "policy": as_json(execution_policy(ctx, data))},
+                     origin, depends_on=(ROLE,)))
+
+
+class DataAccess:
+    """S3 locations outside the artifacts bucket that the spec reads or writes."""
+
+    def __init__(self) -> None:
+        self.reads: set[str] = set()
+        self.writes: set[str] = set()
+        self.images: set[str] = set()
+
+    def read(self, uri: str | None) -> None:
+        if uri and uri.startswith("s3://") and "${" not in uri:
+            self.reads.add(uri)
+
+    def write(self, uri: str | None) -> None:
+        if uri and uri.startswith("s3://") and "${" not in uri:
+            self.writes.add(uri)
+
+
+def _objects(uris: set[str], partition: str) -> tuple[list[str], list[str]]:
+    buckets, objects = set(), set()
+    for uri in uris:
+        bucket, _, prefix = uri[len("s3://"):].partition("/")
+        buckets.add(f"arn:{partition}:s3:::{bucket}")
+        objects.add(f"arn:{partition}:s3:::{bucket}/{prefix}*")
+    return sorted(buckets), sorted(objects)
+
+
+def execution_policy(ctx: CompileContext, data: DataAccess) -> dict:
+    p, bucket = ctx.partition, ctx.bucket
+    sm = f"arn:{p}:sagemaker:{ctx.region}:{ctx.account}"
+    prefix = ctx.namer.prefix
+    statements = [
+        {"Sid": "ArtifactsBucket", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject",
+                                                                "s3:AbortMultipartUpload"],
+         "Resource": [f"arn:{p}:s3:::{bucket}/*"]},
+        {"Sid": "ArtifactsBucketList", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+         "Resource": [f"arn:{p}:s3:::{bucket}"]},
+        {"Sid": "PipelineJobs", "Effect": "Allow",
+         "Action": ["sagemaker:CreateProcessingJob", "sagemaker:DescribeProcessingJob", "sagemaker:StopProcessingJob",
+                    "sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob",
+                    "sagemaker:CreateTransformJob", "sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob",
+                    "sagemaker:AddTags"],
+         "Resource": [f"{sm}:processing-job/{JOB_PREFIX}*", f"{sm}:training-job/{JOB_PREFIX}*",
+                      f"{sm}:transform-job/{JOB_PREFIX}*"]},
+        {"Sid": "RegistryAndModels", "Effect": "Allow",
+         "Action": ["sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup",
+                    "sagemaker:ListModelPackages", "sagemaker:DescribeModel", "sagemaker:AddTags"],
+         "Resource": [f"{sm}:model-package-group/{prefix}-*", f"{sm}:model-package/{prefix}-*", f"{sm}:model/{prefix}-*"]},
+        {"Sid": "PassOwnRole", "Effect": "Allow", "Action": "iam:PassRole", "Resource": ctx.role_arn,
+         "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}},
+        {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
+                                                      "logs:DescribeLogStreams"],
+         "Resource": [f"arn:{p}:logs:{ctx.region}:{ctx.account}:log-group:/aws/sagemaker/*"]},
+        {"Sid": "Metrics", "Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*",
+         "Condition": {"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "aws/sagemaker/*"]}}},
+        {"Sid": "PullImagesAuth", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+    ]
+    statements += _image_statements(ctx, data) + _data_statements(ctx, data) + _key_statements(ctx) + _vpc_statements(ctx)
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _image_statements(ctx: CompileContext, data: DataAccess) -> list[dict]:
+    repos = sorted({_repository_arn(image, ctx.partition) for image in data.images if ".dkr.ecr." in image})
+    if not repos:
+        return []
+    return [{"Sid": "PullImages", "Effect": "Allow", "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
+                                                                 "ecr:BatchCheckLayerAvailability"], "Resource": repos}]
+
+
+def _repository_arn(image: str, partition: str) -> str:
+    host, _, path = image.partition("/")
+    account, region = host.split(".")[0], host.split(".")[3]
+    repository = path.split("@")[0].split(":")[0]
+    return f"arn:{partition}:ecr:{region}:{account}:repository/{repository}"
+
+
+def _data_statements(ctx: CompileContext, data: DataAccess) -> list[dict]:
+    out = []
+    if data.reads | data.writes:
+        buckets, objects = _objects(data.reads | data.writes, ctx.partition)
+        out.append({"Sid": "ReadData", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": objects})
+        out.append({"Sid": "ListData", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"], "Resource": buckets})
+    if data.writes:
+        _, objects = _objects(data.writes, ctx.partition)
+        out.append({"Sid": "WriteData", "Effect": "Allow", "Action": ["s3:PutObject", "s3:AbortMultipartUpload"],
+                    "Resource": objects})
+    return out
+
+
+def _key_statements(ctx: CompileContext) -> list[dict]:
+    key = key_input(ctx)
+    if key is None:
+        return []
+    return [{"Sid": "UseKey", "Effect": "Allow",
+             "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:DescribeKey"],
+             "Resource": key},
+            {"Sid": "GrantKeyToSageMaker", "Effect": "Allow", "Action": "kms:CreateGrant", "Resource": key,
+             "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}}]
+
+
+def _vpc_statements(ctx: CompileContext) -> list[dict]:
+    if ctx.spec.security.network is None:
+        return []
+    return [{"Sid": "JobNetworkInterfaces", "Effect": "Allow",
+             "Action": ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
+                        "ec2:DeleteNetworkInterfacePermission", "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs",
+                        "ec2:DescribeDhcpOptions", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"],
+             "Resource": "*"}]

@@ -1,0 +1,1 @@
+"""Emit: the artifacts of `compile` written to disk, deterministically and atomically."""

@@ -1,0 +1,145 @@
+"""The resource graph: the IR between compile and emit/plan/apply, pure data, JSON-serialisable.
+
+A resource's `inputs` are the keyword arguments of its pulumi-aws class (snake_case), as
+plain JSON values. Four marker objects stand for what only exists at apply time:
+
+  {"$ref": ADDRESS, "attr": NAME}   an output of another resource (e.g. its `arn`)
+  {"$join": [PART, ...]}            a string built from literal parts and markers
+  {"$json": VALUE}                  VALUE JSON-encoded after its markers are resolved (policies, definitions)
+  {"$asset": PATH}                  a file shipped in the build folder (PATH relative to it)
+
+Strings may also hold the pseudo parameter `${aws:accountId}`, filled in from the caller's
+identity at apply time (compile fills it in itself when `project.account` is set).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+ACCOUNT = "${aws:accountId}"
+MARKERS = ("$ref", "$join", "$json", "$asset")
+
+
+def ref(address: str, attr: str = "arn") -> dict:
+    return {"$ref": address, "attr": attr}
+
+
+def join(*parts: Any) -> dict | str:
+    """Literal strings and markers as one string; collapses to a plain string when it can."""
+    flat: list = []
+    for part in parts:
+        if isinstance(part, dict) and "$join" in part:
+            flat.extend(part["$join"])
+        elif part != "":
+            flat.append(part)
+    merged: list = []
+    for part in flat:
+        if merged and isinstance(part, str) and isinstance(merged[-1], str):
+            merged[-1] += part
+        else:
+            merged.append(part)
+    if len(merged) == 1 and isinstance(merged[0], str):
+        return merged[0]
+    return {"$join": merged} if merged else ""
+
+
+def as_json(value: Any) -> dict:
+    return {"$json": value}
+
+
+def asset(path: str) -> dict:
+    return {"$asset": path}
+
+
+def refs_in(value: Any) -> Iterator[str]:
+    """Every address a value refers to, depth first."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if "$ref" in item:
+                yield item["$ref"]
+            else:
+                stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One cloud resource: a stable address, its pulumi-aws type and name, inputs and origin."""
+
+    address: str
+    type: str
+    name: str
+    inputs: dict
+    origin: str
+    depends_on: tuple[str, ...] = ()
+    protect: bool = False
+    retain_on_delete: bool = False
+
+    def all_dependencies(self) -> list[str]:
+        return sorted(set(self.depends_on) | set(refs_in(self.inputs)))
+
+    def to_json(self) -> dict:
+        body: dict = {"address": self.address, "type": self.type, "name": self.name, "inputs": self.inputs,
+                      "depends_on": self.all_dependencies(), "origin": self.origin}
+        if self.protect or self.retain_on_delete:
+            body["options"] = {"protect": self.protect, "retain_on_delete": self.retain_on_delete}
+        return body
+
+
+class GraphError(ValueError):
+    """A graph that refers to a resource it does not hold, holds one twice, or loops."""
+
+
+@dataclass
+class ResourceGraph:
+    resources: dict[str, Resource] = field(default_factory=dict)
+
+    def add(self, resource: Resource) -> Resource:
+        if resource.address in self.resources:
+            raise GraphError(f"two resources have the address {resource.address}")
+        self.resources[resource.address] = resource
+        return resource
+
+    def sorted(self) -> list[Resource]:
+        return [self.resources[a] for a in sorted(self.resources)]
+
+    def check(self) -> None:
+        """Every reference resolves and there is no cycle."""
+        for res in self.resources.values():
+            for dep in res.all_dependencies():
+                if dep not in self.resources:
+                    raise GraphError(f"{res.address} refers to {dep}, which is not in the graph")
+        self.topological()
+
+    def topological(self) -> list[Resource]:
+        """Resources in an order where each comes after what it depends on (ties by address)."""
+        order: list[Resource] = []
+        state: dict[str, int] = {}
+        for start in sorted(self.resources):
+            stack = [(start, iter(self.resources[start].all_dependencies()))]
+            if state.get(start):
+                continue
+            state[start] = 1
+            while stack:
+                address, deps = stack[-1]
+                dep = next(deps, None)
+                if dep is None:
+                    stack.pop()
+                    state[address] = 2
+                    order.append(self.resources[address])
+                elif state.get(dep) == 1:
+                    raise GraphError(f"dependency cycle through {dep}")
+                elif not state.get(dep):
+                    state[dep] = 1
+                    stack.append((dep, iter(self.resources[dep].all_dependencies())))
+        return order
+
+
+def canonical_json(value: Any) -> str:
+    """The one JSON spelling we write: sorted keys, two-space indent, UTF-8, final newline."""
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

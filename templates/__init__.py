@@ -1,0 +1,5 @@
+"""Jinja2 templates mlopsc renders (the Pulumi project of `compile`, and later `init` scaffolds).
+
+This folder is installed as the package `mlopsc.templates` (see pyproject.toml); read its
+files with importlib.resources.
+"""

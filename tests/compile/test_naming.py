@@ -1,0 +1,63 @@
+"""Names: prefixed, cut with a stable hash; immutable resources get content-derived names."""
+
+from __future__ import annotations
+
+import pathlib
+
+from mlopsc.compile.build import compile_env
+from mlopsc.compile.naming import Namer, fit, short_hash
+from mlopsc.spec.project import load_project
+
+from test_families import stub_images
+
+SPEC = (pathlib.Path(__file__).parents[1] / "data" / "spec_example.yaml").read_text()
+
+
+def test_fit_keeps_short_names_and_hashes_long_ones():
+    assert fit("churn-dev-model", 63) == "churn-dev-model"
+    long = "churn-production-" + "x" * 80
+    cut = fit(long, 63)
+    assert len(cut) == 63 and cut.endswith(short_hash(long)) and cut.startswith("churn-production-")
+    assert fit(long, 63) == cut  # stable
+
+
+def test_content_names_change_with_content_only():
+    namer = Namer("churn", "prod")
+    a = namer.content_name("churn-config", {"count": 2})
+    assert a == namer.content_name("churn-config", {"count": 2})
+    assert a != namer.content_name("churn-config", {"count": 3})
+    assert a.startswith("churn-prod-churn-config-") and len(a) <= 63
+
+
+def compile_text(tmp_path, text: str, env: str = "prod"):
+    (tmp_path / "pipelines").mkdir(exist_ok=True)
+    for name in ("prepare.py", "evaluate.py"):
+        (tmp_path / "pipelines" / name).write_text("print('step')\n")
+    (tmp_path / "mlops.yaml").write_text(text)
+    result = load_project(str(tmp_path / "mlops.yaml"), [env])
+    assert result.ok, result.diagnostics
+    return compile_env(result.specs[env], stub_images).graph.resources
+
+
+def test_an_endpoint_config_change_makes_a_new_config_and_keeps_the_endpoint(tmp_path):
+    before = compile_text(tmp_path, SPEC)
+    after = compile_text(tmp_path, SPEC.replace("instance: {type: ml.m5.large, count: 2}", "instance: {type: ml.m5.large, count: 3}"))
+    assert before["endpoint.churn"].name == after["endpoint.churn"].name
+    assert before["endpoint-config.churn"].name != after["endpoint-config.churn"].name
+    assert before["model.churn"].name == after["model.churn"].name
+
+
+def test_a_new_version_makes_a_new_model_and_config(tmp_path):
+    before = compile_text(tmp_path, SPEC)
+    after = compile_text(tmp_path, SPEC.replace("    version: 3\n    instance", "    version: 4\n    instance"))
+    assert before["model.churn"].name != after["model.churn"].name
+    assert before["endpoint-config.churn"].name != after["endpoint-config.churn"].name
+    package = after["model.churn"].inputs["primary_container"]["model_package_name"]
+    assert package.endswith(":model-package/churn-prod-churn-xgb/4") and ":123456789012:" in package
+
+
+def test_the_account_is_filled_in_when_known_and_a_token_otherwise(tmp_path):
+    known = compile_text(tmp_path, SPEC)
+    assert known["bucket.artifacts"].name == "churn-prod-artifacts-123456789012"
+    unknown = compile_text(tmp_path, SPEC.replace('  account: "123456789012"\n', ""))
+    assert unknown["bucket.artifacts"].name == "churn-prod-artifacts-${aws:accountId}"
