@@ -139,3 +139,9 @@ def test_yaml11_boolean_is_refused_where_a_flag_is_wanted(project):
     result = project([("spot: true", "spot: yes")])
     diag = next(d for d in result.diagnostics if d.code == "MLC104")
     assert diag.hint == "write `true`"
+
+
+def test_a_budget_channel_over_the_budgets_subscriber_limit(project):
+    many = ", ".join(f"f{i}@example.com" for i in range(11))
+    result = project([("finance: [finance@example.com]", f"finance: [{many}]")])
+    assert ("MLC220", line_of("    notify: finance")) in found(result)

@@ -49,6 +49,7 @@ CODES: dict[str, str] = {
     "MLC217": "a Model Monitor setting that is incomplete",
     "MLC218": "a feature serverless endpoints do not support",
     "MLC219": "a data location that is neither an S3 URI nor a reference",
+    "MLC220": "a budget channel with more addresses than an AWS Budgets alert can reach",
     # compile (MLC23x)
     "MLC230": "an image SageMaker does not publish for this region",
     "MLC231": "the output folder cannot be written",

@@ -14,7 +14,7 @@ def compile_budgets(ctx: CompileContext) -> None:
         emails = list(ctx.spec.notify.get(budget.notify, [])) if budget.notify else []
         notifications = [{
             "comparison_operator": "GREATER_THAN", "threshold": alert.at, "threshold_type": "PERCENTAGE",
-            "notification_type": alert.type.upper(), "subscriber_email_addresses": emails[:10],
+            "notification_type": alert.type.upper(), "subscriber_email_addresses": emails,
         } for alert in budget.alerts]
         inputs = {
             "name": budget_name, "budget_type": "COST", "limit_amount": f"{budget.amount:.2f}", "limit_unit": "USD",

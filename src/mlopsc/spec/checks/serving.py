@@ -7,7 +7,8 @@ from mlopsc.spec.grammar import did_you_mean, format_duration
 from mlopsc.spec.models import Batch, Endpoint
 
 TRAFFIC_BOUNDS = {"canary": (1, 50), "linear": (10, 50)}
-MAX_WAIT = 3600  # TrafficRoutingConfig.WaitIntervalInSeconds
+MAX_WAIT = 3600
+MAX_BUDGET_SUBSCRIBERS = 10  # email subscribers per budget notification  # TrafficRoutingConfig.WaitIntervalInSeconds
 
 
 def check(ctx: CheckContext) -> None:
@@ -26,6 +27,10 @@ def check(ctx: CheckContext) -> None:
         _channel(ctx, budget.notify, path + ("notify",))
         if budget.alerts and budget.notify is None:
             ctx.error(path, "MLC205", f"budget `{name}` has alerts but no `notify` channel", "add `notify: <channel>`", key=True)
+        emails = ctx.spec.notify.get(budget.notify or "", [])
+        if budget.alerts and len(emails) > MAX_BUDGET_SUBSCRIBERS:
+            ctx.error(path + ("notify",), "MLC220", f"channel `{budget.notify}` has {len(emails)} addresses; an AWS "
+                      f"Budgets alert reaches at most {MAX_BUDGET_SUBSCRIBERS}", "use a smaller channel for budgets")
         seen = set()
         for i, alert in enumerate(budget.alerts):
             if (alert.at, alert.type) in seen:
