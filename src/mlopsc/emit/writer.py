@@ -1,0 +1,123 @@
+"""Write the artifacts of `compile` (SPEC.md §3) into build/<env>/, deterministically and atomically.
+
+    manifest.json            the resource graph: manifest_version, project, env, resources by address
+    pipelines/<name>.json    each SageMaker pipeline definition
+    assets/...               files the manifest ships ({"$asset": "assets/..."} markers)
+    Pulumi.yaml, requirements.txt, __main__.py, mlopsc_program.py
+                             a standalone Pulumi project running the same interpreter as `apply`
+
+Every JSON file is graph.canonical_json; nothing written holds a timestamp or an absolute path.
+The folder is built beside out_dir and swapped in whole; what a user added to out_dir (the
+virtualenv `pulumi` creates, Pulumi.<stack>.yaml settings) is carried over.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import re
+import shutil
+
+from mlopsc.emit import atomic, project
+from mlopsc.graph import canonical_json
+
+MANIFEST_VERSION = 1
+MANIFEST = "manifest.json"
+ASSETS = "assets"
+PIPELINES = "pipelines"
+# What write_artifacts owns in out_dir; anything else there is the user's and is kept.
+OWNED = frozenset({MANIFEST, ASSETS, PIPELINES, "Pulumi.yaml", "requirements.txt", "__main__.py",
+                   project.PROGRAM_FILE, "__pycache__"})
+PIPELINE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,255}")
+
+
+class EmitError(Exception):
+    """Artifacts that cannot be written as asked; the message says what to change."""
+
+
+def manifest_dict(project_name: str, env: str, resources: list[dict]) -> dict:
+    """The manifest of SPEC.md §3: resources (Resource.to_json() dicts) sorted by address."""
+    addresses = [r["address"] for r in resources]
+    twice = sorted({a for a in addresses if addresses.count(a) > 1})
+    if twice:
+        raise EmitError(f"two resources have the address {twice[0]}")
+    return {"manifest_version": MANIFEST_VERSION, "project": project_name, "env": env,
+            "resources": sorted(resources, key=lambda r: r["address"])}
+
+
+def write_artifacts(out_dir: str, manifest: dict, definitions: dict[str, dict], assets: dict[str, str]) -> list[str]:
+    """Replace out_dir with the artifacts; returns the relative paths written (POSIX, sorted).
+
+    assets maps a path inside the build folder (as written in {"$asset": ...} markers, under
+    assets/) to the file to copy there.
+    """
+    files = _files(manifest, definitions)
+    copies = _checked_assets(manifest, assets)
+    _check_replaceable(out_dir)
+    with atomic.replacing(out_dir, keep=lambda name: name not in OWNED) as tmp:
+        for relative, data in sorted(files.items()):
+            with open(_target(tmp, relative), "wb") as handle:
+                handle.write(data)
+        for relative, source in sorted(copies.items()):
+            try:
+                shutil.copyfile(source, _target(tmp, relative))
+            except OSError as err:
+                raise EmitError(f"cannot copy {source} to {relative}: {err.strerror or err}") from err
+    return sorted([*files, *copies])
+
+
+def _files(manifest: dict, definitions: dict[str, dict]) -> dict[str, bytes]:
+    if manifest.get("manifest_version") != MANIFEST_VERSION or not {"project", "env", "resources"} <= set(manifest):
+        raise EmitError("the manifest needs manifest_version 1, project, env and resources (see manifest_dict)")
+    files = {MANIFEST: canonical_json(manifest).encode("utf-8")}
+    for name, definition in definitions.items():
+        if not PIPELINE_NAME.fullmatch(name):
+            raise EmitError(f"pipeline name {name!r} cannot be a file name: letters, digits, '.', '_', '-' only")
+        files[f"{PIPELINES}/{name}.json"] = canonical_json(definition).encode("utf-8")
+    files.update(project.project_files(manifest["project"], manifest["env"]))
+    return files
+
+
+def _checked_assets(manifest: dict, assets: dict[str, str]) -> dict[str, str]:
+    for relative in assets:
+        parts = relative.split("/")
+        if parts[0] != ASSETS or len(parts) < 2 or any(p in ("", ".", "..") for p in parts) or "\\" in relative:
+            raise EmitError(f"asset path {relative!r} must be a relative POSIX path under {ASSETS}/")
+    missing = sorted(set(_asset_markers(manifest)) - set(assets))
+    if missing:
+        raise EmitError(f"the manifest ships {missing[0]} but no source file was given for it")
+    return dict(assets)
+
+
+def _asset_markers(value: object) -> list[str]:
+    if isinstance(value, dict):
+        if isinstance(value.get("$asset"), str):
+            return [posixpath.normpath(value["$asset"])]
+        return [path for item in value.values() for path in _asset_markers(item)]
+    return [path for item in value for path in _asset_markers(item)] if isinstance(value, list) else []
+
+
+def _check_replaceable(out_dir: str) -> None:
+    """Refuse to replace a folder that is not a build folder (`--out .` must not eat a project)."""
+    if not os.path.lexists(out_dir):
+        return
+    if not os.path.isdir(out_dir) or os.path.islink(out_dir):
+        raise EmitError(f"{out_dir} exists and is not a folder; choose another --out")
+    if os.listdir(out_dir) and not _is_build_folder(out_dir):
+        raise EmitError(f"{out_dir} is not empty and holds no {MANIFEST} from mlopsc; "
+                        "choose a new or empty --out folder (it is replaced on every compile)")
+
+
+def _is_build_folder(out_dir: str) -> bool:
+    try:
+        with open(os.path.join(out_dir, MANIFEST), encoding="utf-8") as handle:
+            return "manifest_version" in json.load(handle)
+    except (OSError, ValueError, TypeError):
+        return False
+
+
+def _target(root: str, relative: str) -> str:
+    path = os.path.join(root, *relative.split("/"))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    return path

@@ -1,0 +1,324 @@
+"""Run the manifest interpreter under Pulumi's mocks and check it registers exactly the manifest.
+
+No `pulumi` CLI and no cloud: `pulumi.runtime.set_mocks` replaces the engine. Two recorders
+see every registration: the Mocks (`new_resource` gets the type, name and the inputs as they
+go on the wire, camelCase) and a MockMonitor subclass that keeps the resource options of the
+RegisterResource request the engine would get (protect, retainOnDelete, provider reference,
+dependency URNs) — the options as Pulumi itself serialised them, not as we passed them.
+
+Outputs are fabricated so that every reference can be checked: the output `attr` of the
+resource at `address` is the string "<address>.<attr>", its id is "<address>.id", and
+getCallerIdentity answers ACCOUNT_ID. For tests (here, tests/program, tests/emit and the
+compile tests of the examples):
+
+    from mlopsc.program.testing import assert_program_matches
+    assert_program_matches(manifest, base_dir="build/dev")
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi import _types
+from pulumi.runtime.mocks import MockMonitor
+
+from mlopsc.program import interpreter
+
+ACCOUNT_ID = "123456789012"
+CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"
+PROJECT, STACK = "project", "stack"
+
+
+@dataclass
+class Registration:
+    """What the engine received for one resource."""
+
+    type: str
+    name: str
+    urn: str
+    inputs: dict = field(default_factory=dict)
+    provider: str = ""
+    protect: bool = False
+    retain_on_delete: bool = False
+    dependencies: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ProgramRun:
+    registrations: list[Registration]
+    exports: dict[str, Any]
+    calls: list[tuple[str, str]]
+    result: Any = None
+
+    def by_name(self) -> dict[str, Registration]:
+        return {r.name: r for r in self.registrations}
+
+    def address_of(self, urn: str) -> str:
+        return {r.urn: r.name for r in self.registrations}.get(urn, urn)
+
+
+def mock_output(address: str, attr: str) -> str:
+    return f"{address}.{attr}"
+
+
+def urn_of(token: str, address: str) -> str:
+    return f"urn:pulumi:{STACK}::{PROJECT}::pulumi:pulumi:Stack${token}::{address}"
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def refs_in(value: Any) -> list[dict]:
+    """Every {"$ref": ...} marker inside a manifest value."""
+    if isinstance(value, dict):
+        return [value] if "$ref" in value else [m for v in value.values() for m in refs_in(v)]
+    return [m for v in value for m in refs_in(v)] if isinstance(value, list) else []
+
+
+def fabricated_outputs(manifest: dict) -> dict[str, dict[str, str]]:
+    """address -> {wire name: value} for every attribute referenced or exported."""
+    wanted: dict[str, set[str]] = {}
+    for res in manifest["resources"]:
+        for marker in refs_in(res.get("inputs", {})):
+            wanted.setdefault(marker["$ref"], set()).add(marker["attr"])
+        if res["type"] in interpreter.EXPORTS:
+            wanted.setdefault(res["address"], set()).add(interpreter.EXPORTS[res["type"]][1])
+    types = {r["address"]: r["type"] for r in manifest["resources"]}
+    outputs: dict[str, dict[str, str]] = {}
+    for address, attrs in wanted.items():
+        names = _types.resource_py_to_pulumi_names(interpreter.resource_class(types[address]))
+        outputs[address] = {names.get(a, camel(a)): mock_output(address, a) for a in attrs if a not in ("id", "urn")}
+    return outputs
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    def __init__(self, outputs: dict[str, dict[str, str]]) -> None:
+        self.outputs = outputs
+        self.inputs: dict[str, list[dict]] = {}
+        self.calls: list[tuple[str, str]] = []  # (token, provider reference)
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        self.inputs.setdefault(args.name, []).append(args.inputs)
+        return mock_output(args.name, "id"), {**args.inputs, **self.outputs.get(args.name, {})}
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
+        self.calls.append((args.token, args.provider))
+        if args.token == CALLER_IDENTITY:
+            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/mock", "id": ACCOUNT_ID,
+                    "userId": "AIDAMOCK"}, []
+        raise NotImplementedError(f"the program called {args.token}, which these mocks do not answer")
+
+
+class RecordingMonitor(MockMonitor):
+    """Keeps the options of every RegisterResource request, as the engine would see them."""
+
+    def __init__(self, mocks: RecordingMocks) -> None:
+        super().__init__(mocks)
+        self.requests: list[Registration] = []
+
+    def RegisterResource(self, request):
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self.requests.append(Registration(
+                type=request.type, name=request.name, urn=response.urn, provider=request.provider,
+                protect=bool(request.protect), retain_on_delete=bool(request.retainOnDelete),
+                dependencies=sorted(request.dependencies)))
+        return response
+
+
+def run_program(program: Callable[[], Any], manifest: dict) -> ProgramRun:
+    """Run program() (register(...), main, or a written mlopsc_program.main) under recording mocks."""
+    mocks = RecordingMocks(fabricated_outputs(manifest))
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=STACK, preview=False, monitor=monitor)
+    exported: dict[str, Any] = {}
+    exports: dict[str, Any] = {}
+    result: list[Any] = []
+    real_export = pulumi.export
+
+    @pulumi.runtime.test
+    def body():
+        result.append(program())
+        return pulumi.Output.from_input(exported).apply(exports.update)  # wait for every exported value
+
+    pulumi.export = lambda name, value: exported.__setitem__(name, value)
+    try:
+        body()
+    finally:
+        pulumi.export = real_export
+    for reg in monitor.requests:
+        reg.inputs = mocks.inputs[reg.name][0]
+    return ProgramRun(monitor.requests, exports, mocks.calls, result[0] if result else None)
+
+
+# -- what the manifest says the engine should receive ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JsonDocument:
+    value: Any
+
+
+@dataclass(frozen=True)
+class AssetPath:
+    path: str
+
+
+def expected_value(value: Any, manifest: dict, base_dir: str) -> Any:
+    """A manifest value as the engine should see it: markers resolved against the fabricated outputs."""
+    if isinstance(value, str):
+        return value.replace(interpreter.ACCOUNT, ACCOUNT_ID)
+    if isinstance(value, list):
+        return [expected_value(v, manifest, base_dir) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "$ref" in value:
+        types = {r["address"]: r["type"] for r in manifest["resources"]}
+        return urn_of(types[value["$ref"]], value["$ref"]) if value["attr"] == "urn" else mock_output(value["$ref"], value["attr"])
+    if "$join" in value:
+        return "".join(expected_value(v, manifest, base_dir) for v in value["$join"])
+    if "$json" in value:
+        return JsonDocument(expected_value(value["$json"], manifest, base_dir))
+    if "$asset" in value:
+        return AssetPath(os.path.normpath(os.path.join(base_dir, value["$asset"])))
+    return {k: expected_value(v, manifest, base_dir) for k, v in value.items() if v is not None}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, JsonDocument):
+        return _plain(value.value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return [_plain(v) for v in value] if isinstance(value, list) else value
+
+
+def differences(expected: Any, received: Any, path: str, json_strings: bool = False) -> list[str]:
+    """Where received differs from expected; nested object keys may arrive camelCased, map keys as they are."""
+    if isinstance(expected, JsonDocument):
+        if not isinstance(received, str):
+            return [f"{path}: expected a JSON string, got {received!r}"]
+        return differences(_plain(expected), json.loads(received), path + "<json>")
+    if isinstance(expected, AssetPath):
+        got = getattr(received, "path", None)
+        ok = isinstance(received, pulumi.FileAsset) and got == expected.path
+        return [] if ok else [f"{path}: expected FileAsset({expected.path!r}), got {received!r}"]
+    if json_strings and not isinstance(expected, str) and isinstance(received, str):
+        received = json.loads(received)  # provider inputs travel JSON-encoded
+    if isinstance(expected, dict) and isinstance(received, dict):
+        return _dict_differences(expected, received, path)
+    if isinstance(expected, list) and isinstance(received, list) and len(expected) == len(received):
+        return [d for i, (e, r) in enumerate(zip(expected, received)) for d in differences(e, r, f"{path}[{i}]")]
+    same = expected == received and isinstance(expected, bool) == isinstance(received, bool)
+    return [] if same else [f"{path}: expected {expected!r}, got {received!r}"]
+
+
+def _dict_differences(expected: dict, received: dict, path: str) -> list[str]:
+    found: list[str] = []
+    seen = set()
+    for key, value in expected.items():
+        wire = key if key in received else camel(key)
+        seen.add(wire)
+        if wire not in received:
+            found.append(f"{path}.{key}: missing")
+        else:
+            found.extend(differences(value, received[wire], f"{path}.{wire}"))
+    found.extend(f"{path}.{key}: not in the manifest" for key in sorted(set(received) - seen))
+    return found
+
+
+def expected_provider(res: dict, manifest: dict) -> str:
+    """The provider reference the engine should get: options.provider, else the package's provider."""
+    if res["type"].startswith(interpreter.PROVIDER_PREFIX):
+        return ""
+    package = interpreter.package_of(res["type"])
+    candidates = sorted(r["address"] for r in manifest["resources"]
+                        if r["type"] == interpreter.PROVIDER_PREFIX + package)
+    chosen = (res.get("options") or {}).get("provider") or (candidates[0] if candidates else None)
+    if chosen is None:
+        return ""
+    return f"{urn_of(interpreter.PROVIDER_PREFIX + package, chosen)}::{mock_output(chosen, 'id')}"
+
+
+# Inputs the SDKs add by themselves (the providers' defaults), accepted when the manifest has none.
+SDK_DEFAULTS = {
+    "pulumi:providers:aws": {"skipCredentialsValidation", "skipRegionValidation"},
+    "pulumi:providers:aws-native": {"skipCredentialsValidation", "skipGetEc2Platforms", "skipMetadataApiCheck",
+                                    "skipRegionValidation"},
+}
+
+
+def input_names(token: str) -> dict[str, str]:
+    """Python keyword -> wire name of a type's inputs, from its Args class (as Pulumi serialises them)."""
+    cls = interpreter.resource_class(token)
+    args = getattr(sys.modules[cls.__module__], cls.__name__ + "Args", None)
+    return _types.input_type_py_to_pulumi_names(args) if args is not None else {}
+
+
+def input_differences(res: dict, reg: Registration, manifest: dict, base_dir: str) -> list[str]:
+    names = input_names(res["type"])
+    wanted = {names.get(k, camel(k)): expected_value(v, manifest, base_dir)
+              for k, v in res.get("inputs", {}).items() if v is not None}
+    defaults = SDK_DEFAULTS.get(res["type"], set()) - set(wanted)
+    received = {k: v for k, v in reg.inputs.items() if k not in defaults}
+    is_provider = res["type"].startswith(interpreter.PROVIDER_PREFIX)
+    found = []
+    for key in sorted(set(wanted) | set(received)):
+        if key not in received:
+            found.append(f"{key}: missing")
+        elif key not in wanted:
+            found.append(f"{key}: not in the manifest")
+        else:
+            found += differences(wanted[key], received[key], key, is_provider)
+    return found
+
+
+def resource_differences(res: dict, reg: Registration, manifest: dict, base_dir: str) -> list[str]:
+    """Type, inputs and options of one registration against its manifest entry."""
+    found = [] if reg.type == res["type"] else [f"type {reg.type}, manifest says {res['type']}"]
+    found += input_differences(res, reg, manifest, base_dir)
+    options = res.get("options") or {}
+    for label, want, got in (("protect", bool(options.get("protect")), reg.protect),
+                             ("retain_on_delete", bool(options.get("retain_on_delete")), reg.retain_on_delete),
+                             ("provider", expected_provider(res, manifest), reg.provider)):
+        if want != got:
+            found.append(f"{label} is {got!r}, manifest says {want!r}")
+    return [f"{res['address']}: {line}" for line in found]
+
+
+def dependency_differences(res: dict, reg: Registration, run: ProgramRun) -> list[str]:
+    """The engine's dependencies are the manifest's depends_on (which holds every $ref), nothing else."""
+    want = set(res.get("depends_on", [])) | {m["$ref"] for m in refs_in(res.get("inputs", {}))}
+    got = {run.address_of(urn) for urn in reg.dependencies}
+    if want == got:
+        return []
+    return [f"{res['address']}: depends on {sorted(got)}, manifest says {sorted(want)}"]
+
+
+def assert_program_matches(manifest: dict, base_dir: str = ".", program: Callable[[], Any] | None = None) -> ProgramRun:
+    """Run the program and fail, listing every difference, unless it registered exactly the manifest."""
+    run = run_program(program or (lambda: interpreter.register(manifest, base_dir)), manifest)
+    regs: dict[str, list[Registration]] = {}
+    for reg in run.registrations:
+        regs.setdefault(reg.name, []).append(reg)
+    problems = [f"{name}: registered {len(found)} times" for name, found in sorted(regs.items()) if len(found) > 1]
+    addresses = {r["address"] for r in manifest["resources"]}
+    problems += [f"{name}: registered but not in the manifest" for name in sorted(set(regs) - addresses)]
+    problems += [f"{name}: in the manifest but not registered" for name in sorted(addresses - set(regs))]
+    for res in manifest["resources"]:
+        if res["address"] in regs:
+            reg = regs[res["address"]][0]
+            problems += resource_differences(res, reg, manifest, base_dir) + dependency_differences(res, reg, run)
+    if problems:
+        raise AssertionError("the program does not register the manifest:\n  " + "\n  ".join(problems))
+    return run
+
+
+__all__ = ["ACCOUNT_ID", "ProgramRun", "Registration", "assert_program_matches", "mock_output", "run_program"]
