@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from mlopsc.compile.batch import compile_batch
@@ -17,6 +18,9 @@ from mlopsc.compile.registry import compile_registry
 from mlopsc.errors import Diagnostic, DiagnosticError
 from mlopsc.graph import ResourceGraph
 from mlopsc.spec.project import EnvSpec
+
+
+_ECR_IMAGE = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[^\s\"]+$")
 
 
 @dataclass
@@ -124,6 +128,6 @@ def _images(result: CompileResult) -> set[str]:
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-        elif isinstance(item, str) and ".dkr.ecr." in item:
+        elif isinstance(item, str) and _ECR_IMAGE.match(item):
             found.add(item)
     return found

@@ -68,10 +68,11 @@ def _network(ctx: CompileContext) -> dict:
     return network
 
 
-def _output(ctx: CompileContext, name: str, kind: str) -> dict:
-    out: dict = {"monitoring_outputs": [{"s3_output": {"s3_uri": ctx.s3_uri("monitoring", name, kind),
-                                                        "local_path": "/opt/ml/processing/output",
-                                                        "s3_upload_mode": "EndOfJob"}}]}
+def _output(ctx: CompileContext, name: str, kind: str, single: bool) -> dict:
+    """Where a monitor writes its reports; pulumi-aws takes one output, aws-native a list."""
+    output = {"s3_output": {"s3_uri": ctx.s3_uri("monitoring", name, kind), "local_path": "/opt/ml/processing/output",
+                            "s3_upload_mode": "EndOfJob"}}
+    out: dict = {"monitoring_outputs": output if single else [output]}
     if ctx.kms_key:
         out["kms_key_id"] = ctx.kms_key
     return out
@@ -88,7 +89,7 @@ def _data_quality(ctx: CompileContext, name: str, ep: Endpoint, path: tuple) -> 
                                          "statistics_resource": {"s3_uri": f"{baseline}/statistics.json"}},
         "data_quality_job_input": {"endpoint_input": {"endpoint_name": endpoint_name,
                                                       "local_path": "/opt/ml/processing/input/endpoint"}},
-        "data_quality_job_output_config": _output(ctx, name, "data-quality"),
+        "data_quality_job_output_config": _output(ctx, name, "data-quality", single=True),
         "job_resources": {"cluster_config": _cluster(ctx, ep)},
         "network_config": _network(ctx), "role_arn": ctx.role_arn,
         "stopping_condition": {"max_runtime_in_seconds": mon.max_runtime},  # type: ignore[union-attr]
@@ -122,7 +123,7 @@ def _model_quality(ctx: CompileContext, name: str, ep: Endpoint, path: tuple) ->
         "model_quality_app_specification": {"image_uri": analyzer_image(ctx.region), "problem_type": quality.problem_type},
         "model_quality_job_input": {"endpoint_input": endpoint_input,
                                     "ground_truth_s3_input": {"s3_uri": quality.ground_truth}},
-        "model_quality_job_output_config": _output(ctx, name, "model-quality"),
+        "model_quality_job_output_config": _output(ctx, name, "model-quality", single=False),
         "job_resources": {"cluster_config": _cluster(ctx, ep)}, "network_config": network, "role_arn": ctx.role_arn,
         "stopping_condition": {"max_runtime_in_seconds": mon.max_runtime},  # type: ignore[union-attr]
     }
