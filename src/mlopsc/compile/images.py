@@ -157,8 +157,8 @@ def _retrieve(image: str, region: str, scope: str, instance_type: str) -> str:
     chosen = _scope(image_uris, image, framework, scope)
     known = image_uris.list_versions(framework, chosen)
     if version not in known:
-        raise ImageError(image, f"`{framework}` has no version `{version}` in sagemaker-core {sagemaker_core_version()}",
-                         _close("versions", version, known))
+        raise ImageError(image, f"`{framework}` has no version `{version}` in sagemaker-core "
+                         f"{sagemaker_core_version()}", _close("versions", version, known))
     try:
         py_versions = image_uris.list_py_versions(framework, version, chosen)
         return image_uris.retrieve(framework, region, version=version, image_scope=chosen,
@@ -166,7 +166,8 @@ def _retrieve(image: str, region: str, scope: str, instance_type: str) -> str:
                                    py_version=newest_python(py_versions) if py_versions else None)
     except ValueError as exc:
         message = str(exc).split(" You may need to upgrade", 1)[0]
-        raise ImageError(image, f"cannot resolve `{image}` for {region} ({scope}, {instance_type}): {message}") from None
+        raise ImageError(image, f"cannot resolve `{image}` for {region} ({scope}, {instance_type}): "
+                         f"{message}") from None
 
 
 def _scope(image_uris, image: str, framework: str, scope: str) -> str | None:

@@ -1,0 +1,78 @@
+"""What every job step shares: where its data lands, its network, encryption and tags."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from mlopsc.compile.definitions.expressions import EXECUTION_ID, References, Value, join
+
+if TYPE_CHECKING:
+    from mlopsc.compile.context import CompileContext
+    from mlopsc.spec.models import Pipeline
+
+# Families whose instances bring NVMe instance storage: SageMaker refuses a VolumeKmsKeyId on
+# them (the local volumes are encrypted by the instance's hardware module instead).
+_LOCAL_STORAGE = re.compile(r"^(?:[a-z]+\d+[a-z-]*d[a-z]*|g5|g6|g6e|gr6|p5|p5e|p5en|trn1|trn1n|trn2|p6-b200|p6-b300)$")
+
+
+class DefinitionError(ValueError):
+    """A spec the front end accepted but that cannot become a valid pipeline definition."""
+
+
+@dataclass
+class Scope:
+    """One pipeline (or batch job) being compiled: its names, references and the env."""
+
+    name: str  # the key under `pipelines:` (or `batch:`)
+    ctx: "CompileContext"
+    refs: References
+    pipeline: "Pipeline | None" = None
+    steps: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, name: str, ctx: "CompileContext", pipeline: "Pipeline | None" = None) -> "Scope":
+        steps = {s.name: s for s in pipeline.steps} if pipeline else {}
+        return cls(name, ctx, References(ctx, pipeline), pipeline, steps)
+
+    def run_uri(self, *parts: str) -> Value:
+        """s3://<bucket>/pipelines/<pipeline>/<execution id>/<parts…>: a fresh prefix per execution."""
+        return join([self.ctx.s3_uri("pipelines", self.name), EXECUTION_ID, *parts], on="/")
+
+    def environment(self, values: dict[str, str]) -> dict[str, Value]:
+        return {key: self.refs.text(value) for key, value in values.items()}
+
+
+def has_local_storage(instance_type: str) -> bool:
+    family = instance_type.split(".")[1] if instance_type.count(".") >= 2 else ""
+    return bool(_LOCAL_STORAGE.match(family))
+
+
+def volume_key(ctx: "CompileContext", instance_type: str) -> dict[str, str]:
+    """{"VolumeKmsKeyId": key} when the env encrypts with its own key and the instance allows it."""
+    if ctx.kms_key is None or has_local_storage(instance_type):
+        return {}
+    return {"VolumeKmsKeyId": ctx.kms_key}
+
+
+def output_key(ctx: "CompileContext", member: str = "KmsKeyId") -> dict[str, str]:
+    return {} if ctx.kms_key is None else {member: ctx.kms_key}
+
+
+def vpc_config(ctx: "CompileContext") -> dict[str, list[str]] | None:
+    network = ctx.spec.security.network
+    if network is None:
+        return None
+    return {"SecurityGroupIds": list(network.security_groups), "Subnets": list(network.subnets)}
+
+
+def tags(ctx: "CompileContext") -> list[dict[str, str]]:
+    """The project's tags and the cost allocation tags, sorted by key: jobs cost the most."""
+    return [{"Key": key, "Value": value} for key, value in sorted(ctx.tags().items())]
+
+
+def described(entry: dict, scope: Scope, description: str | None) -> dict:
+    if description:
+        entry["Description"] = scope.refs.plain(description)
+    return entry

@@ -1,0 +1,69 @@
+"""Whole definitions: parameters, the experiment config and the top-level steps, in spec order."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from mlopsc.compile.definitions.common import Scope
+from mlopsc.compile.definitions.control import branch_targets, condition_step, fail_step
+from mlopsc.compile.definitions.expressions import PARAMETER_TYPES, get
+from mlopsc.compile.definitions.processing import processing_step
+from mlopsc.compile.definitions.register import register_step
+from mlopsc.compile.definitions.training import training_step
+from mlopsc.compile.definitions.transform import transform_step
+from mlopsc.spec.models import ConditionStep, FailStep, ProcessingStep, RegisterStep, TrainingStep
+
+if TYPE_CHECKING:
+    from mlopsc.compile.context import CompileContext
+    from mlopsc.spec.models import Batch, Pipeline
+
+VERSION = "2020-12-01"
+
+
+def build_definition(name: str, pipeline: "Pipeline", ctx: "CompileContext") -> dict[str, Any]:
+    """The SageMaker pipeline definition of `pipelines.<name>` for the context's env."""
+    scope = Scope.of(name, ctx, pipeline)
+    nested = branch_targets(pipeline.steps)
+    steps = [build_step(scope, step) for step in pipeline.steps if step.name not in nested]
+    return definition(parameters(pipeline), steps)
+
+
+def batch_definition(name: str, job: "Batch", model_name: str, ctx: "CompileContext") -> dict[str, Any]:
+    """A one-step Transform pipeline for `batch.<name>`, scoring with the SageMaker Model `model_name`."""
+    scope = Scope.of(name, ctx)
+    return definition([], [transform_step(scope, name, job, model_name)])
+
+
+def definition(params: list[dict[str, Any]], steps: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "Version": VERSION,
+        "Metadata": {},
+        "Parameters": params,
+        "PipelineExperimentConfig": {"ExperimentName": get("Execution.PipelineName"),
+                                     "TrialName": get("Execution.PipelineExecutionId")},
+        "Steps": steps,
+    }
+
+
+def parameters(pipeline: "Pipeline") -> list[dict[str, Any]]:
+    out = []
+    for name, parameter in pipeline.parameters.items():
+        entry: dict[str, Any] = {"Name": name, "Type": PARAMETER_TYPES[parameter.type]}
+        if parameter.default is not None:
+            entry["DefaultValue"] = parameter.default
+        out.append(entry)
+    return out
+
+
+def build_step(scope: Scope, step: Any) -> dict[str, Any]:
+    if isinstance(step, ProcessingStep):
+        return processing_step(scope, step)
+    if isinstance(step, TrainingStep):
+        return training_step(scope, step)
+    if isinstance(step, RegisterStep):
+        return register_step(scope, step)
+    if isinstance(step, ConditionStep):
+        return condition_step(scope, step, lambda target: build_step(scope, target))
+    if isinstance(step, FailStep):
+        return fail_step(scope, step)
+    raise TypeError(f"unknown step type {type(step).__name__}")

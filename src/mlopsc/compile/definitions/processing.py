@@ -1,0 +1,99 @@
+"""Processing steps: the CreateProcessingJob request body (minus the job name)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlopsc.compile.definitions.common import (DefinitionError, Scope, described, output_key, tags, volume_key,
+                                               vpc_config)
+from mlopsc.compile.definitions.expressions import property_file_name
+from mlopsc.spec.models import ProcessingStep
+
+INPUT_DIR = "/opt/ml/processing/input"
+OUTPUT_DIR = "/opt/ml/processing/output"
+CODE_INPUT = "code"
+
+
+def processing_step(scope: Scope, step: ProcessingStep) -> dict[str, Any]:
+    ctx = scope.ctx
+    arguments: dict[str, Any] = {
+        "ProcessingResources": {"ClusterConfig": {
+            "InstanceCount": step.instance.count,
+            "InstanceType": step.instance.type,
+            "VolumeSizeInGB": step.instance.volume_gb,
+            **volume_key(ctx, step.instance.type),
+        }},
+        "AppSpecification": _app(scope, step),
+    }
+    inputs = _inputs(scope, step)
+    if inputs:
+        arguments["ProcessingInputs"] = inputs
+    if step.outputs:
+        arguments["ProcessingOutputConfig"] = {"Outputs": [_output(scope, step.name, o) for o in step.outputs],
+                                               **output_key(ctx)}
+    if step.max_runtime is not None:
+        arguments["StoppingCondition"] = {"MaxRuntimeInSeconds": step.max_runtime}
+    if step.environment:
+        arguments["Environment"] = scope.environment(step.environment)
+    network = _network(scope)
+    if network:
+        arguments["NetworkConfig"] = network
+    arguments["RoleArn"] = ctx.role_arn
+    arguments["Tags"] = tags(ctx)
+    entry: dict[str, Any] = {"Name": step.name, "Type": "Processing", "Arguments": arguments}
+    if step.report:
+        output, _, path = step.report.partition("/")
+        entry["PropertyFiles"] = [{"PropertyFileName": property_file_name(step.name), "OutputName": output,
+                                   "FilePath": path}]
+    return described(entry, scope, step.description)
+
+
+def _app(scope: Scope, step: ProcessingStep) -> dict[str, Any]:
+    app: dict[str, Any] = {"ImageUri": scope.ctx.image(step.image, "processing", step.instance.type)}
+    if step.code:
+        app["ContainerEntrypoint"] = ["python3", f"{INPUT_DIR}/{CODE_INPUT}/{scope.ctx.code_file(step.code).basename}"]
+    if step.arguments:
+        app["ContainerArguments"] = [scope.refs.text(a) for a in step.arguments]
+    return app
+
+
+def _inputs(scope: Scope, step: ProcessingStep) -> list[dict[str, Any]]:
+    inputs = []
+    if step.code:
+        if CODE_INPUT in step.inputs:
+            raise DefinitionError(f"step `{step.name}`: an input named `{CODE_INPUT}` would clash with the step's "
+                                  f"code, which is mounted at {INPUT_DIR}/{CODE_INPUT}; rename the input")
+        code = scope.ctx.code_file(step.code)
+        inputs.append(_input(CODE_INPUT, scope.ctx.s3_uri(code.key)))
+    for name, value in step.inputs.items():
+        inputs.append(_input(name, scope.refs.text(value)))
+    return inputs
+
+
+def _input(name: str, uri: Any) -> dict[str, Any]:
+    return {"InputName": name, "S3Input": {
+        "S3Uri": uri,
+        "LocalPath": f"{INPUT_DIR}/{name}",
+        "S3DataType": "S3Prefix",
+        "S3InputMode": "File",
+        "S3DataDistributionType": "FullyReplicated",
+        "S3CompressionType": "None",
+    }}
+
+
+def _output(scope: Scope, step: str, name: str) -> dict[str, Any]:
+    return {"OutputName": name, "S3Output": {
+        "S3Uri": scope.run_uri(step, name),
+        "LocalPath": f"{OUTPUT_DIR}/{name}",
+        "S3UploadMode": "EndOfJob",
+    }}
+
+
+def _network(scope: Scope) -> dict[str, Any]:
+    network: dict[str, Any] = {}
+    if scope.ctx.spec.security.network_isolation:
+        network["EnableNetworkIsolation"] = True
+    vpc = vpc_config(scope.ctx)
+    if vpc:
+        network["VpcConfig"] = vpc
+    return network
