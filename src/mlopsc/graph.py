@@ -9,17 +9,26 @@ plain JSON values. Four marker objects stand for what only exists at apply time:
   {"$asset": PATH}                  a file shipped in the build folder (PATH relative to it)
 
 Strings may also hold the pseudo parameter `${aws:accountId}`, filled in from the caller's
-identity at apply time (compile fills it in itself when `project.account` is set).
+identity at apply time (compile fills it in itself when `project.account` is set), and inline
+references `${ref:ADDRESS:ATTR}` to another resource's output, for values that sit inside text
+compile writes out whole (a KMS key ARN inside a pipeline definition).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 ACCOUNT = "${aws:accountId}"
 MARKERS = ("$ref", "$join", "$json", "$asset")
+INLINE_REF = re.compile(r"\$\{ref:([A-Za-z0-9_.-]+):([A-Za-z0-9_]+)\}")
+
+
+def inline_ref(address: str, attr: str = "arn") -> str:
+    """A reference inside a string: `${ref:ADDRESS:ATTR}`."""
+    return f"${{ref:{address}:{attr}}}"
 
 
 def ref(address: str, attr: str = "arn") -> dict:
@@ -65,6 +74,8 @@ def refs_in(value: Any) -> Iterator[str]:
                 stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
+        elif isinstance(item, str) and "${ref:" in item:
+            yield from (match.group(1) for match in INLINE_REF.finditer(item))
 
 
 @dataclass(frozen=True)

@@ -353,7 +353,7 @@ def test_processing_job_request(tmp_path):
     args = prepare["Arguments"]
     code = ctx.code_file("pipelines/prepare.py")
     assert args["ProcessingResources"]["ClusterConfig"] == {
-        "InstanceCount": 1, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 30, "VolumeKmsKeyId": ctx.kms_key}
+        "InstanceCount": 1, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 30, "VolumeKmsKeyId": ctx.volume_kms_key}
     assert args["AppSpecification"]["ImageUri"] == stub_images("sklearn:1.2-1", "eu-west-1", "processing", "")
     assert args["AppSpecification"]["ContainerEntrypoint"] == ["python3", "/opt/ml/processing/input/code/prepare.py"]
     first = args["ProcessingInputs"][0]
@@ -391,7 +391,7 @@ def test_training_job_request(tmp_path):
     assert args["OutputDataConfig"] == {"KmsKeyId": ctx.kms_key, "S3OutputPath": {"Std:Join": {"On": "/", "Values": [
         f"s3://{ctx.bucket}/pipelines/train", {"Get": "Execution.PipelineExecutionId"}, "train"]}}}
     assert args["ResourceConfig"] == {"InstanceCount": 1, "InstanceType": "ml.m5.2xlarge", "VolumeSizeInGB": 30,
-                                      "VolumeKmsKeyId": ctx.kms_key}
+                                      "VolumeKmsKeyId": ctx.volume_kms_key}
     assert args["StoppingCondition"] == {"MaxRuntimeInSeconds": 7200}
     assert not {"EnableManagedSpotTraining", "CheckpointConfig"} & set(args)
 
@@ -546,7 +546,7 @@ def test_batch_transform_definition(tmp_path):
     assert args["TransformOutput"] == {"S3OutputPath": "s3://acme-ml/scores/dev/", "AssembleWith": "None",
                                        "KmsKeyId": ctx.kms_key}
     assert args["TransformResources"] == {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1,
-                                          "VolumeKmsKeyId": ctx.kms_key}
+                                          "VolumeKmsKeyId": ctx.volume_kms_key}
     assert args["Environment"] == {"SAGEMAKER_MODEL_SERVER_TIMEOUT": "600"}
     assert schema_errors(fill_account(definition)) == [] and botocore_errors(fill_account(step)) == []
 

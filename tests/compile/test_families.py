@@ -224,3 +224,25 @@ def test_names_fit_their_limits_and_compile_is_deterministic(case):
     first = canonical_json([r.to_json() for r in compiled(*case)[1].graph.sorted()])
     again = load_project(str(case[0]), [case[1]]).specs[case[1]]
     assert canonical_json([r.to_json() for r in compile_env(again, stub_images).graph.sorted()]) == first
+
+
+def test_volume_keys_in_definitions_are_key_arns_resolved_at_apply(case):
+    spec = compiled(*case)[0].spec
+    for res in resources(*case, "aws:sagemaker/pipeline"):
+        if spec.security.encryption == "managed":
+            assert "${ref:kms.key:arn}" in res.inputs["pipeline_definition"]
+            assert "kms.key" in res.all_dependencies()
+        assert ":alias/" not in json.dumps([v for k, v in _volume_keys(json.loads(res.inputs["pipeline_definition"]))])
+
+
+def _volume_keys(value):
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, inner in item.items():
+                if key == "VolumeKmsKeyId":
+                    yield key, inner
+                stack.append(inner)
+        elif isinstance(item, list):
+            stack.extend(item)

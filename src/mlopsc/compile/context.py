@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from mlopsc.compile.naming import Namer
-from mlopsc.graph import ACCOUNT, Resource, ResourceGraph
+from mlopsc.graph import ACCOUNT, Resource, ResourceGraph, inline_ref
 from mlopsc.spec.models import Spec
 from mlopsc.spec.nodes import Path, SourceTree
 
@@ -101,6 +101,14 @@ class CompileContext:
         if encryption == "managed":
             return f"arn:{self.partition}:kms:{self.region}:{self.account}:{self.kms_alias}"
         return encryption
+
+    @property
+    def volume_kms_key(self) -> str | None:
+        """The key for job and endpoint volumes, which SageMaker takes only as a key id or key ARN
+        (not an alias): the managed key's ARN as an inline reference, filled in at apply time."""
+        if self.spec.security.encryption == "managed":
+            return inline_ref("kms.key", "arn")
+        return self.kms_key
 
     def arn(self, service: str, resource: str) -> str:
         return f"arn:{self.partition}:{service}:{self.region}:{self.account}:{resource}"

@@ -6,7 +6,7 @@ import re
 
 from mlopsc.compile.alarms import alarm_names, compile_endpoint_alarms
 from mlopsc.compile.context import CompileContext
-from mlopsc.compile.foundation import DATA_CAPTURE_PREFIX
+from mlopsc.compile.foundation import DATA_CAPTURE_PREFIX, key_input
 from mlopsc.compile.registry import package_arn
 from mlopsc.graph import Resource, ref
 from mlopsc.spec.models import Endpoint
@@ -65,7 +65,7 @@ def _config(ctx: CompileContext, name: str, ep: Endpoint, model: Resource, path:
         variant.update(initial_instance_count=ep.instance.count, instance_type=ep.instance.type)  # type: ignore[union-attr]
     inputs: dict = {"production_variants": [variant]}
     if ctx.kms_key and ep.instance is not None and not _LOCAL_STORAGE.match(ep.instance.type):
-        inputs["kms_key_arn"] = ctx.kms_key
+        inputs["kms_key_arn"] = key_input(ctx)  # the volume key: a key ARN, never an alias
     if ep.data_capture:
         inputs["data_capture_config"] = _capture(ctx, name, ep)
     config_name = ctx.namer.content_name(f"{name}-config", inputs)

@@ -9,6 +9,7 @@ from importlib import metadata
 
 from mlopsc.compile.context import CompileContext
 from mlopsc.compile.events import notify_rule
+from mlopsc.compile.foundation import key_input
 from mlopsc.graph import Resource
 from mlopsc.spec.models import Endpoint
 
@@ -55,7 +56,7 @@ def compile_monitoring(ctx: CompileContext) -> None:
 def _cluster(ctx: CompileContext, ep: Endpoint) -> dict:
     cluster = {"instance_count": 1, "instance_type": ep.monitoring.instance, "volume_size_in_gb": 30}  # type: ignore[union-attr]
     if ctx.kms_key:
-        cluster["volume_kms_key_id"] = ctx.kms_key
+        cluster["volume_kms_key_id"] = key_input(ctx)  # volumes take a key ARN, not an alias
     return cluster
 
 

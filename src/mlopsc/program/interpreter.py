@@ -21,6 +21,7 @@ import heapq
 import importlib
 import inspect
 import json
+import re
 import os
 from typing import Any
 
@@ -28,6 +29,7 @@ import pulumi
 
 MANIFEST_VERSION = 1
 ACCOUNT = "${aws:accountId}"
+INLINE_REF = re.compile(r"\$\{ref:([A-Za-z0-9_.-]+):([A-Za-z0-9_]+)\}")
 MARKERS = ("$ref", "$join", "$json", "$asset")
 PACKAGES = {"aws": "pulumi_aws", "aws-native": "pulumi_aws_native"}
 PROVIDER_PREFIX = "pulumi:providers:"
@@ -133,9 +135,15 @@ def index(manifest: dict) -> dict[str, dict]:
     return resources
 
 
+def inline_refs(value: Any) -> list[tuple[str, str]]:
+    """(address, attr) of every `${ref:ADDRESS:ATTR}` inside the strings of value."""
+    return [(m.group(1), m.group(2)) for m in INLINE_REF.finditer(json.dumps(value))]
+
+
 def dependencies(res: dict) -> list[str]:
     refs = [m["$ref"] for m in markers_in(res.get("inputs", {}), "$ref")]
-    return sorted(set(res.get("depends_on", [])) | set(refs))
+    inline = [address for address, _ in inline_refs(res.get("inputs", {}))]
+    return sorted(set(res.get("depends_on", [])) | set(refs) | set(inline))
 
 
 def providers_by_package(resources: dict[str, dict]) -> dict[str, str]:
@@ -220,7 +228,10 @@ class Interpreter:
         return after
 
     def _check_refs(self, res: dict) -> None:
-        for marker in markers_in(res.get("inputs", {}), "$ref"):
+        inline = [{"$ref": address, "attr": attr} for address, attr in inline_refs(res.get("inputs", {}))]
+        for marker in markers_in(res.get("inputs", {}), "$ref") + inline:
+            if marker["$ref"] not in self.resources:
+                raise ManifestError(f"refers to {marker['$ref']}, which is not in the manifest", res)
             target = self.resources[marker["$ref"]]
             if not has_output(self.classes[target["address"]], marker["attr"]):
                 raise ManifestError(f"{target['address']} ({target['type']}) has no output {marker['attr']!r}", res)
@@ -251,6 +262,8 @@ class Interpreter:
     def resolve(self, value: Any, res: dict) -> Any:
         """value with its markers turned into Outputs and assets, and the account token filled in."""
         if isinstance(value, str):
+            if "${ref:" in value:
+                return self._inline(value, res)
             return self.account().apply(lambda account: value.replace(ACCOUNT, account)) if ACCOUNT in value else value
         if isinstance(value, list):
             return [self.resolve(item, res) for item in value]
@@ -262,6 +275,17 @@ class Interpreter:
         if len(value) != (2 if kind[0] == "$ref" else 1):
             raise ManifestError(f"malformed {kind[0]} marker {value!r}"[:300], res)
         return getattr(self, "_" + kind[0][1:])(value[kind[0]], value, res)
+
+    def _inline(self, text: str, res: dict) -> pulumi.Output[str]:
+        """A string holding `${ref:ADDRESS:ATTR}` tokens, as the concatenation of its parts."""
+        parts: list = []
+        last = 0
+        for match in INLINE_REF.finditer(text):
+            parts.append(self.resolve(text[last:match.start()], res))
+            parts.append(self._ref(match.group(1), {"$ref": match.group(1), "attr": match.group(2)}, res))
+            last = match.end()
+        parts.append(self.resolve(text[last:], res))
+        return pulumi.Output.concat(*[p for p in parts if p != ""])
 
     def _ref(self, address: str, marker: dict, res: dict) -> pulumi.Output:
         return getattr(self.created[address], marker["attr"])

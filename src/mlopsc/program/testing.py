@@ -89,6 +89,8 @@ def fabricated_outputs(manifest: dict) -> dict[str, dict[str, str]]:
     for res in manifest["resources"]:
         for marker in refs_in(res.get("inputs", {})):
             wanted.setdefault(marker["$ref"], set()).add(marker["attr"])
+        for address, attr in interpreter.inline_refs(res.get("inputs", {})):
+            wanted.setdefault(address, set()).add(attr)
         if res["type"] in interpreter.EXPORTS:
             wanted.setdefault(res["address"], set()).add(interpreter.EXPORTS[res["type"]][1])
     types = {r["address"]: r["type"] for r in manifest["resources"]}
@@ -175,6 +177,7 @@ class AssetPath:
 def expected_value(value: Any, manifest: dict, base_dir: str) -> Any:
     """A manifest value as the engine should see it: markers resolved against the fabricated outputs."""
     if isinstance(value, str):
+        value = interpreter.INLINE_REF.sub(lambda m: mock_output(m.group(1), m.group(2)), value)
         return value.replace(interpreter.ACCOUNT, ACCOUNT_ID)
     if isinstance(value, list):
         return [expected_value(v, manifest, base_dir) for v in value]

@@ -51,9 +51,9 @@ def has_local_storage(instance_type: str) -> bool:
 
 def volume_key(ctx: "CompileContext", instance_type: str) -> dict[str, str]:
     """{"VolumeKmsKeyId": key} when the env encrypts with its own key and the instance allows it."""
-    if ctx.kms_key is None or has_local_storage(instance_type):
+    if ctx.volume_kms_key is None or has_local_storage(instance_type):
         return {}
-    return {"VolumeKmsKeyId": ctx.kms_key}
+    return {"VolumeKmsKeyId": ctx.volume_kms_key}
 
 
 def output_key(ctx: "CompileContext", member: str = "KmsKeyId") -> dict[str, str]:
