@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from mlopsc.compile.batch import compile_batch
 from mlopsc.compile.budgets import compile_budgets
 from mlopsc.compile.context import CompileContext, ImageResolver
+from mlopsc.compile.definitions.register import DEFAULT_INSTANCE as REGISTER_INSTANCE
 from mlopsc.compile.endpoints import compile_endpoints
 from mlopsc.compile.foundation import compile_foundation
 from mlopsc.compile.iam import DataAccess, compile_role
@@ -60,14 +61,19 @@ def _image_uses(ctx: CompileContext):
     for pname, pipeline in ctx.spec.pipelines.items():
         for i, step in enumerate(pipeline.steps):
             if getattr(step, "image", None):
-                scope = "inference" if step.type == "register" else "training"
-                itype = step.instance.type if hasattr(step, "instance") else "ml.m5.large"
-                yield ("pipelines", pname, "steps", i, "image"), step.image, scope, itype
+                yield ("pipelines", pname, "steps", i, "image"), step.image, *_scope_of(step)
     for section in ("endpoints", "batch"):
         for name, item in getattr(ctx.spec, section).items():
             if item.image:
                 itype = item.instance.type if item.instance is not None else "ml.m5.large"
                 yield (section, name, "image"), item.image, "inference", itype
+
+
+def _scope_of(step) -> tuple[str, str]:
+    """The image scope and instance type the definitions resolve a step's image with."""
+    if step.type == "register":
+        return "inference", next(iter(step.inference_instances or step.transform_instances), REGISTER_INSTANCE)
+    return ("processing" if step.type == "processing" else "training"), step.instance.type
 
 
 def check_images(ctx: CompileContext) -> list[Diagnostic]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from mlopsc.compile.context import CompileContext
+from mlopsc.errors import Diagnostic, DiagnosticError
 from mlopsc.compile.events import notify_rule
 from mlopsc.compile.foundation import key_input
 from mlopsc.compile.iam import assume
@@ -130,11 +131,14 @@ def compile_failure_alerts(ctx: CompileContext, names: list[str]) -> None:
 
 def compile_pipelines(ctx: CompileContext, definitions: dict[str, dict]) -> list[str]:
     """Every `pipelines` entry; returns the names of the scheduled ones."""
-    from mlopsc.compile.definitions import build_definition
+    from mlopsc.compile.definitions import DefinitionError, build_definition
 
     scheduled = []
     for name, pipeline in ctx.spec.pipelines.items():
-        definition = build_definition(name, pipeline, ctx)
+        try:
+            definition = build_definition(name, pipeline, ctx)
+        except DefinitionError as exc:  # the front end checks what it can; this is the last word
+            raise DiagnosticError([Diagnostic(ctx.tree.key_mark(("pipelines", name)), "MLC232", str(exc))]) from None
         definitions[name] = definition
         uploads = tuple(f"object.code.{ctx.code_file(s.code).sha256[:16]}" for s in pipeline.steps if getattr(s, "code", None))
         registries = tuple(sorted({f"registry.{s.model}" for s in pipeline.steps if s.type == "register"}))

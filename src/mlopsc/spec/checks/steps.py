@@ -27,6 +27,7 @@ def check(ctx: CheckContext) -> None:
                 _data_locations(ctx, step.inputs, path + ("inputs",))
             if isinstance(step, (ProcessingStep, TrainingStep)) and step.code is not None:
                 _code_file(ctx, step.code, path + ("code",))
+                _room_for_code(ctx, step, path)
             if isinstance(step, RegisterStep):
                 _data_locations(ctx, {"artifacts": step.artifacts}, path, field="artifacts")
 
@@ -93,6 +94,23 @@ def _data_locations(ctx: CheckContext, values: dict, path: tuple, field: str | N
         at = path + (field,) if field else path + (name,)
         ctx.error(at, "MLC219", f"`{name}` must be an S3 URI or a reference, not `{value}`",
                   "write `s3://bucket/prefix/`, `${params.NAME}` or `${steps.STEP.outputs.NAME}`")
+
+
+# The code file takes one input slot (and, for training, two hyperparameters in script mode).
+_INPUT_LIMITS = {"processing": 10, "training": 20}
+
+
+def _room_for_code(ctx: CheckContext, step, path: tuple) -> None:
+    if "code" in step.inputs:
+        ctx.error(path + ("inputs", "code"), "MLC221", f"step `{step.name}` has an input named `code`, which its "
+                  "`code` file uses", "rename the input", key=True)
+    limit = _INPUT_LIMITS[step.type] - 1
+    if len(step.inputs) > limit:
+        ctx.error(path + ("inputs",), "MLC221", f"step `{step.name}` has {len(step.inputs)} inputs; with `code` "
+                  f"SageMaker allows {limit} more", "drop an input, or merge inputs under one S3 prefix", key=True)
+    if isinstance(step, TrainingStep) and len(step.hyperparameters) > 98:
+        ctx.error(path + ("hyperparameters",), "MLC221", f"step `{step.name}` has {len(step.hyperparameters)} "
+                  "hyperparameters; with `code`, script mode needs 2 of SageMaker's 100", key=True)
 
 
 def _code_file(ctx: CheckContext, code: str, path: tuple) -> None:

@@ -103,6 +103,7 @@ class TrainingStep(StepBase):
     max_runtime: Duration = Field(86400, ge=1, le=28 * 86400)
     hyperparameters: dict[Annotated[str, Field(max_length=256)], Text] = Field(default_factory=dict, max_length=100)
     inputs: dict[Channel, Text] = Field(default_factory=dict, max_length=20)
+    content_type: Text = Field("text/csv", description="ContentType of the input channels (built-in XGBoost reads libsvm otherwise)")
     environment: dict[EnvVar, Text] = Field(default_factory=dict, max_length=100)
 
 

@@ -114,8 +114,7 @@ class Batch(Base):
     instance: BatchInstanceSpec
     content_type: Text = "text/csv"
     split: Literal["line", "none", "recordio", "tfrecord"] = "line"
-    max_runtime: Duration = Field(86400, ge=1, le=5 * 86400)
-    environment: dict[EnvVar, Text] = Field(default_factory=dict, max_length=100)
+    environment: dict[EnvVar, Text] = Field(default_factory=dict, max_length=16)  # CreateTransformJob's limit
 
 
 class Alert(Base):
