@@ -1,5 +1,6 @@
-"""Regenerate every generated file the tests compare against: the JSON Schemas (and, as they
-appear, golden artifacts). Review the diff before committing.
+"""Regenerate every generated file the tests compare against: the JSON Schemas and the golden
+artifacts of each example and env (tests/golden/<example>/<env>/). Review the diff before
+committing: it is the change in what mlopsc would deploy.
 
 Run: python scripts/regenerate.py
 """
@@ -7,18 +8,61 @@ Run: python scripts/regenerate.py
 from __future__ import annotations
 
 import pathlib
-
-from mlopsc.spec.jsonschema import overlay_schema, render, spec_schema
+import shutil
+import sys
+import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+GOLDEN = ROOT / "tests" / "golden"
+ENVS = ("dev", "staging", "prod")
+# What the golden files hold: the reviewable artifacts (the interpreter and assets are copies).
+GOLDEN_FILES = ("manifest.json", "Pulumi.yaml", "requirements.txt", "__main__.py", "pipelines/*.json")
 
 
-def main() -> None:
+def examples() -> list[pathlib.Path]:
+    return sorted(p.parent for p in (ROOT / "examples").glob("*/mlops.yaml"))
+
+
+def golden_files(build: pathlib.Path) -> dict[str, bytes]:
+    found: dict[str, bytes] = {}
+    for pattern in GOLDEN_FILES:
+        for path in sorted(build.glob(pattern)):
+            found[str(path.relative_to(build))] = path.read_bytes()
+    return found
+
+
+def compile_example(example: pathlib.Path, env: str, out: pathlib.Path) -> None:
+    from mlopsc.cli.compile import build_artifacts
+    from mlopsc.spec.project import load_project
+
+    result = load_project(str(example / "mlops.yaml"), [env])
+    if not result.ok:
+        sys.exit(f"{example.name} {env}: invalid spec: {result.diagnostics}")
+    build_artifacts(result.specs[env], str(out))
+
+
+def write_schemas() -> None:
+    from mlopsc.spec.jsonschema import overlay_schema, render, spec_schema
+
     for name, make in (("mlops.schema.json", spec_schema), ("mlops.overlay.schema.json", overlay_schema)):
-        path = ROOT / "schemas" / name
-        path.write_text(render(make()))
-        print(f"wrote {path.relative_to(ROOT)}")
+        (ROOT / "schemas" / name).write_text(render(make()))
+        print(f"wrote schemas/{name}")
+
+
+def write_goldens() -> None:
+    shutil.rmtree(GOLDEN, ignore_errors=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        for example in examples():
+            for env in ENVS:
+                build = pathlib.Path(tmp) / example.name / env
+                compile_example(example, env, build)
+                for relative, content in golden_files(build).items():
+                    target = GOLDEN / example.name / env / relative
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(content)
+                print(f"wrote tests/golden/{example.name}/{env}/")
 
 
 if __name__ == "__main__":
-    main()
+    write_schemas()
+    write_goldens()

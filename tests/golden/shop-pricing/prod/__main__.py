@@ -1,0 +1,10 @@
+"""The Pulumi program of shop-pricing-prod: registers the resources of manifest.json (written by mlopsc)."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from mlopsc_program import main  # noqa: E402
+
+main()
