@@ -1,0 +1,7 @@
+"""Promotion between environments: copy served model versions forward, editing overlays in place."""
+
+from mlopsc.promote.core import Item, PromoteError, Promotion, plan_promotion, write
+from mlopsc.promote.edit import EditError, VersionEdit, apply_edits, indent_step
+
+__all__ = ["EditError", "Item", "PromoteError", "Promotion", "VersionEdit", "apply_edits", "indent_step",
+           "plan_promotion", "write"]

@@ -1,0 +1,91 @@
+"""`promote --check-registry`: the promoted versions must be `Approved` in the model registry.
+
+Which group: the one the target env will deploy from. compile names a served version
+`model-package/<project>-<env>-<model>/<version>` with the env being compiled
+(compile/registry.py `package_arn`), so after `promote --to prod`, prod's endpoint serves
+version N of `<project>-prod-<model>`: that is the package whose approval matters, and the one
+this check reads (same naming function as compile: compile.naming.Namer).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from mlopsc.compile.naming import Namer
+
+ENDPOINT_ENV = "MLOPSC_AWS_ENDPOINT_URL"
+
+
+class RegistryError(Exception):
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class Finding:
+    group: str
+    version: int
+    status: str | None  # None: no such version in the group
+
+    @property
+    def approved(self) -> bool:
+        return self.status == "Approved"
+
+
+def group_for(project: str, env: str, model: str) -> str:
+    return Namer(project, env).name(model)
+
+
+def check_versions(wanted: list[tuple[str, int]], project: str, env: str, region: str,
+                   endpoint_url: str | None = None) -> list[Finding]:
+    """The approval status of each (model, version) in `env`'s registry groups."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+
+    endpoint_url = endpoint_url or os.environ.get(ENDPOINT_ENV) or None
+    try:
+        client = boto3.client("sagemaker", region_name=region, endpoint_url=endpoint_url)
+        statuses: dict[str, dict[int, str]] = {}
+        findings = []
+        for model, version in wanted:
+            group = group_for(project, env, model)
+            if group not in statuses:
+                statuses[group] = _statuses(client, group)
+            findings.append(Finding(group, version, statuses[group].get(version)))
+        return findings
+    except NoCredentialsError:
+        raise RegistryError("--check-registry needs AWS credentials, and none were found",
+                            "configure them (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or an SSO login), "
+                            "or leave out --check-registry") from None
+    except NoRegionError:
+        raise RegistryError("--check-registry: no AWS region", "set project.region") from None
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise RegistryError(f"--check-registry: the model registry refused: {error.get('Code', '')}: "
+                            f"{error.get('Message', exc)}", "check the credentials' account and permissions "
+                            "(sagemaker:ListModelPackages)") from None
+    except BotoCoreError as exc:
+        raise RegistryError(f"--check-registry: cannot reach the model registry: {exc}",
+                            f"check the network, or {ENDPOINT_ENV} / --endpoint-url") from None
+
+
+def _statuses(client, group: str) -> dict[int, str]:
+    from botocore.exceptions import ClientError
+
+    out: dict[int, str] = {}
+    paginator = client.get_paginator("list_model_packages")
+    try:
+        for page in paginator.paginate(ModelPackageGroupName=group, ModelPackageType="Versioned"):
+            for summary in page.get("ModelPackageSummaryList", []):
+                version = summary.get("ModelPackageVersion")
+                if version is not None:
+                    out[int(version)] = summary.get("ModelApprovalStatus", "")
+    except ClientError as exc:  # a group that does not exist holds no versions
+        message = str(exc.response.get("Error", {}).get("Message", "")).lower()
+        if "not exist" in message or "not found" in message:
+            return {}
+        raise
+    return out
