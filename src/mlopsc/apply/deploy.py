@@ -1,0 +1,190 @@
+"""apply and destroy of one env: guards, preview, up/destroy, the state record.
+
+The hooks (`open_stack`, `caller_account`, `which`, `stdin_is_tty`, `ask`) are module
+attributes so tests replace them: a fake StackRunner, a fake STS, a terminal that answers.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from typing import Callable
+
+from mlopsc.apply import engine, guards
+from mlopsc.apply.progress import MARKS, Outcome
+from mlopsc.apply.workspace import StackTarget, WorkspaceError
+from mlopsc.apply.workspace import open_stack as _open_stack
+
+open_stack = _open_stack
+which = shutil.which
+caller_account = None  # None: sts get-caller-identity (mlopsc.operate.aws.caller_account)
+
+
+def stdin_is_tty() -> bool:
+    return sys.stdin is not None and hasattr(sys.stdin, "isatty") and sys.stdin.isatty()
+
+
+def ask(question: str) -> bool:
+    import click
+
+    return click.confirm(question, default=False, err=True)
+
+
+@dataclass
+class Request:
+    """What the user asked: the env, its compiled manifest and build folder, and the flags."""
+
+    target: StackTarget
+    environments: list[str]
+    account: str | None
+    manifest: dict
+    build_dir: str
+    yes: bool = False
+    allow_data_loss: bool = False
+    plan_file: str | None = None
+    emit: Callable[[str], None] = field(default=print)
+
+
+ORDER = ("create", "update", "replace", "delete")
+
+
+def summary_line(counts: dict[str, int], future: bool) -> str:
+    verbs = {"create": ("to create", "created"), "update": ("to update", "updated"),
+             "replace": ("to replace", "replaced"), "delete": ("to delete", "deleted")}
+    return ", ".join(f"{counts.get(op, 0)} {verbs[op][0 if future else 1]}" for op in ORDER)
+
+
+def _prelude(request: Request, action: str, always_confirm: bool) -> None:
+    """Checks that need no stack: the plan file, the CLI, credentials and account, who can confirm."""
+    if request.plan_file:
+        guards.check_plan_file(request.plan_file, request.manifest)
+    guards.require_pulumi_cli(which)
+    guards.check_account(request.account, request.target.region, caller_account)
+    needs = always_confirm or guards.needs_confirmation(request.target.env, request.environments)
+    if needs and not request.yes and not stdin_is_tty():
+        guards.confirm(request.target.env, action, False, False, ask)
+
+
+def _open(request: Request) -> engine.StackRunner:
+    try:
+        return open_stack(request.target, request.manifest, request.build_dir)
+    except WorkspaceError as err:
+        message = str(err)
+        if "cannot run the pulumi CLI" in message:
+            raise guards.pulumi_missing(message) from None
+        raise guards.GuardError(message) from None
+
+
+def _show_preview(outcome: Outcome, emit: Callable[[str], None]) -> None:
+    for step in outcome.changed():
+        why = f" (replace forced by {', '.join(step.keys)})" if step.op == "replace" and step.keys else ""
+        emit(f"  {MARKS.get(step.op, '*'):>2} {step.op} {step.address} ({step.type}){why}")
+    emit(f"Preview: {summary_line(outcome.counts(), future=True)}.")
+
+
+def previous_manifest(target: StackTarget, emit: Callable[[str], None]) -> dict | None:
+    """The manifest last applied (to catch deletes of resources the spec no longer has), if readable."""
+    try:
+        store = state_store(target)
+        return store.read() if store is not None else None
+    except Exception as err:  # a StateError: the preview and the engine's own flags still guard
+        emit(f"note: the last applied graph could not be read ({err}); checking the preview alone.")
+        return None
+
+
+def state_store(target: StackTarget):
+    """The env's StateStore, or None when this mlopsc has no state module or the backend keeps none."""
+    try:
+        from mlopsc.state.store import StateError, StateStore
+    except ImportError:
+        return None
+    try:
+        return StateStore.for_env(target.spec_dir, target.backend, target.project, target.env)
+    except StateError:  # Pulumi Cloud: no record kept by mlopsc (yet)
+        return None
+
+
+def apply_env(request: Request) -> Outcome:
+    """Preview, guard, deploy and record; raises GuardError or engine.EngineError."""
+    emit, target = request.emit, request.target
+    _prelude(request, "apply", always_confirm=False)
+    stack = _open(request)
+    emit(f"Previewing {target.name} ({target.region}) …")
+    planned = engine.preview(stack, emit)
+    _show_preview(planned, emit)
+    guards.check_data_loss(planned.steps, request.allow_data_loss, request.manifest, previous_manifest(target, emit))
+    if not planned.changed():
+        emit(f"No changes: {target.name} already matches the spec.")
+    else:
+        if guards.needs_confirmation(target.env, request.environments):
+            guards.confirm(target.env, "apply", request.yes, stdin_is_tty(), ask)
+        emit(f"Applying {target.name} …")
+        done = engine.up(stack, emit)
+        took = f" in {done.duration}s" if done.duration is not None else ""
+        emit(f"Apply complete{took}: {summary_line(done.counts(), future=False)}.")
+    record(request)
+    return planned
+
+
+def record(request: Request) -> None:
+    store = state_store(request.target)
+    if store is None:
+        request.emit("note: the applied graph was not recorded (no state record for this backend), so "
+                     "`mlopsc plan` without --base cannot diff against it.")
+        return
+    try:
+        store.write(request.manifest)
+    except Exception as err:  # a StateError
+        hint = getattr(err, "hint", None)
+        raise guards.GuardError(f"the env was deployed, but recording the applied graph failed: {err}"
+                                f"{'; ' + hint if hint else ''}. Run the same apply again once that is fixed "
+                                "(it finds no changes and records the graph).") from None
+
+
+def destroy_env(request: Request) -> Outcome:
+    emit, target = request.emit, request.target
+    _prelude(request, "destroy", always_confirm=True)
+    stack = _open(request)
+    flagged = engine.flagged_resources(stack)
+    protected = [f for f in flagged if f["protect"]]
+    if protected and not request.allow_data_loss:
+        listed = ", ".join(f"{p['address']} ({guards.STATEFUL_TYPES.get(p['type'], p['type'])})" for p in protected)
+        raise guards.GuardError(
+            f"{target.name} still holds protected resources: {listed}. They hold data (artifacts, keys, "
+            f"registered models), so destroy refuses. Re-run with {guards.DATA_LOSS_FLAG} to lift the stack's "
+            "protect flags and destroy everything; resources marked retain_on_delete (the bucket, the KMS key, the "
+            "registry groups) are then kept in AWS, no longer managed, for you to delete by hand if you mean to.")
+    guards.confirm(target.env, "destroy", request.yes, stdin_is_tty(), ask)
+    if protected:
+        lifted = engine.lift_protection(stack)
+        emit(f"Lifted the protect flag of {lifted} resource{'s' * (lifted != 1)}.")
+    emit(f"Destroying {target.name} …")
+    done = engine.destroy(stack, emit)
+    emit(f"Destroy complete: {done.counts().get('delete', 0)} deleted.")
+    kept = [f["address"] for f in flagged if f["retain_on_delete"]]
+    if kept:
+        emit(f"Kept in AWS (retain_on_delete): {', '.join(kept)}.")
+    store = state_store(target)
+    if store is not None:
+        clear_record(store, emit)
+    return done
+
+
+def clear_record(store, emit: Callable[[str], None]) -> None:
+    """Forget what was applied: the store's clear(), else remove its local file or S3 object."""
+    try:
+        if callable(getattr(store, "clear", None)):
+            store.clear()
+        elif getattr(store, "backend", "") == "local":
+            if os.path.exists(store.location):
+                os.remove(store.location)
+        elif getattr(store, "backend", "") == "s3":
+            bucket, _, key = store.location[len("s3://"):].partition("/")
+            client = store._client()[0] if hasattr(store, "_client") else None
+            if client is not None:
+                client.delete_object(Bucket=bucket, Key=key)
+    except Exception as err:  # OSError, botocore errors
+        emit(f"note: the env is destroyed, but its state record {getattr(store, 'location', '')} could not be "
+             f"removed ({err}); delete it by hand so `mlopsc plan` diffs against nothing.")

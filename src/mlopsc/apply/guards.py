@@ -1,0 +1,144 @@
+"""The checks apply and destroy pass before anything changes in the cloud.
+
+Each failing check raises GuardError with one paragraph: what is wrong and how to go on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from typing import Callable
+
+from mlopsc.apply.progress import ResourceStep
+
+PLAN_VERSION = 1
+INSTALL_URL = "https://www.pulumi.com/docs/install/"
+DATA_LOSS_FLAG = "--allow-data-loss"
+# Resources holding data that a delete or replace would lose (compile marks them protect/retain_on_delete).
+STATEFUL_TYPES = {
+    "aws:s3/bucket:Bucket": "bucket",
+    "aws:kms/key:Key": "KMS key",
+    "aws:sagemaker/modelPackageGroup:ModelPackageGroup": "model registry group",
+}
+
+
+class GuardError(Exception):
+    """A reason not to go on; str() is the paragraph to show."""
+
+
+def require_pulumi_cli(which: Callable[[str], str | None] = shutil.which) -> str:
+    path = which("pulumi")
+    if path is None:
+        raise pulumi_missing()
+    return path
+
+
+def pulumi_missing(detail: str = "") -> GuardError:
+    return GuardError(
+        "the `pulumi` CLI is not installed or not on PATH" + (f" ({detail})" if detail else "") + ": mlopsc "
+        "deploys through the Pulumi Automation API, which runs that CLI. Install it (see "
+        f"{INSTALL_URL}, e.g. `curl -fsSL https://get.pulumi.com | sh`) and make sure `pulumi version` works "
+        "in this shell. Reviewing changes needs no CLI: `mlopsc plan --base GITREF` compiles both sides "
+        "and diffs them offline.")
+
+
+def check_account(expected: str | None, region: str, lookup: Callable[[str], str] | None = None) -> str:
+    """The caller's account id; refuses when project.account names another account."""
+    from mlopsc.operate.aws import AwsError, caller_account
+
+    try:
+        actual = (lookup or caller_account)(region)
+    except AwsError as err:
+        raise GuardError(str(err)) from None
+    if expected and actual != expected:
+        raise GuardError(
+            f"these credentials are for AWS account {actual}, but project.account in the spec is {expected}: "
+            "mlopsc refuses to deploy into an account the spec does not name. Switch to credentials for "
+            f"{expected} (AWS_PROFILE=<profile for {expected}>, or `aws sso login`), or correct project.account.")
+    return actual
+
+
+def confirm(env: str, action: str, yes: bool, interactive: bool, ask: Callable[[str], bool]) -> None:
+    """Ask before acting on env, unless --yes; refuse when nobody can answer (no TTY, e.g. CI)."""
+    if yes:
+        return
+    if not interactive:
+        raise GuardError(
+            f"{action} of `{env}` needs confirmation, and stdin is not a terminal to ask on (CI?). Re-run "
+            f"with --yes once the plan has been reviewed (`mlopsc plan --env {env}`).")
+    if not ask(f"{action} {env}?"):
+        raise GuardError(f"{action} of `{env}` not confirmed; nothing was changed.")
+
+
+def needs_confirmation(env: str, environments: list[str]) -> bool:
+    """apply asks for the last env of `environments` (production, by convention)."""
+    return bool(environments) and env == environments[-1]
+
+
+def stateful_addresses(manifest: dict | None) -> dict[str, str]:
+    """address -> type of the manifest's resources marked protect or retain_on_delete."""
+    found = {}
+    for res in (manifest or {}).get("resources", []):
+        options = res.get("options") or {}
+        if options.get("protect") or options.get("retain_on_delete"):
+            found[res["address"]] = res["type"]
+    return found
+
+
+def data_loss(steps: list[ResourceStep], *manifests: dict | None) -> list[ResourceStep]:
+    """Steps that replace or delete a resource holding data."""
+    marked: dict[str, str] = {}
+    for manifest in manifests:
+        marked.update(stateful_addresses(manifest))
+    return [s for s in steps if s.op in ("replace", "delete")
+            and (s.address in marked or s.protect or s.retain_on_delete or s.type in STATEFUL_TYPES)]
+
+
+def check_data_loss(steps: list[ResourceStep], allow: bool, *manifests: dict | None) -> list[ResourceStep]:
+    risky = data_loss(steps, *manifests)
+    if risky and not allow:
+        listed = ", ".join(f"{s.op} {s.address} ({STATEFUL_TYPES.get(s.type, s.type)})" for s in risky)
+        raise GuardError(
+            f"this apply would {listed}: resources that hold data (artifacts, encryption keys, registered "
+            f"models) are never replaced or deleted by accident. If that is really intended, re-run with "
+            f"{DATA_LOSS_FLAG}. Note that they are marked protect and retain_on_delete: Pulumi still refuses to "
+            "delete a protected resource, and a retained one is left in AWS (no longer managed) rather than "
+            "deleted. Otherwise change the spec back so the preview shows an update, not a replace.")
+    return risky
+
+
+def manifest_sha256(manifest: dict) -> str:
+    from mlopsc.graph import canonical_json
+
+    return hashlib.sha256(canonical_json(manifest).encode("utf-8")).hexdigest()
+
+
+def check_plan_file(path: str, manifest: dict) -> dict:
+    """The reviewed plan of `--plan FILE`, when it still describes the manifest about to be applied."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            plan = json.load(handle)
+    except OSError as err:
+        raise GuardError(f"cannot read the plan file {path}: {err.strerror or err}") from None
+    except ValueError as err:
+        raise GuardError(f"{path} is not a plan: it is not JSON ({err}); write one with "
+                         "`mlopsc plan --env ENV --format json --out FILE`") from None
+    if not isinstance(plan, dict) or plan.get("plan_version") != PLAN_VERSION:
+        found = plan.get("plan_version") if isinstance(plan, dict) else None
+        raise GuardError(f"{path} has plan_version {found!r}; this mlopsc applies plan_version {PLAN_VERSION}. "
+                         "Write the plan again with this mlopsc (`mlopsc plan --format json --out FILE`).")
+    for key in ("project", "env"):
+        if key in plan and plan[key] != manifest.get(key):
+            raise GuardError(f"{path} is a plan for {key} `{plan[key]}`, not `{manifest.get(key)}`: apply the "
+                             "plan of the env you are deploying.")
+    expected = plan.get("manifest_sha256")
+    if not isinstance(expected, str):
+        raise GuardError(f"{path} holds no manifest_sha256, so mlopsc cannot tell whether it still describes "
+                         "this spec; write it again with `mlopsc plan --format json --out FILE`.")
+    if expected != manifest_sha256(manifest):
+        raise GuardError(
+            f"the spec changed since the plan in {path} was reviewed: it compiles to a different resource graph "
+            f"(sha256 {manifest_sha256(manifest)[:12]}, the plan was made for {expected[:12]}). Nothing was "
+            "applied. Run `mlopsc plan` again, review it, and apply that plan.")
+    return plan
