@@ -42,5 +42,6 @@ def cost(spec: str, env: str, fmt: str) -> int:
     else:
         folder = os.path.dirname(spec)
         where = (lambda origin: os.path.join(folder, origin)) if folder else (lambda origin: origin)
-        click.echo(render_cost_text(found, colour=use_colour(sys.stdout), where=where))
+        colour = use_colour(sys.stdout)
+        click.echo(render_cost_text(found, colour=colour, where=where), color=colour)  # click strips ANSI off-TTY
     return 1 if found.over_budget else 0
