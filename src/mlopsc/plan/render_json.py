@@ -1,0 +1,39 @@
+"""The plan for machines, SPEC.md §3: plan_version 1, summary, changes, cost, manifest_sha256."""
+
+from __future__ import annotations
+
+import json
+
+from mlopsc.plan.model import Change, InputDiff, Plan
+
+PLAN_VERSION = 1
+
+
+def plan_dict(plan: Plan, cost: dict | None = None) -> dict:
+    s = plan.summary
+    return {
+        "plan_version": PLAN_VERSION,
+        "project": plan.project,
+        "env": plan.env,
+        "base": plan.base_kind,
+        "manifest_sha256": plan.manifest_sha256,
+        "summary": {"create": s.create, "update": s.update, "replace": s.replace, "delete": s.delete,
+                    "unchanged": s.same},
+        "changes": [_change(c) for c in plan.pending()],
+        "cost": cost,
+    }
+
+
+def _change(change: Change) -> dict:
+    return {"address": change.address, "type": change.type, "name": change.name, "action": change.action,
+            "origin": change.origin, "protected": change.protected, "replace_reasons": list(change.replace_reasons),
+            "diffs": [_diff(d) for d in change.diffs]}
+
+
+def _diff(d: InputDiff) -> dict:
+    return {"path": d.path, "before": d.before, "after": d.after, "forces_replacement": d.forces_replacement,
+            "known_after_apply": d.known_after_apply, "sensitive": d.sensitive}
+
+
+def render_json(plan: Plan, cost: dict | None = None) -> str:
+    return json.dumps(plan_dict(plan, cost), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,92 @@
+"""The plan for a pull-request comment: summary first, a table of changes, details folded in
+<details>, a hidden marker so CI updates one sticky comment per project and env, and never more
+than LIMIT characters (GitHub refuses comments over 65,536): what does not fit is counted in a
+visible note."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from mlopsc.plan.model import Change, Plan, summary_line
+from mlopsc.plan.values import MARKERS, diff_line, notes
+
+LIMIT = 60_000
+RESERVE = 600  # room kept for the closing note
+MAX_DETAIL = 6_000  # one resource's details at most
+VALUE_LIMIT = 200
+
+
+def marker(project: str, env: str) -> str:
+    return f"<!-- mlopsc-plan:{project}:{env} -->"
+
+
+def render_markdown(plan: Plan, limit: int = LIMIT) -> str:
+    pending = plan.pending()
+    out = [marker(plan.project, plan.env), f"### mlopsc plan: `{plan.project}` / `{plan.env}`", "",
+           f"**{summary_line(plan.summary)}** (base: `{plan.base_kind}`)", ""]
+    warnings = [note for change in pending for note in notes(change)]
+    out += [f"> **Warning:** {_cell(w)}" for w in warnings[:20]] + ([""] if warnings else [])
+    if not pending:
+        return "\n".join(out) + "\n"
+    out += ["| | resource | type | action | replaced because of |", "|---|---|---|---|---|"]
+    size = sum(len(line) + 1 for line in out)
+    rows = 0
+    for change in pending:
+        row = _row(change)
+        if size + len(row) + 1 > limit - RESERVE:
+            break
+        out.append(row)
+        size += len(row) + 1
+        rows += 1
+    out.append("")
+    details = 0
+    for change in pending[:rows]:
+        block = _details(change)
+        if size + len(block) + 1 > limit - RESERVE:
+            break
+        out.append(block)
+        size += len(block) + 1
+        details += 1
+    out += _closing(len(pending), rows, details)
+    return "\n".join(out) + "\n"
+
+
+def _closing(total: int, rows: int, details: int) -> list[str]:
+    if rows < total:
+        return ["", f"**… {total - rows} more changes not shown; run `mlopsc plan` locally for the full plan.**"]
+    if details < total:
+        return ["", f"**… details of {total - details} changes not shown; run `mlopsc plan` locally for the full plan.**"]
+    return []
+
+
+def _cell(text: str) -> str:
+    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ")
+
+
+def _code(text: str) -> str:
+    """text as inline code, whatever backticks it holds."""
+    ticks = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def _row(change: Change) -> str:
+    reasons = ", ".join(change.replace_reasons)
+    cells = [_code(MARKERS[change.action]), _code(change.address), _code(change.type), change.action,
+             _cell(reasons)]
+    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+
+def _details(change: Change) -> str:
+    lines = []
+    for d in change.diffs:
+        sign, text = diff_line(d, VALUE_LIMIT)
+        lines.append(f"{'!' if sign == '~' else sign} {text}")
+    body = "\n".join(lines) or "(no input changes)"
+    if len(body) > MAX_DETAIL:
+        cut = body[:MAX_DETAIL].rsplit("\n", 1)[0]
+        body = f"{cut}\n… {body.count(chr(10)) - cut.count(chr(10))} more lines"
+    fence = "`" * max(3, max((len(run) for run in re.findall(r"`+", body)), default=0) + 1)
+    summary = html.escape(f"{MARKERS[change.action]} {change.address} ({change.action})")
+    return f"<details><summary>{summary}</summary>\n\n{fence}diff\n{body}\n{fence}\n\n</details>"

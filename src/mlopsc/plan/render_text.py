@@ -1,0 +1,39 @@
+"""The plan for a terminal, like `terraform plan`: a marker per resource, its changed paths,
+what forces a replace, and the summary as the last line."""
+
+from __future__ import annotations
+
+from mlopsc.plan.model import CREATE, DELETE, REPLACE, UPDATE, Change, Plan, summary_line
+from mlopsc.plan.values import MARKERS, VERBS, diff_line, notes
+
+COLOURS = {CREATE: "32", UPDATE: "33", REPLACE: "35", DELETE: "31", "+": "32", "-": "31", "~": "33", "!": "1;31"}
+MAX_CREATE_LINES = 40
+
+
+def _paint(text: str, key: str, colour: bool) -> str:
+    return f"\x1b[{COLOURS[key]}m{text}\x1b[0m" if colour else text
+
+
+def render_text(plan: Plan, colour: bool = False) -> str:
+    lines = [f"mlopsc plan: {plan.project} / {plan.env} (base: {plan.base_kind})", ""]
+    for change in plan.pending():
+        lines += _change_lines(change, colour) + [""]
+    summary = summary_line(plan.summary)
+    lines.append(f"\x1b[1m{summary}\x1b[0m" if colour else summary)
+    return "\n".join(lines) + "\n"
+
+
+def _change_lines(change: Change, colour: bool) -> list[str]:
+    marker = MARKERS[change.action]
+    head = f"{marker:>3} {change.address}  {change.type}  {change.name}"
+    lines = [f"  # {change.address} {VERBS[change.action]}", _paint(head, change.action, colour)]
+    if change.action == REPLACE and change.replace_reasons:
+        lines.append(f"      # replaced because of: {', '.join(change.replace_reasons)}")
+    shown = change.diffs if change.action != CREATE else change.diffs[:MAX_CREATE_LINES]
+    for d in shown:
+        sign, text = diff_line(d)
+        lines.append(f"      {_paint(sign, sign, colour)} {text}")
+    if len(shown) < len(change.diffs):
+        lines.append(f"      … {len(change.diffs) - len(shown)} more inputs")
+    lines += [f"      {_paint('!', '!', colour)} {note}" for note in notes(change)]
+    return lines

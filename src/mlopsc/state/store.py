@@ -1,0 +1,164 @@
+"""What mlopsc last applied to an env: the manifest dict, one JSON file per env.
+
+    local           <spec_dir>/.mlopsc/state/<project>-<env>/applied.json   (temp file + os.replace)
+    s3://bucket/p   object p/<project>-<env>/applied.json                   (one put_object)
+    https://…       Pulumi Cloud: not readable here yet (StateError)
+
+`plan` without --base diffs against read(); `apply` calls write(manifest) after a successful
+update. The S3 endpoint can be pointed elsewhere (a moto server, MinIO) with the environment
+variable MLOPSC_S3_ENDPOINT_URL. Every failure is a StateError with a code and a hint.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+
+from mlopsc.graph import canonical_json
+
+MANIFEST_VERSION = 1
+RECORD = "applied.json"
+LOCAL_DIR = os.path.join(".mlopsc", "state")
+ENDPOINT_ENV = "MLOPSC_S3_ENDPOINT_URL"
+
+
+class StateError(Exception):
+    """A state record that cannot be read or written; `where` is the file or URL it concerns."""
+
+    def __init__(self, message: str, code: str = "MLC404", where: str = "", hint: str | None = None):
+        super().__init__(message)
+        self.message, self.code, self.where, self.hint = message, code, where, hint
+
+
+@dataclass(frozen=True)
+class StateStore:
+    backend: str  # "local" | "s3"
+    location: str  # the file path, or s3://bucket/key
+    project: str
+    env: str
+
+    @classmethod
+    def for_env(cls, spec_dir: str, backend: str, project: str, env: str) -> "StateStore":
+        name = f"{project}-{env}"
+        if backend in ("", "local"):
+            return cls("local", os.path.join(spec_dir, LOCAL_DIR, name, RECORD), project, env)
+        if backend.startswith("s3://"):
+            bucket, _, prefix = backend[len("s3://"):].partition("/")
+            key = "/".join(p for p in (prefix.strip("/"), name, RECORD) if p)
+            return cls("s3", f"s3://{bucket}/{key}", project, env)
+        if backend.startswith("https://"):
+            raise StateError(f"the state backend {backend} is Pulumi Cloud, which mlopsc cannot read the last "
+                             "applied manifest from yet", "MLC403", backend,
+                             "plan without --base needs a local or s3:// backend; with Pulumi Cloud, use "
+                             "--base GITREF for now (or --live, once available)")
+        raise StateError(f"unknown state backend {backend!r}", "MLC403", backend,
+                         "use `local`, `s3://bucket/prefix` or `https://api.pulumi.com`")
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def read(self) -> dict | None:
+        """The manifest last applied, or None when nothing was applied to this env yet."""
+        data = self._read_local() if self.backend == "local" else self._read_s3()
+        return None if data is None else self._checked(data)
+
+    def _read_local(self) -> bytes | None:
+        try:
+            with open(self.location, "rb") as handle:
+                return handle.read()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StateError(f"cannot read the state record: {exc.strerror or exc}", "MLC404", self.location) from None
+
+    def _read_s3(self) -> bytes | None:
+        bucket, key = self._bucket_key()
+        client, errors = self._client()
+        try:
+            return client.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except errors.ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in ("NoSuchKey", "404"):
+                return None
+            raise self._s3_error(f"cannot read {self.location}: {code or exc}") from None
+        except errors.BotoCoreError as exc:
+            raise self._s3_error(f"cannot read {self.location}: {exc}") from None
+
+    def _checked(self, data: bytes) -> dict:
+        try:
+            manifest = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise StateError(f"the state record is truncated or corrupt ({exc})", "MLC400", self.location,
+                             "restore it from a backup, or delete it to plan against nothing "
+                             "(plan then shows every resource as a create)") from None
+        self.check(manifest)
+        return manifest
+
+    def check(self, manifest: object) -> None:
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("resources"), list):
+            raise StateError("the state record is not a manifest (no `resources` list)", "MLC400", self.location,
+                             "it should hold the manifest.json mlopsc applied")
+        if manifest.get("manifest_version") != MANIFEST_VERSION:
+            raise StateError(f"the state record has manifest_version {manifest.get('manifest_version')!r}; this "
+                             f"mlopsc reads version {MANIFEST_VERSION}", "MLC402", self.location,
+                             "use the mlopsc version that applied it, or upgrade mlopsc")
+        found = (manifest.get("project"), manifest.get("env"))
+        if found != (self.project, self.env):
+            raise StateError(f"the state record is for project {found[0]!r}, env {found[1]!r}, not project "
+                             f"{self.project!r}, env {self.env!r}", "MLC401", self.location,
+                             "two projects or envs share one state location; give each its own")
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def write(self, manifest: dict) -> None:
+        """Record manifest as the last applied; all or nothing."""
+        self.check(manifest)
+        data = canonical_json(manifest).encode("utf-8")
+        if self.backend == "local":
+            self._write_local(data)
+        else:
+            self._write_s3(data)
+
+    def _write_local(self, data: bytes) -> None:
+        folder = os.path.dirname(self.location)
+        try:
+            os.makedirs(folder, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{RECORD}.", dir=folder)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp, self.location)
+            except BaseException:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+                raise
+        except OSError as exc:
+            raise StateError(f"cannot write the state record: {exc.strerror or exc}", "MLC405", self.location) from None
+
+    def _write_s3(self, data: bytes) -> None:
+        bucket, key = self._bucket_key()
+        client, errors = self._client()
+        try:
+            client.put_object(Bucket=bucket, Key=key, Body=data, ContentType="application/json")
+        except (errors.ClientError, errors.BotoCoreError) as exc:
+            raise self._s3_error(f"cannot write {self.location}: {exc}", "MLC405") from None
+
+    # --- S3 -----------------------------------------------------------------------------------
+
+    def _bucket_key(self) -> tuple[str, str]:
+        bucket, _, key = self.location[len("s3://"):].partition("/")
+        return bucket, key
+
+    def _client(self):
+        import boto3  # only the s3 backend pays for boto3
+        import botocore.exceptions as errors
+
+        return boto3.client("s3", endpoint_url=os.environ.get(ENDPOINT_ENV) or None), errors
+
+    def _s3_error(self, message: str, code: str = "MLC404") -> StateError:
+        return StateError(message, code, self.location,
+                          "check the bucket exists and your AWS credentials may read and write it "
+                          f"(set {ENDPOINT_ENV} to use another S3 endpoint)")
