@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 from conftest import EXAMPLES
 
@@ -53,9 +54,12 @@ def test_colour_only_when_allowed(run_cli, write, monkeypatch):
     assert "OVER BUDGET" in plain.out and "\x1b[" not in plain.out
 
 
-def test_json_format(run_cli):
-    run = run_cli(["cost", str(EXAMPLES / "clinic-noshow"), "--env", "prod", "--format", "json"])
-    assert run.code == 1  # prod's autoscaling max and hourly monitoring can exceed its 450 budget
+def test_json_format(run_cli, tmp_path):
+    shutil.copytree(EXAMPLES / "clinic-noshow", tmp_path / "clinic")
+    overlay = tmp_path / "clinic" / "environments" / "prod.yaml"
+    overlay.write_text(overlay.read_text().replace("    amount: 700", "    amount: 450"))
+    run = run_cli(["cost", str(tmp_path / "clinic"), "--env", "prod", "--format", "json"])
+    assert run.code == 1  # prod's autoscaling max and hourly monitoring exceed a 450 budget
     body = json.loads(run.out)
     assert body["over_budget"] is True and body["env"] == "prod" and body["region"] == "eu-west-1"
     assert [b["status"] for b in body["budgets"]] == ["over"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import pytest
 
@@ -20,8 +21,13 @@ def env_spec(path, env):
     return result.specs[env]
 
 
-def example(name, env):
-    return estimate(env_spec(EXAMPLES / name / "mlops.yaml", env))
+def example(name, env, budget: float | None = None):
+    """An example env's estimate; `budget` replaces its monthly budget amount (to test going over)."""
+    found = env_spec(EXAMPLES / name / "mlops.yaml", env)
+    if budget is not None:
+        budgets = {k: b.model_copy(update={"amount": budget}) for k, b in found.spec.budgets.items()}
+        found = dataclasses.replace(found, spec=found.spec.model_copy(update={"budgets": budgets}))
+    return estimate(found)
 
 
 @pytest.mark.parametrize("name, env", ENVS)
@@ -138,7 +144,7 @@ def test_unknown_price_is_a_visible_unpriced_line_not_a_crash(write):
 
 
 def test_compare_before_after_delta_and_budgets():
-    before, after = example("clinic-noshow", "staging"), example("clinic-noshow", "prod")
+    before, after = example("clinic-noshow", "staging"), example("clinic-noshow", "prod", budget=450)
     result = compare(before, after)
     assert result["before"] == {"low": before.low, "high": before.high}
     assert result["after"] == {"low": after.low, "high": after.high}
@@ -151,7 +157,7 @@ def test_compare_before_after_delta_and_budgets():
 
 
 def test_markdown_and_json_renderings():
-    found = example("clinic-noshow", "prod")
+    found = example("clinic-noshow", "prod", budget=450)
     text = render_cost_markdown(found)
     assert "OVER BUDGET" in text and "| `endpoint.noshow` |" in text and "$187.32" in text
     body = cost_json(found)
