@@ -1,0 +1,45 @@
+"""`mlopsc init [DIR] [--ci github|gitlab]`: scaffold a project, optionally a CI workflow."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from mlopsc.cli.render import one_line, print_diagnostics
+
+
+@click.command()
+@click.argument("folder", default=".", metavar="[DIR]", type=click.Path(file_okay=False))
+@click.option("--ci", type=click.Choice(["github", "gitlab"]),
+              help="Also write a CI workflow: plan previews on pull requests, apply on the main branch. In a folder "
+                   "that already holds mlops.yaml, only the workflow is written, for the spec's environments.")
+@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+@click.option("--name", metavar="NAME", help="Project name (default: the folder's name, made to fit ^[a-z][a-z0-9-]{1,22}$).")
+@click.option("--region", metavar="REGION", default="us-east-1", show_default=True, help="AWS region of the project.")
+def init(folder: str, ci: str | None, force: bool, name: str | None, region: str) -> int:
+    """Scaffold a project in DIR (default: the current folder): mlops.yaml, environments/dev|staging|prod.yaml,
+    pipeline code, JSON schemas, .gitignore and README.md; it passes `mlopsc validate --all`.
+    Existing files are never overwritten without --force."""
+    from mlopsc.scaffold.render import ScaffoldError, scaffold
+
+    try:
+        done = scaffold(folder, ci=ci, force=force, name=name, region=region)
+    except ScaffoldError as exc:
+        if exc.diagnostics:
+            print_diagnostics(exc.diagnostics, sys.stderr)
+        click.echo(f"mlopsc init: error: {one_line(exc.message)}", err=True)
+        if exc.hint:
+            click.echo(f"  hint: {one_line(exc.hint)}", err=True)
+        return 1
+    shown = os.path.relpath(done.folder) if not os.path.relpath(done.folder).startswith("..") else done.folder
+    for path in done.written:
+        click.echo(f"  created {os.path.join(shown, path) if shown != '.' else path}")
+    if done.name is None:
+        click.echo(f"{shown}: added the {ci} workflow for the existing project")
+        return 0
+    click.echo(f"{shown}: scaffolded project `{done.name}`")
+    where = "" if shown == "." else f"cd {shown} && "
+    click.echo(f"next: {where}mlopsc validate --all, then edit the placeholders in mlops.yaml (notify, input_uri)")
+    return 0

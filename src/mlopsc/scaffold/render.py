@@ -1,0 +1,170 @@
+"""Render the scaffold of a new project (templates/init/) and CI workflows (templates/ci/)."""
+
+from __future__ import annotations
+
+import importlib.resources
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+
+import jinja2
+
+from mlopsc.errors import has_errors
+
+ENVS = ["dev", "staging", "prod"]
+MODEL = "classifier"
+MARKER = "<!-- mlopsc-plan -->"
+PYTHON = "3.12"
+CI_PATHS = {"github": ".github/workflows/mlopsc.yml", "gitlab": ".gitlab-ci.yml"}
+PROJECT_NAME = re.compile(r"^[a-z][a-z0-9-]{1,22}$")
+PURPOSE = {
+    "dev": "the team's sandbox. Small instances, on-demand training, newest model, no sign-off.",
+    "staging": "production-sized data, one production-sized instance: each version is tried here first.",
+    "prod": "serves the product. Two instances in two availability zones.",
+}
+
+
+class ScaffoldError(Exception):
+    def __init__(self, message: str, hint: str | None = None, diagnostics: list | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.diagnostics = diagnostics or []
+
+
+@dataclass(frozen=True)
+class EnvInfo:
+    name: str
+    region: str
+
+
+def sanitize_name(folder: str) -> str:
+    """A project name (^[a-z][a-z0-9-]{1,22}$, no trailing hyphen) from a folder's name."""
+    ascii_name = unicodedata.normalize("NFKD", folder).encode("ascii", "ignore").decode()
+    name = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower())
+    name = re.sub(r"^[^a-z]+", "", name).strip("-")
+    name = name[:23].rstrip("-")
+    if not name:
+        return "mlops-project"
+    if len(name) < 2:
+        name += "-ml"
+    return name
+
+
+def _environment() -> jinja2.Environment:
+    templates = importlib.resources.files("mlopsc.templates")
+    return jinja2.Environment(
+        loader=jinja2.FunctionLoader(lambda name: templates.joinpath(name).read_text(encoding="utf-8")),
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+
+
+def project_files(name: str, region: str, ci: str | None = None) -> dict[str, str]:
+    """Relative path -> content of a new project's files (without the CI workflow)."""
+    from mlopsc.spec.jsonschema import overlay_schema, render, spec_schema
+
+    env = _environment()
+    context = {"name": name, "region": region, "envs": ENVS, "model": MODEL, "label": "label", "ci": ci}
+    files = {
+        "mlops.yaml": env.get_template("init/mlops.yaml.j2").render(context),
+        "pipelines/prepare.py": env.get_template("init/prepare.py.j2").render(context),
+        "pipelines/evaluate.py": env.get_template("init/evaluate.py.j2").render(context),
+        ".gitignore": env.get_template("init/gitignore.j2").render(context),
+        "README.md": env.get_template("init/README.md.j2").render(context),
+        "schemas/mlops.schema.json": render(spec_schema()),
+        "schemas/mlops.overlay.schema.json": render(overlay_schema()),
+    }
+    for i, env_name in enumerate(ENVS):
+        files[f"environments/{env_name}.yaml"] = env.get_template("init/environment.yaml.j2").render(
+            context, env=env_name, first=ENVS[0], last=ENVS[-1], previous=ENVS[i - 1] if i else None,
+            purpose=PURPOSE[env_name])
+    return files
+
+
+def ci_files(ci: str, envs: list[EnvInfo]) -> dict[str, str]:
+    if ci not in CI_PATHS:
+        raise ScaffoldError(f"unknown CI system `{ci}`", "pass --ci github or --ci gitlab")
+    template = _environment().get_template(f"ci/{ci}.yml.j2")
+    return {CI_PATHS[ci]: template.render(envs=envs, marker=MARKER, python=PYTHON)}
+
+
+def _validate(folder: str) -> dict[str, EnvInfo]:
+    from mlopsc.spec.project import load_project
+
+    result = load_project(os.path.join(folder, "mlops.yaml"))
+    if has_errors(result.diagnostics) or not result.specs:
+        raise ScaffoldError("the project is not valid", "fix it first (`mlopsc validate --all`)", result.diagnostics)
+    return {env: EnvInfo(env, result.specs[env].spec.project.region) for env in result.envs}
+
+
+@dataclass
+class Scaffolded:
+    folder: str
+    name: str | None  # None: an existing project that got only its CI workflow
+    written: list[str]
+
+
+def scaffold(folder: str, ci: str | None = None, force: bool = False, name: str | None = None,
+             region: str = "us-east-1") -> Scaffolded:
+    """Write a new project into folder (or, when folder already holds mlops.yaml and a CI
+    system is asked for, only that CI workflow, for the project's own environments)."""
+    folder = os.path.abspath(folder)
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise ScaffoldError(f"{folder} exists and is not a folder")
+    existing_project = os.path.isfile(os.path.join(folder, "mlops.yaml"))
+    if existing_project and ci:
+        envs = _validate(folder)
+        files = ci_files(ci, list(envs.values()))
+        _refuse_overwrite(folder, files, force)
+        _write(folder, files)
+        return Scaffolded(folder, None, sorted(files))
+    project = name or sanitize_name(os.path.basename(folder.rstrip(os.sep)) or "project")
+    if not PROJECT_NAME.fullmatch(project) or project.endswith("-"):
+        raise ScaffoldError(f"`{project}` is not a valid project name",
+                            "a project name matches ^[a-z][a-z0-9-]{1,22}$ (and ends with a letter or digit)")
+    files = project_files(project, region, ci)
+    _refuse_overwrite(folder, files, force)
+    with tempfile.TemporaryDirectory(prefix="mlopsc-init-") as tmp:  # validate before anything is written
+        _write(tmp, files)
+        envs = _validate(tmp)
+    if ci:
+        files.update(ci_files(ci, [envs[e] for e in ENVS]))
+        _refuse_overwrite(folder, files, force)
+    _write(folder, files)
+    return Scaffolded(folder, project, sorted(files))
+
+
+def _refuse_overwrite(folder: str, files: dict[str, str], force: bool) -> None:
+    existing = sorted(p for p in files if os.path.lexists(os.path.join(folder, p)))
+    if existing and not force:
+        raise ScaffoldError(f"{len(existing)} file{'s' * (len(existing) != 1)} already exist{'s' * (len(existing) == 1)}"
+                            f" in {folder}: {', '.join(existing)}", "pass --force to overwrite them, or pick another folder")
+    for path in existing:
+        if os.path.isdir(os.path.join(folder, path)) and not os.path.islink(os.path.join(folder, path)):
+            raise ScaffoldError(f"{os.path.join(folder, path)} is a folder; it is not overwritten, even with --force")
+
+
+def _write(folder: str, files: dict[str, str]) -> None:
+    for rel, content in files.items():
+        path = os.path.join(folder, *rel.split("/"))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".mlopsc-init-", dir=os.path.dirname(path))
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(content)
+            os.chmod(tmp, 0o666 & ~_umask())
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+__all__ = ["CI_PATHS", "MARKER", "ScaffoldError", "ci_files", "project_files", "sanitize_name", "scaffold"]
