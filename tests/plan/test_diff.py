@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from helpers import edited, golden, resource
+import pytest
+
+from helpers import GOLDEN, edited, golden, resource
 from mlopsc.plan.diff import diff, manifest_sha256
 from mlopsc.plan.model import KNOWN_AFTER_APPLY, summary_line
 
@@ -191,3 +193,24 @@ def test_manifest_sha256_is_of_the_canonical_head():
     assert plan.manifest_sha256 == manifest_sha256(json.loads(json.dumps(manifest)))
     assert plan.manifest_sha256 != diff(None, edited(manifest, "kms.alias", lambda r: r.update(name="x"))).manifest_sha256
     assert resource(manifest, "kms.alias")["name"] == "alias/shop-pricing-prod"
+
+
+@pytest.mark.parametrize("manifest_file", sorted(GOLDEN.rglob("manifest.json")), ids=lambda p: f"{p.parent.parent.name}-{p.parent.name}")
+def test_every_golden_manifest_diffs_to_nothing_against_itself_and_all_creates_from_nothing(manifest_file):
+    manifest = json.loads(manifest_file.read_text())
+    assert not diff(manifest, json.loads(json.dumps(manifest))).has_changes
+    created = diff(None, manifest)
+    assert created.summary.create == len(manifest["resources"]) and created.summary.changes == created.summary.create
+    deleted = diff(manifest, dict(manifest, resources=[]))
+    assert deleted.summary.delete == len(manifest["resources"])
+
+
+def test_dev_to_prod_changes_are_updates_or_replacements_with_reasons():
+    plan = diff(golden("shop-pricing", "dev"), dict(golden("shop-pricing", "prod"), env="dev"))
+    assert plan.has_changes
+    for change in plan.pending():
+        assert change.action in ("create", "update", "replace", "delete")
+        if change.action == "replace":
+            assert change.replace_reasons
+        if change.action == "update":
+            assert change.diffs and not any(d.forces_replacement for d in change.diffs)

@@ -96,11 +96,15 @@ def _extract(where: GitSpec, commit: str, into: str, spec: str) -> None:
     archived = _git(where.root, *args)
     if archived.returncode != 0:
         raise _fail(spec, "MLC410", f"git archive failed: {archived.stderr.decode(errors='replace').strip()}")
-    with tarfile.open(fileobj=io.BytesIO(archived.stdout)) as tar:
-        if hasattr(tarfile, "data_filter"):
-            tar.extractall(into, filter="data")
-        else:  # pragma: no cover - Python < 3.11.4
-            tar.extractall(into)  # noqa: S202 - a git archive of the user's own repository
+    try:
+        with tarfile.open(fileobj=io.BytesIO(archived.stdout)) as tar:
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(into, filter="data")
+            else:  # pragma: no cover - Python < 3.11.4
+                tar.extractall(into)  # noqa: S202 - a git archive of the user's own repository
+    except (tarfile.TarError, OSError) as exc:
+        raise _fail(spec, "MLC410", f"cannot unpack the spec's folder at that ref: {exc}",
+                    "a link pointing outside the folder cannot be read at a ref; commit the file itself") from None
 
 
 def _compile(spec_path: str, env: str, ref: str, where: GitSpec, tmp: str) -> dict | None:
