@@ -25,6 +25,7 @@ def aws_env(monkeypatch):
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.delenv("MLOPSC_S3_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("MLOPSC_AWS_ENDPOINT_URL", raising=False)
 
 
 def test_local_round_trip_is_atomic_and_canonical(tmp_path):

@@ -6,7 +6,7 @@
 
 `plan` without --base diffs against read(); `apply` calls write(manifest) after a successful
 update. The S3 endpoint can be pointed elsewhere (a moto server, MinIO) with the environment
-variable MLOPSC_S3_ENDPOINT_URL. Every failure is a StateError with a code and a hint.
+variable MLOPSC_S3_ENDPOINT_URL (else MLOPSC_AWS_ENDPOINT_URL). Every failure is a StateError with a code and a hint.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ MANIFEST_VERSION = 1
 RECORD = "applied.json"
 LOCAL_DIR = os.path.join(".mlopsc", "state")
 ENDPOINT_ENV = "MLOPSC_S3_ENDPOINT_URL"
+AWS_ENDPOINT_ENV = "MLOPSC_AWS_ENDPOINT_URL"  # the one endpoint override `run`/`status` honour too
 
 
 class StateError(Exception):
@@ -156,7 +157,8 @@ class StateStore:
         import boto3  # only the s3 backend pays for boto3
         import botocore.exceptions as errors
 
-        return boto3.client("s3", endpoint_url=os.environ.get(ENDPOINT_ENV) or None), errors
+        endpoint = os.environ.get(ENDPOINT_ENV) or os.environ.get(AWS_ENDPOINT_ENV) or None
+        return boto3.client("s3", endpoint_url=endpoint), errors
 
     def _s3_error(self, message: str, code: str = "MLC404") -> StateError:
         return StateError(message, code, self.location,
