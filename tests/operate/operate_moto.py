@@ -43,8 +43,9 @@ def clients(url: str):
     return make("sagemaker"), make("cloudwatch")
 
 
-def seed(url: str, build_dir: pathlib.Path) -> None:
-    """What `mlopsc apply --env dev` of shop-pricing leaves in AWS, as far as status and run look."""
+def seed(url: str, build_dir: pathlib.Path, group: str) -> None:
+    """What `mlopsc apply --env dev` of shop-pricing leaves in AWS, as far as status and run look;
+    group is the registry group the env uses (its name comes from compile)."""
     sm, cw = clients(url)
     definition = (build_dir / "pipelines" / "nightly.json").read_text()
     sm.create_pipeline(PipelineName="shop-pricing-dev-nightly", PipelineDefinition=definition, RoleArn=ROLE,
@@ -61,9 +62,9 @@ def seed(url: str, build_dir: pathlib.Path) -> None:
                             Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=1.0,
                             ComparisonOperator="GreaterThanThreshold")
         cw.set_alarm_state(AlarmName=name, StateValue=state, StateReason=f"seeded {state}")
-    sm.create_model_package_group(ModelPackageGroupName="shop-pricing-dev-demand-xgb")
+    sm.create_model_package_group(ModelPackageGroupName=group)
     for status in ("Approved", "PendingManualApproval"):
-        sm.create_model_package(ModelPackageGroupName="shop-pricing-dev-demand-xgb", ModelApprovalStatus=status,
+        sm.create_model_package(ModelPackageGroupName=group, ModelApprovalStatus=status,
                                 InferenceSpecification={"Containers": [{"Image": IMAGE}],
                                                         "SupportedContentTypes": ["text/csv"],
                                                         "SupportedResponseMIMETypes": ["text/csv"]})

@@ -21,11 +21,19 @@ def build_dir(tmp_path_factory):
     return out
 
 
+@pytest.fixture(scope="module")
+def names():
+    from mlopsc.operate.names import compile_names
+    from mlopsc.spec.project import load_project
+
+    return compile_names(load_project(str(SPEC), ["dev"]).specs["dev"])
+
+
 @pytest.fixture
-def aws(monkeypatch, build_dir):
+def aws(monkeypatch, build_dir, names):
     server, url = start_moto()
     aws_env(monkeypatch, url)
-    seed(url, build_dir)
+    seed(url, build_dir, names.groups["demand-xgb"])
     yield url
     server.stop()
 
@@ -67,7 +75,7 @@ def test_bad_timeout_is_a_usage_error(run_cli, aws):
     assert result.code == 1 and "not a duration" in result.err
 
 
-def test_status_json_shows_endpoints_executions_alarms_and_pending_packages(run_cli, aws):
+def test_status_json_shows_endpoints_executions_alarms_and_pending_packages(run_cli, aws, names):
     started = run_cli(["run", "nightly", str(SPEC), "--env", "dev"]).out.strip()
     result = run_cli(["status", str(SPEC), "--env", "dev", "--format", "json"])
     assert result.code == 0, result.err
@@ -79,6 +87,7 @@ def test_status_json_shows_endpoints_executions_alarms_and_pending_packages(run_
     assert pipelines["batch-catalog-scores"]["deployed"] is False
     assert [a["name"] for a in report["alarms"]] == ["shop-pricing-dev-pricing-error-rate"]  # not prod's, not OK ones
     assert [(p["model"], p["version"]) for p in report["pending_approval"]] == [("demand-xgb", 2)]
+    assert report["pending_approval"][0]["arn"].endswith(f"model-package/{names.groups['demand-xgb']}/2")
 
 
 def test_status_keeps_the_five_most_recent_executions(run_cli, aws):
@@ -154,3 +163,22 @@ def test_an_aws_without_step_listing_is_followed_by_status_alone():
     assert follow.status == "Succeeded" and not follow.steps_supported
     assert lines[0].startswith("  (this AWS endpoint does not list pipeline steps")
     assert lines[1:] == ["  execution: Executing", "  execution: Succeeded"]
+
+
+def test_registry_groups_an_env_only_refers_to_are_found():
+    from mlopsc.operate.names import names_of
+
+    class Spec:
+        models = {"churn-xgb": None, "xgb": None}
+        pipelines = {}
+
+    manifest = {"project": "demo", "env": "prod", "resources": [
+        {"address": "model.churn", "type": "aws:sagemaker/model:Model", "name": "m", "inputs": {
+            "primary_container": {"model_package_name":
+                                  "arn:aws:sagemaker:eu-west-1:${aws:accountId}:model-package/demo-churn-xgb/3"}}},
+        {"address": "pipeline.train", "type": "aws:sagemaker/pipeline:Pipeline", "name": "demo-prod-train",
+         "inputs": {"pipeline_name": "demo-prod-train",
+                    "pipeline_definition": '{"Steps":[{"Arguments":{"ModelPackageGroupName":"demo-xgb"}}]}'}}]}
+    found = names_of(manifest, "eu-west-1", Spec())
+    assert found.groups == {"churn-xgb": "demo-churn-xgb", "xgb": "demo-xgb"}
+    assert found.pipelines == {"train": "demo-prod-train"}

@@ -166,6 +166,9 @@ def open_stack(target: StackTarget, manifest: dict, build_dir: str, environ: dic
         stack.set_all_config({k: auto.ConfigValue(v, secret=s) for k, (v, s) in stack_config(target, environ).items()})
     except FileNotFoundError as err:  # the pulumi CLI vanished between the guard and here
         raise WorkspaceError(f"cannot run the pulumi CLI: {err}") from None
+    except auto.errors.InvalidVersionError as err:
+        raise WorkspaceError(f"the installed pulumi CLI is too old for this Pulumi SDK ({err}); upgrade it "
+                             "(https://www.pulumi.com/docs/install/)") from None
     except auto.errors.CommandError as err:
         raise WorkspaceError(f"cannot open the stack {target.name} in {backend.url}: {last_lines(str(err))}") from None
     return stack

@@ -89,6 +89,12 @@ def apply(spec: str, env: str, plan_file: str | None, yes: bool, allow_data_loss
     project.account, the spec changed since --plan FILE was reviewed, the last env is applied
     without --yes and no terminal to confirm on, or a resource holding data would be replaced
     or deleted without --allow-data-loss.
+
+    Secrets in the stack's state are encrypted with PULUMI_CONFIG_PASSPHRASE (or
+    PULUMI_CONFIG_PASSPHRASE_FILE); without either, a passphrase is generated once into
+    .mlopsc/passphrase beside mlops.yaml (mode 0600: keep it, it unlocks the state).
+    MLOPSC_AWS_ENDPOINT_URL points the aws provider and every AWS call at another endpoint
+    (a local moto server, for tests).
     """
     from mlopsc.apply.deploy import apply_env
 

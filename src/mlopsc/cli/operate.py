@@ -55,7 +55,11 @@ def parse_timeout(value: str) -> int:
 @click.option("--poll", "poll", default=15.0, type=click.FloatRange(min=0), show_default=True, hidden=True,
               help="Seconds between status checks.")
 def run(pipeline: str, spec: str, env: str, params: tuple[str, ...], wait: bool, timeout: str, poll: float) -> int:
-    """Start an execution of PIPELINE (a key of `pipelines`, or a batch job) in ENV; print its ARN."""
+    """Start an execution of PIPELINE (a key of `pipelines`, or a batch job) in ENV; print its ARN.
+
+    With --wait, print each step's status changes and exit 0 only if the execution Succeeded.
+    MLOPSC_AWS_ENDPOINT_URL, when set, sends every AWS call there (e.g. a moto server).
+    """
     from mlopsc.operate import run as runner
     from mlopsc.operate.aws import client
     from mlopsc.operate.names import pipeline_key
@@ -95,7 +99,10 @@ def run(pipeline: str, spec: str, env: str, params: tuple[str, ...], wait: bool,
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def status(spec: str, env: str, fmt: str) -> int:
     """Endpoints, the 5 most recent executions per pipeline, alarms in ALARM and model packages
-    pending approval, for ENV."""
+    pending approval, for ENV.
+
+    MLOPSC_AWS_ENDPOINT_URL, when set, sends every AWS call there (e.g. a moto server).
+    """
     from botocore.exceptions import BotoCoreError, ClientError
 
     from mlopsc.operate import status as report

@@ -3,9 +3,9 @@ apply created: `<project>-<env>-<name>`, cut to each service's limit)."""
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
-
-from mlopsc.errors import DiagnosticError
 
 PIPELINE = "aws:sagemaker/pipeline:Pipeline"
 ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
@@ -44,6 +44,27 @@ def names_of(manifest: dict, region: str, spec=None) -> EnvNames:
             found.alarms[res["address"]] = inputs.get("name", res["name"])
     if spec is not None:
         found.parameters = {name: list(p.parameters) for name, p in spec.pipelines.items()}
+        for model, group in referenced_groups(manifest, list(spec.models)).items():
+            found.groups.setdefault(model, group)
+    return found
+
+
+# A model package group named inside any string: an ARN (…:model-package/<group>/<v>,
+# …:model-package-group/<group>) or a pipeline definition's "ModelPackageGroupName": "<group>".
+_GROUP_IN_TEXT = re.compile(r'model-package(?:-group)?/([A-Za-z0-9](?:-*[A-Za-z0-9])*)|'
+                            r'"ModelPackageGroupName":\s*"([A-Za-z0-9](?:-*[A-Za-z0-9])*)"')
+
+
+def referenced_groups(manifest: dict, models: list[str]) -> dict[str, str]:
+    """model -> group for the registry groups the env uses but another env's stack may own
+    (its endpoints serve packages from them, its pipelines register into them)."""
+    text = json.dumps(manifest.get("resources", []))
+    found: dict[str, str] = {}
+    for match in _GROUP_IN_TEXT.finditer(text.replace('\\"', '"')):
+        group = match.group(1) or match.group(2)
+        owners = [m for m in models if group == m or group.endswith("-" + m)]
+        if owners:
+            found.setdefault(max(owners, key=len), group)
     return found
 
 
@@ -53,10 +74,7 @@ def compile_names(env_spec) -> EnvNames:
     from mlopsc.compile.images import resolve_image
     from mlopsc.emit.writer import manifest_dict
 
-    try:
-        result = compile_env(env_spec, resolve_image)
-    except DiagnosticError:
-        raise
+    result = compile_env(env_spec, resolve_image)
     manifest = manifest_dict(result.project, result.env, [r.to_json() for r in result.graph.sorted()])
     return names_of(manifest, env_spec.spec.project.region, env_spec.spec)
 
