@@ -145,3 +145,10 @@ def test_a_budget_channel_over_the_budgets_subscriber_limit(project):
     many = ", ".join(f"f{i}@example.com" for i in range(11))
     result = project([("finance: [finance@example.com]", f"finance: [{many}]")])
     assert ("MLC220", line_of("    notify: finance")) in found(result)
+
+
+def test_an_env_outside_the_registry_region_is_refused(project):
+    result = project(overlays={"prod": "project:\n  region: us-east-1\n"})
+    diag = next(d for d in result.diagnostics if d.code == "MLC222")
+    assert diag.mark.file.endswith("environments/prod.yaml") and diag.mark.line == 2 and diag.envs == ("prod",)
+    assert "registry lives in dev's region eu-west-1" in diag.message

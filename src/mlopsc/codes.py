@@ -51,6 +51,7 @@ CODES: dict[str, str] = {
     "MLC219": "a data location that is neither an S3 URI nor a reference",
     "MLC220": "a budget channel with more addresses than an AWS Budgets alert can reach",
     "MLC221": "a step whose `code` leaves no room (an input named `code`, or too many inputs)",
+    "MLC222": "an env outside the region or account of the shared model registry",
     # compile (MLC23x)
     "MLC230": "an image SageMaker does not publish for this region",
     "MLC231": "the output folder cannot be written",

@@ -311,7 +311,7 @@ def test_branch_steps_are_nested_whole_and_not_at_top_level(tmp_path):
     register, = gate["IfSteps"]
     stop, = gate["ElseSteps"]
     assert register["Type"] == "RegisterModel"
-    assert register["Arguments"]["ModelPackageGroupName"] == "churn-dev-churn-xgb"
+    assert register["Arguments"]["ModelPackageGroupName"] == "churn-churn-xgb"
     assert register["Arguments"]["InferenceSpecification"]["Containers"][0]["ModelDataUrl"] == {
         "Get": "Steps.train.ModelArtifacts.S3ModelArtifacts"}
     assert stop == {"Name": "stop", "Type": "Fail", "Arguments": {"ErrorMessage": "AUC below threshold"}}

@@ -97,7 +97,9 @@ def test_everything_taggable_carries_the_cost_allocation_tags(case):
         tags = res.inputs.get("tags")
         assert tags is not None, res.address
         pairs = {t["key"]: t["value"] for t in tags} if isinstance(tags, list) else tags
-        assert pairs["mlops:project"] == spec_env.spec.project.name and pairs["mlops:env"] == case[1], res.address
+        shared = res.type == "aws:sagemaker/modelPackageGroup:ModelPackageGroup"  # one registry for every env
+        assert pairs["mlops:project"] == spec_env.spec.project.name, res.address
+        assert pairs["mlops:env"] == ("shared" if shared else case[1]), res.address
 
 
 def _statements(policy_input) -> list[dict]:
@@ -140,11 +142,24 @@ def test_topics_are_encrypted_and_accept_alarms_budgets_events(case):
         assert all(s.inputs["protocol"] == "email" for s in subscriptions)
 
 
-def test_registry_groups_are_protected(case):
+def test_registry_groups_are_shared_owned_by_the_first_env_and_protected(case):
     spec = compiled(*case)[0].spec
     groups = resources(*case, "aws:sagemaker/modelPackageGroup")
+    if case[1] != spec.environments[0]:
+        assert groups == []  # other envs register into and serve from the first env's groups
+        return
     assert sorted(g.address for g in groups) == sorted(f"registry.{m}" for m in spec.models)
+    assert sorted(g.name for g in groups) == sorted(f"{spec.project.name}-{m}" for m in spec.models)
     assert all(g.protect and g.retain_on_delete for g in groups)
+
+
+def test_every_env_serves_and_registers_into_the_same_group(case):
+    spec = compiled(*case)[0].spec
+    for res in resources(*case, "aws:sagemaker/model:Model"):
+        package = res.inputs["primary_container"].get("model_package_name")
+        if package:
+            group = package.split(":model-package/")[1].rsplit("/", 1)[0]
+            assert group in {f"{spec.project.name}-{m}" for m in spec.models}
 
 
 def test_pipelines_schedules_and_failure_alerts(case):

@@ -53,7 +53,7 @@ def test_a_new_version_makes_a_new_model_and_config(tmp_path):
     assert before["model.churn"].name != after["model.churn"].name
     assert before["endpoint-config.churn"].name != after["endpoint-config.churn"].name
     package = after["model.churn"].inputs["primary_container"]["model_package_name"]
-    assert package.endswith(":model-package/churn-prod-churn-xgb/4") and ":123456789012:" in package
+    assert package.endswith(":model-package/churn-churn-xgb/4") and ":123456789012:" in package
 
 
 def test_the_account_is_filled_in_when_known_and_a_token_otherwise(tmp_path):

@@ -35,7 +35,7 @@ def test_no_base_creates_everything_with_top_level_inputs():
 
 
 def test_removed_resource_is_deleted_and_keeps_its_protection():
-    manifest = golden()
+    manifest = golden(env="dev")  # the first env's stack holds the shared registry groups
     head = dict(manifest, resources=[r for r in manifest["resources"] if r["address"] != "registry.demand-xgb"])
     change = by_address(diff(manifest, head))["registry.demand-xgb"]
     assert change.action == "delete" and change.protected
@@ -181,7 +181,7 @@ def test_secrets_are_redacted_in_the_plan_itself():
 
 
 def test_option_changes_are_updates():
-    base = golden()
+    base = golden(env="dev")
     head = edited(base, "registry.demand-xgb", lambda r: r.pop("options"))
     change = by_address(diff(base, head))["registry.demand-xgb"]
     assert change.action == "update" and {d.path for d in change.diffs} == {"options.protect", "options.retain_on_delete"}

@@ -25,7 +25,7 @@ endpoints:
     instance: ml.m5.large
 """
 
-GROUP = "demo-prod-churn"  # <project>-<target env>-<model>: the group prod deploys from
+GROUP = "demo-churn"  # <project>-<model>: the registry group every env registers into and serves from
 
 
 def free_port() -> int:
@@ -95,9 +95,9 @@ def test_refuses_pending_then_accepts_once_approved(aws, project, run_cli):
     assert prod.read_text() == "endpoints:\n  churn:\n    version: 2   # live\n"
 
 
-def test_refuses_a_version_missing_from_the_target_group(aws, project, run_cli):
+def test_refuses_a_version_missing_from_the_group(aws, project, run_cli):
     register(aws, GROUP, ["Approved"])
-    register(aws, "demo-staging-churn", ["Approved", "Approved"])  # approved in staging's group is not enough
+    register(aws, "demo-other", ["Approved", "Approved"])  # version 2 of another group is not version 2 of this one
     result = run_cli(["promote", str(project / "mlops.yaml"), "--from", "staging", "--to", "prod", "--check-registry"])
     assert result.code == 1
     assert f"version 2 does not exist in model package group {GROUP}" in result.err

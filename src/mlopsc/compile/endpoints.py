@@ -7,7 +7,7 @@ import re
 from mlopsc.compile.alarms import alarm_names, compile_endpoint_alarms
 from mlopsc.compile.context import CompileContext
 from mlopsc.compile.foundation import DATA_CAPTURE_PREFIX, key_input
-from mlopsc.compile.registry import package_arn
+from mlopsc.compile.registry import package_arn, registry_dependencies
 from mlopsc.graph import Resource, ref
 from mlopsc.spec.models import Endpoint
 
@@ -40,7 +40,7 @@ def compile_model(ctx: CompileContext, address: str, base: str, item, path: tupl
     """A SageMaker Model for an endpoint or batch job, named after its content (Models are immutable)."""
     if item.model is not None:
         container: dict = {"model_package_name": package_arn(ctx, item.model, item.version)}
-        deps = role_dependencies(ctx) + (f"registry.{item.model}",)
+        deps = role_dependencies(ctx) + registry_dependencies(ctx, [item.model])
     else:
         container = {"image": ctx.image(item.image, scope, instance_type), "model_data_url": item.model_data}
         deps = role_dependencies(ctx)

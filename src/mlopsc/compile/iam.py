@@ -77,7 +77,7 @@ def execution_policy(ctx: CompileContext, data: DataAccess) -> dict:
         {"Sid": "RegistryAndModels", "Effect": "Allow",
          "Action": ["sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup",
                     "sagemaker:ListModelPackages", "sagemaker:DescribeModel", "sagemaker:AddTags"],
-         "Resource": [f"{sm}:model-package-group/{prefix}-*", f"{sm}:model-package/{prefix}-*", f"{sm}:model/{prefix}-*"]},
+         "Resource": _registry_arns(ctx) + [f"{sm}:model/{prefix}-*"]},
         {"Sid": "PassOwnRole", "Effect": "Allow", "Action": "iam:PassRole", "Resource": ctx.role_arn,
          "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}},
         {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
@@ -89,6 +89,15 @@ def execution_policy(ctx: CompileContext, data: DataAccess) -> dict:
     ]
     statements += _image_statements(ctx, data) + _data_statements(ctx, data) + _key_statements(ctx) + _vpc_statements(ctx)
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _registry_arns(ctx: CompileContext) -> list[str]:
+    """The shared registry groups and their packages, by exact name."""
+    from mlopsc.compile.registry import group_name
+
+    groups = sorted(group_name(ctx.spec.project.name, m) for m in ctx.spec.models)
+    return ([ctx.arn("sagemaker", f"model-package-group/{g}") for g in groups]
+            + [ctx.arn("sagemaker", f"model-package/{g}/*") for g in groups])
 
 
 def _image_statements(ctx: CompileContext, data: DataAccess) -> list[dict]:

@@ -9,6 +9,7 @@ from mlopsc.errors import Diagnostic, DiagnosticError
 from mlopsc.compile.events import notify_rule
 from mlopsc.compile.foundation import key_input
 from mlopsc.compile.iam import assume
+from mlopsc.compile.registry import registry_dependencies
 from mlopsc.graph import Resource, as_json, asset, ref
 
 SCHEDULER_ROLE = "iam.scheduler-role"
@@ -141,7 +142,7 @@ def compile_pipelines(ctx: CompileContext, definitions: dict[str, dict]) -> list
             raise DiagnosticError([Diagnostic(ctx.tree.key_mark(("pipelines", name)), "MLC232", str(exc))]) from None
         definitions[name] = definition
         uploads = tuple(f"object.code.{ctx.code_file(s.code).sha256[:16]}" for s in pipeline.steps if getattr(s, "code", None))
-        registries = tuple(sorted({f"registry.{s.model}" for s in pipeline.steps if s.type == "register"}))
+        registries = registry_dependencies(ctx, [s.model for s in pipeline.steps if s.type == "register"])
         origin = ctx.origin(("pipelines", name))
         add_pipeline(ctx, f"pipeline.{name}", name, definition, pipeline.description, origin,
                      tuple(sorted(set(uploads))) + registries)

@@ -1,24 +1,43 @@
-"""The model registry: one SageMaker model package group per `models` entry (protected, retained)."""
+"""The model registry: one SageMaker model package group per `models` entry, shared by every env.
+
+A version number means one package everywhere: dev's pipeline registers version 7, staging
+serves 6, prod 5, and `promote` copies the number from env to env. So the group is named
+`<project>-<model>` (no env) and belongs to the stack of the first env in `environments`
+(protected, retained); the other envs refer to it by name. The front end requires every env
+that serves or registers models to use that env's region and account.
+"""
 
 from __future__ import annotations
 
 from mlopsc.compile.context import CompileContext
+from mlopsc.compile.naming import fit
 from mlopsc.graph import Resource
 
 
-def group_name(ctx: CompileContext, model: str) -> str:
-    return ctx.namer.name(model)
+def group_name(project: str, model: str) -> str:
+    return fit(f"{project}-{model}", 63)
+
+
+def owner_env(ctx: CompileContext) -> str:
+    return ctx.spec.environments[0]
 
 
 def package_arn(ctx: CompileContext, model: str, version: int) -> str:
     """The ARN of one registered version: model-package/<group>/<version>."""
-    return ctx.arn("sagemaker", f"model-package/{group_name(ctx, model)}/{version}")
+    return ctx.arn("sagemaker", f"model-package/{group_name(ctx.spec.project.name, model)}/{version}")
+
+
+def registry_dependencies(ctx: CompileContext, models) -> tuple[str, ...]:
+    """The group resources this env's stack holds for these models (only the owner env has them)."""
+    return tuple(sorted(f"registry.{m}" for m in set(models) if f"registry.{m}" in ctx.graph.resources))
 
 
 def compile_registry(ctx: CompileContext) -> None:
+    if ctx.env != owner_env(ctx):
+        return
     for model, entry in ctx.spec.models.items():
-        name = group_name(ctx, model)
-        inputs = {"model_package_group_name": name, "tags": ctx.tags()}
+        name = group_name(ctx.spec.project.name, model)
+        inputs = {"model_package_group_name": name, "tags": {**ctx.tags(), "mlops:env": "shared"}}
         if entry.description:
             inputs["model_package_group_description"] = " ".join(entry.description.split())[:1024]
         ctx.add(Resource(f"registry.{model}", "aws:sagemaker/modelPackageGroup:ModelPackageGroup", name, inputs,

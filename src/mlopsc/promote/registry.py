@@ -1,10 +1,8 @@
 """`promote --check-registry`: the promoted versions must be `Approved` in the model registry.
 
-Which group: the one the target env will deploy from. compile names a served version
-`model-package/<project>-<env>-<model>/<version>` with the env being compiled
-(compile/registry.py `package_arn`), so after `promote --to prod`, prod's endpoint serves
-version N of `<project>-prod-<model>`: that is the package whose approval matters, and the one
-this check reads (same naming function as compile: compile.naming.Namer).
+Which group: the project's shared registry group `<project>-<model>` (compile/registry.py),
+which every env registers into and serves from: version N is one package everywhere, so its
+approval is what the check reads (same naming function as compile).
 """
 
 from __future__ import annotations
@@ -12,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from mlopsc.compile.naming import Namer
+from mlopsc.compile.registry import group_name
 
 ENDPOINT_ENV = "MLOPSC_AWS_ENDPOINT_URL"
 
@@ -36,7 +34,8 @@ class Finding:
 
 
 def group_for(project: str, env: str, model: str) -> str:
-    return Namer(project, env).name(model)
+    """The registry group of a model (shared by every env; `env` is kept for callers' clarity)."""
+    return group_name(project, model)
 
 
 def check_versions(wanted: list[tuple[str, int]], project: str, env: str, region: str,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from mlopsc.errors import Diagnostic, DiagnosticError, Mark, has_errors, sort_diagnostics
 from mlopsc.spec.loader import RawDocument, display_path, load_file
 from mlopsc.spec.merge import base_only_violations, merge
+from mlopsc.spec.checks import Owner
 from mlopsc.spec.models import Spec
 from mlopsc.spec.nodes import SourceTree, YMap, YScalar, YSeq
 from mlopsc.spec.validate import validate_tree
@@ -55,8 +56,9 @@ def load_project(spec_path: str, envs: list[str] | None = None) -> LoadResult:
     selected, unknown = _select(envs, declared, base)
     result = LoadResult(selected, diagnostics=found + unknown)
     per_env: dict[str, list[Diagnostic]] = {}
+    owner = _owner(base, declared, overlays, base_dir) if selected else None
     for env in selected:
-        spec, tree, diagnostics = _load_env(base, env, overlays.get(env), base_dir)
+        spec, tree, diagnostics = _load_env(base, env, overlays.get(env), base_dir, owner)
         per_env[env] = diagnostics
         if spec is not None and tree is not None and not has_errors(diagnostics):
             result.specs[env] = EnvSpec(env, spec, tree, base_dir)
@@ -66,8 +68,16 @@ def load_project(spec_path: str, envs: list[str] | None = None) -> LoadResult:
     return result
 
 
-def _load_env(base: RawDocument, env: str, overlay_path: str | None,
-              base_dir: str) -> tuple[Spec | None, SourceTree | None, list[Diagnostic]]:
+def _owner(base: RawDocument, declared: list[str], overlays: dict[str, str], base_dir: str) -> Owner | None:
+    """The first env's resolved project (region, account), which shared resources follow."""
+    if not declared:
+        return None
+    spec, _, _ = _load_env(base, declared[0], overlays.get(declared[0]), base_dir, None)
+    return Owner(declared[0], spec.project) if spec is not None else None
+
+
+def _load_env(base: RawDocument, env: str, overlay_path: str | None, base_dir: str,
+              owner: Owner | None) -> tuple[Spec | None, SourceTree | None, list[Diagnostic]]:
     root = base.root
     diagnostics: list[Diagnostic] = []
     if overlay_path:
@@ -78,7 +88,7 @@ def _load_env(base: RawDocument, env: str, overlay_path: str | None,
         diagnostics += base_only_violations(overlay.root)
         root = merge(base.root, overlay.root)  # type: ignore[assignment]
     tree = SourceTree(root)
-    spec, found = validate_tree(tree, env, base_dir)
+    spec, found = validate_tree(tree, env, base_dir, owner)
     return spec, tree, diagnostics + found
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from mlopsc.compile.definitions.common import Scope, described
+from mlopsc.compile.registry import group_name
 from mlopsc.compile.definitions.expressions import Value, join, output_uri
 from mlopsc.spec.models import ProcessingStep, RegisterStep
 from mlopsc.spec.refs import find_refs
@@ -19,7 +20,7 @@ DEFAULT_INSTANCE = "ml.m5.large"  # picks the CPU image when the step names no i
 
 def register_step(scope: Scope, step: RegisterStep) -> dict[str, Any]:
     ctx = scope.ctx
-    arguments: dict[str, Any] = {"ModelPackageGroupName": ctx.namer.name(step.model)}
+    arguments: dict[str, Any] = {"ModelPackageGroupName": group_name(ctx.spec.project.name, step.model)}
     if step.description:
         arguments["ModelPackageDescription"] = scope.refs.plain(step.description)
     arguments["InferenceSpecification"] = _inference(scope, step)

@@ -10,6 +10,14 @@ from mlopsc.spec.models import Spec
 from mlopsc.spec.nodes import Path, SourceTree
 
 
+@dataclass(frozen=True)
+class Owner:
+    """The first env of `environments`: its stack holds what all envs share (the model registry)."""
+
+    env: str
+    project: object  # its resolved spec.project
+
+
 @dataclass
 class CheckContext:
     """What a check needs: the spec, where each value came from, the env and the project folder."""
@@ -19,6 +27,7 @@ class CheckContext:
     env: str | None
     base_dir: str
     suppressed: set[Path] = field(default_factory=set)  # what schema repair dropped: no findings there
+    owner: Owner | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def mark(self, path: Path, key: bool = False) -> Mark:
@@ -44,8 +53,8 @@ class CheckContext:
 
 
 def run_checks(ctx: CheckContext) -> list[Diagnostic]:
-    from mlopsc.spec.checks import names, references, serving, steps
+    from mlopsc.spec.checks import names, references, registry, serving, steps
 
-    for module in (steps, serving, names, references):
+    for module in (steps, serving, names, references, registry):
         module.check(ctx)
     return ctx.diagnostics

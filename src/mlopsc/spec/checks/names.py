@@ -20,8 +20,9 @@ def check(ctx: CheckContext) -> None:
         return  # the schema already reported them; lengths computed from stand-ins would mislead
     envs = [ctx.env] if ctx.env else list(ctx.spec.environments)
     env = max(envs, key=len)
-    prefix = f"{ctx.spec.project.name}-{env}-"
     for section, (what, limit) in LIMITS.items():
+        # registry groups are shared by every env: `<project>-<model>`
+        prefix = f"{ctx.spec.project.name}-" if section == "models" else f"{ctx.spec.project.name}-{env}-"
         for name in getattr(ctx.spec, section):
             full = prefix + name
             if len(full) > limit:
