@@ -117,3 +117,13 @@ def test_a_copied_example_with_a_broken_overlay_points_into_the_overlay(run_cli,
 def test_a_folder_means_its_mlops_yaml(run_cli, tmp_path):
     run = run_cli(["validate", str(EXAMPLE_DIRS[1])], cwd=tmp_path)
     assert run.code == 0 and run.out.rstrip().endswith("mlops.yaml: valid for dev, staging, prod")
+
+
+def test_every_code_mlopsc_reports_is_registered():
+    import re
+
+    from conftest import ROOT
+    from mlopsc.codes import CODES
+
+    used = {m for path in (ROOT / "src").rglob("*.py") for m in re.findall(r'"(MLC\d{3})"', path.read_text())}
+    assert used and used <= set(CODES), sorted(used - set(CODES))

@@ -57,7 +57,8 @@ def test_json_format_and_out_file(run_cli, project, tmp_path):
     run = run_cli(["plan", str(project), "--env", "prod", "--format", "json", "--out", str(out)])
     assert run.code == 2 and run.out == ""
     body = json.loads(out.read_text())
-    assert body["plan_version"] == 1 and body["base"] == "empty" and body["cost"] is None
+    assert body["plan_version"] == 1 and body["base"] == "empty"
+    assert body["cost"]["before"] is None and body["cost"]["after"]["high"] >= body["cost"]["after"]["low"] > 0
     assert set(body["summary"]) == {"create", "update", "replace", "delete", "unchanged"}
     manifest = applied(run_cli, project)
     assert body["manifest_sha256"] == hashlib.sha256(
@@ -73,6 +74,25 @@ def test_markdown_format(run_cli, project):
     assert run.code == 2
     assert run.out.startswith("<!-- mlopsc-plan:clinic-noshow:prod -->")
     assert "**Plan: 0 to create, 1 to update, 1 to replace, 0 to delete.**" in run.out
+    assert run.out.index("Estimated monthly cost (prod)") < run.out.index("<details>")  # cost comes first
+
+
+def test_cost_before_and_after_a_git_base(run_cli, project):
+    import subprocess
+
+    git = ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", "-C", str(project)]
+    subprocess.run(["git", "init", "-q", str(project)], check=True)
+    subprocess.run(git + ["add", "-A"], check=True)
+    subprocess.run(git + ["commit", "-qm", "base"], check=True)
+    overlay = project / "environments" / "prod.yaml"
+    overlay.write_text(overlay.read_text().replace("{min: 2, max: 6,", "{min: 2, max: 8,"))
+    run = run_cli(["plan", str(project), "--env", "prod", "--base", "HEAD"])
+    assert run.code == 2 and run.out.splitlines()[-1].startswith("Plan: ")
+    cost_line = next(line for line in run.out.splitlines() if line.startswith("Cost: "))
+    assert "(was $" in cost_line
+    body = json.loads(run_cli(["plan", str(project), "--env", "prod", "--base", "HEAD", "--format", "json"]).out)
+    assert body["cost"]["after"]["high"] > body["cost"]["before"]["high"]
+    assert body["cost"]["delta"]["high"] == round(body["cost"]["after"]["high"] - body["cost"]["before"]["high"], 2)
 
 
 def test_invalid_spec_is_exit_1_with_diagnostics(run_cli, project):

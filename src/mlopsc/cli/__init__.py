@@ -15,6 +15,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("mlopsc.cli.validate:validate", "Parse, merge and validate the spec; no cloud, no Pulumi."),
     "schema": ("mlopsc.cli.schema:schema", "Print the JSON Schema of mlops.yaml (or of an overlay)."),
     "compile": ("mlopsc.cli.compile:compile_command", "Write manifest.json, pipeline definitions and a Pulumi project."),
+    "plan": ("mlopsc.cli.plan:plan", "Show what apply would change (exit 0 none, 2 changes)."),
+    "apply": ("mlopsc.cli.apply:apply", "Deploy an env with the Pulumi Automation API."),
+    "destroy": ("mlopsc.cli.apply:destroy", "Tear an env down."),
+    "promote": ("mlopsc.cli.promote:promote", "Copy endpoint and batch versions from one env's overlay to the next."),
+    "cost": ("mlopsc.cli.cost:cost", "Estimated monthly cost per resource, against the budgets."),
+    "init": ("mlopsc.cli.init:init", "Scaffold a project, optionally with a CI workflow for plan previews."),
+    "run": ("mlopsc.cli.operate:run", "Start a pipeline execution (and --wait for it)."),
+    "status": ("mlopsc.cli.operate:status", "Endpoints, recent executions, alarms and pending approvals of an env."),
 }
 
 

@@ -14,6 +14,7 @@ from mlopsc.errors import Diagnostic, DiagnosticError, Mark, has_errors
 from mlopsc.spec.project import EnvSpec, load_project, spec_file
 
 FORMATS = ("text", "markdown", "json")
+COST_SECTION_LIMIT = 12_000  # of the 60,000 characters a pull-request comment may have
 
 
 @click.command("plan")
@@ -38,15 +39,19 @@ def plan(spec: str, env: str, base_ref: str | None, fmt: str, out: str | None) -
     from mlopsc.plan.manifest import compile_manifest
     from mlopsc.state import StateError
 
+    from mlopsc.cost import estimate
+
+    before: list = []
     try:
         head = compile_manifest(result.specs[env])
-        base, kind = _base(spec, env, base_ref, result.specs[env], head)
+        base, kind = _base(spec, env, base_ref, result.specs[env], head, lambda base_spec: before.append(estimate(base_spec)))
     except (DiagnosticError, BaseError) as exc:
         return _failed(spec, exc.diagnostics)
     except StateError as exc:
         return _failed(spec, [Diagnostic(Mark(exc.where or spec, 0, 0), exc.code, exc.message, exc.hint)])
     the_plan = diff(base, head, kind)
-    text = _render(the_plan, fmt, colour=out is None and fmt == "text" and use_colour(sys.stdout))
+    cost = _cost(before[0] if before else None, estimate(result.specs[env]))
+    text = _render(the_plan, fmt, cost, colour=out is None and fmt == "text" and use_colour(sys.stdout))
     if out:
         problem = _write(out, text)
         if problem:
@@ -63,12 +68,13 @@ def _failed(spec: str, diagnostics: list[Diagnostic]) -> int:
     return 1
 
 
-def _base(spec: str, env: str, ref: str | None, env_spec: EnvSpec, head: dict) -> tuple[dict | None, str]:
+def _base(spec: str, env: str, ref: str | None, env_spec: EnvSpec, head: dict,
+          on_spec) -> tuple[dict | None, str]:
     """The manifest to diff against and what it is: git:<ref>, state, or empty."""
     if ref is not None:
         from mlopsc.plan.base import manifest_at
 
-        return manifest_at(spec, env, ref), f"git:{ref}"
+        return manifest_at(spec, env, ref, on_spec), f"git:{ref}"
     from mlopsc.state import StateStore
 
     store = StateStore.for_env(env_spec.base_dir, env_spec.spec.state.backend, head["project"], env)
@@ -76,18 +82,58 @@ def _base(spec: str, env: str, ref: str | None, env_spec: EnvSpec, head: dict) -
     return applied, "state" if applied is not None else "empty"
 
 
-def _render(the_plan, fmt: str, colour: bool) -> str:
+class _Cost:
+    """The plan's cost section: the estimates before (a git base) and after, and their comparison."""
+
+    def __init__(self, before, after):
+        from mlopsc.cost import compare
+
+        self.before, self.after = before, after
+        self.summary = compare(before, after)
+
+
+def _cost(before, after) -> _Cost:
+    return _Cost(before, after)
+
+
+def _render(the_plan, fmt: str, cost: _Cost, colour: bool) -> str:
     if fmt == "json":
         from mlopsc.plan.render_json import render_json
 
-        return render_json(the_plan)
+        return render_json(the_plan, cost.summary)
     if fmt == "markdown":
+        from mlopsc.cost import render_cost_markdown
         from mlopsc.plan.render_markdown import render_markdown
 
-        return render_markdown(the_plan)
+        from mlopsc.plan.render_markdown import LIMIT
+
+        section = render_cost_markdown(cost.after)
+        if len(section) > COST_SECTION_LIMIT:  # thousands of priced resources: keep the totals and budgets
+            section = section.split("\n| resource |")[0].rstrip() + "\n\n_(per-resource costs cut: run `mlopsc cost` locally)_\n"
+        room = LIMIT - len(section) - 200
+        return _with_cost_first(render_markdown(the_plan, limit=room), section, cost.summary)
     from mlopsc.plan.render_text import render_text
 
-    return render_text(the_plan, colour)
+    body = render_text(the_plan, colour).rstrip("\n").split("\n")
+    return "\n".join(body[:-1] + [_cost_text(cost.summary).rstrip("\n"), "", body[-1]]) + "\n"  # Plan: … stays last
+
+
+def _with_cost_first(body: str, cost_section: str, summary: dict) -> str:
+    """The PR comment: the plan's heading and summary, then cost (budgets loudly), then the details."""
+    head, sep, rest = body.partition("\n\n")
+    head2, sep2, rest2 = rest.partition("\n\n")
+    loud = "> **:warning: This change would exceed a budget.**\n\n" if summary.get("over_budget") else ""
+    return f"{head}{sep}{head2}{sep2}{loud}{cost_section.rstrip()}\n\n{rest2}"
+
+
+def _cost_text(summary: dict) -> str:
+    after, before = summary["after"], summary.get("before")
+    line = f"Cost: ${after['low']:,.2f} - ${after['high']:,.2f} a month"
+    if before is not None:
+        line += f" (was ${before['low']:,.2f} - ${before['high']:,.2f})"
+    over = [b for b in summary.get("budgets", []) if b.get("status") == "over"]
+    loud = "".join(f"\nOVER BUDGET: `{b['name']}` ${b['monthly']:,.2f}/month, by up to ${b['over_by']:,.2f}" for b in over)
+    return f"{line}.{loud}\n"
 
 
 def _write(path: str, text: str) -> Diagnostic | None:

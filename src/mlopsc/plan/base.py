@@ -37,8 +37,9 @@ class GitSpec:
     name: str      # the spec file's name (mlops.yaml)
 
 
-def manifest_at(spec: str, env: str, ref: str) -> dict | None:
-    """The manifest of `env` compiled from the spec at `ref`; None when it does not exist there."""
+def manifest_at(spec: str, env: str, ref: str, on_spec=None) -> dict | None:
+    """The manifest of `env` compiled from the spec at `ref`; None when it does not exist there.
+    `on_spec(env_spec)`, when given, sees the base's validated spec (the plan prices it)."""
     where = locate(spec)
     commit = resolve_ref(where, ref, spec)
     if not _exists_at(where, commit):
@@ -46,7 +47,7 @@ def manifest_at(spec: str, env: str, ref: str) -> dict | None:
     with tempfile.TemporaryDirectory(prefix="mlopsc-base-") as tmp:
         _extract(where, commit, tmp, spec)
         folder = os.path.join(tmp, *where.relative.split("/")) if where.relative else tmp
-        return _compile(os.path.join(folder, where.name), env, ref, where, tmp)
+        return _compile(os.path.join(folder, where.name), env, ref, where, tmp, on_spec)
 
 
 def _git(where: str, *args: str) -> subprocess.CompletedProcess:
@@ -107,7 +108,7 @@ def _extract(where: GitSpec, commit: str, into: str, spec: str) -> None:
                     "a link pointing outside the folder cannot be read at a ref; commit the file itself") from None
 
 
-def _compile(spec_path: str, env: str, ref: str, where: GitSpec, tmp: str) -> dict | None:
+def _compile(spec_path: str, env: str, ref: str, where: GitSpec, tmp: str, on_spec=None) -> dict | None:
     loaded = load_project(spec_path, [env])
     errors = [d for d in loaded.diagnostics if d.severity is Severity.ERROR]
     if env not in loaded.specs:
@@ -115,9 +116,12 @@ def _compile(spec_path: str, env: str, ref: str, where: GitSpec, tmp: str) -> di
             return None  # the env is new in head
         raise BaseError(_at_ref(errors or loaded.diagnostics, ref, where, tmp))
     try:
-        return compile_manifest(loaded.specs[env])
+        manifest = compile_manifest(loaded.specs[env])
     except DiagnosticError as exc:
         raise BaseError(_at_ref(exc.diagnostics, ref, where, tmp)) from None
+    if on_spec is not None:
+        on_spec(loaded.specs[env])
+    return manifest
 
 
 def _at_ref(diagnostics: list[Diagnostic], ref: str, where: GitSpec, tmp: str) -> list[Diagnostic]:
