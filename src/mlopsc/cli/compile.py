@@ -34,7 +34,8 @@ def compile_command(spec: str, env: str, out: str | None) -> int:
     print_diagnostics(result.diagnostics, sys.stderr)  # warnings
     out = out or default_out(spec, env)
     try:
-        written = build_artifacts(result.specs[env], out)
+        with paused_gc():  # the graph, like the spec tree, is large and acyclic
+            written = build_artifacts(result.specs[env], out)
     except DiagnosticError as exc:
         print_diagnostics(exc.diagnostics, sys.stderr)
         click.echo(f"{spec}: {summary(exc.diagnostics)}; nothing written", err=True)

@@ -13,6 +13,8 @@ virtualenv `pulumi` creates, Pulumi.<stack>.yaml settings) is carried over.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import json
 import os
 import posixpath
@@ -39,7 +41,7 @@ class EmitError(Exception):
 def manifest_dict(project_name: str, env: str, resources: list[dict]) -> dict:
     """The manifest of SPEC.md §3: resources (Resource.to_json() dicts) sorted by address."""
     addresses = [r["address"] for r in resources]
-    twice = sorted({a for a in addresses if addresses.count(a) > 1})
+    twice = sorted({address for address, n in Counter(addresses).items() if n > 1})
     if twice:
         raise EmitError(f"two resources have the address {twice[0]}")
     return {"manifest_version": MANIFEST_VERSION, "project": project_name, "env": env,
