@@ -191,6 +191,8 @@ pipelines:
         image: xgboost:1.7-1
         instance: ml.m5.xlarge
         hyperparameters: {eta: 0.10, max_depth: 05, version: 1.10, seed: 0x1F}
+budgets:
+  monthly: {amount: 100}  # no policy warning (MLC314) either: stderr stays empty
 """
 
 

@@ -57,6 +57,21 @@ CODES: dict[str, str] = {
     "MLC231": "the output folder cannot be written",
     "MLC232": "a pipeline SageMaker could not run as written",
 
+    # policy rules (MLC3xx): 300-309 the engine, 310 and up one rule each (src/mlopsc/policy/rules/)
+    "MLC300": "a `rules` entry names an unknown rule id",
+    "MLC309": "a `rules` entry lowers or silences a rule without a reason",
+    "MLC310": "an endpoint in the last env runs fewer than 2 instances",
+    "MLC311": "an endpoint in the last env serves image + model_data, not a registry version",
+    "MLC312": "a canary or linear deployment without `rollback_on` alarms",
+    "MLC313": "an `alarms` or `monitoring` block that notifies no channel",
+    "MLC314": "an env without a budget",
+    "MLC315": "monitoring on an endpoint that captures no data",
+    "MLC316": "a resource that stores data unencrypted",
+    "MLC317": "jobs and endpoints encrypted with AWS-owned keys (`security.encryption: aws`)",
+    "MLC318": "a policy statement allowing `*` or `service:*` on Resource `*`",
+    "MLC319": "`security.network` in the last env without `network_isolation`",
+    "MLC320": "a schedule that fires more often than its job may run",
+
     # the state record (MLC40x)
     "MLC400": "the state record is truncated or not valid JSON",
     "MLC401": "the state record belongs to another project or env",

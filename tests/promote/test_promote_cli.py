@@ -138,6 +138,8 @@ batch:
     input: s3://demo-data/in/
     output: s3://demo-data/out/
     instance: ml.m5.large
+rules:
+  MLC310: {severity: warning, reason: "a demo: one instance per endpoint is enough"}
 """
 
 

@@ -1,4 +1,5 @@
-"""`mlopsc validate`: parse, merge, validate, check references; exit 0 valid, 1 invalid."""
+"""`mlopsc validate`: parse, merge, validate, check references, run the spec-level policy rules;
+exit 0 valid (warnings allowed), 1 invalid."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from contextlib import contextmanager
 import click
 
 from mlopsc.cli.render import diagnostics_json, print_diagnostics, summary
-from mlopsc.errors import has_errors
+from mlopsc.errors import has_errors, sort_diagnostics
+from mlopsc.policy import check_project
 from mlopsc.spec.project import load_project, spec_file
 
 
@@ -37,6 +39,7 @@ def validate(spec: str, env: str | None, all_envs: bool, fmt: str) -> int:
     spec = spec_file(spec)
     with paused_gc():
         result = load_project(spec, [env] if env else None)
+        result.diagnostics = sort_diagnostics(result.diagnostics + check_project(result.specs))
     failed = has_errors(result.diagnostics)
     if fmt == "json":
         click.echo(diagnostics_json(result.diagnostics, valid=not failed, envs=result.envs, spec=spec))

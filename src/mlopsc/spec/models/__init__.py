@@ -11,6 +11,7 @@ from mlopsc.spec.models.base import Base, Email, ResourceName
 from mlopsc.spec.models.pipelines import (ConditionStep, FailStep, Pipeline, ProcessingStep, RegisterStep, Step,
                                           TrainingStep)
 from mlopsc.spec.models.project import Project, RegistryModel, Security, State
+from mlopsc.spec.models.rules import RULES_FIELD, RuleSetting
 from mlopsc.spec.models.serving import Batch, Budget, Endpoint
 
 ENV_PATTERN = r"[a-z](?:[a-z0-9-]{0,14}[a-z0-9])?"
@@ -55,6 +56,7 @@ class Spec(Base):
     endpoints: dict[ResourceName, Endpoint] = Field(default_factory=dict)
     batch: dict[ResourceName, Batch] = Field(default_factory=dict)
     budgets: dict[ResourceName, Budget] = Field(default_factory=dict)
+    rules: dict[str, RuleSetting] = RULES_FIELD
 
     @field_validator("environments")
     @classmethod
@@ -74,4 +76,4 @@ class Spec(Base):
 
 
 __all__ = ["Spec", "Project", "Pipeline", "Endpoint", "Batch", "Budget", "Step", "ProcessingStep", "TrainingStep",
-           "ConditionStep", "RegisterStep", "FailStep", "Security", "State", "RegistryModel"]
+           "ConditionStep", "RegisterStep", "FailStep", "Security", "State", "RegistryModel", "RuleSetting"]

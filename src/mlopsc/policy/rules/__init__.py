@@ -1,0 +1,18 @@
+"""Every policy rule, one per module, in id order: add a module and list its class here."""
+
+from __future__ import annotations
+
+from mlopsc.policy.rules.mlc310_redundant_endpoints import RedundantEndpoints
+from mlopsc.policy.rules.mlc311_registry_version import RegistryVersion
+from mlopsc.policy.rules.mlc312_rollback_alarms import RollbackAlarms
+from mlopsc.policy.rules.mlc313_alerts_notify import AlertsNotify
+from mlopsc.policy.rules.mlc314_env_budget import EnvBudget
+from mlopsc.policy.rules.mlc315_monitoring_capture import MonitoringCapture
+from mlopsc.policy.rules.mlc316_unencrypted import Unencrypted
+from mlopsc.policy.rules.mlc317_aws_owned_keys import AwsOwnedKeys
+from mlopsc.policy.rules.mlc318_iam_wildcards import IamWildcards
+from mlopsc.policy.rules.mlc319_network_isolation import NetworkIsolation
+from mlopsc.policy.rules.mlc320_schedule_runtime import ScheduleRuntime
+
+RULES = (RedundantEndpoints(), RegistryVersion(), RollbackAlarms(), AlertsNotify(), EnvBudget(), MonitoringCapture(),
+         Unencrypted(), AwsOwnedKeys(), IamWildcards(), NetworkIsolation(), ScheduleRuntime())
