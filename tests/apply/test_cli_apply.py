@@ -239,3 +239,28 @@ def test_destroy_uses_the_stores_clear_when_it_has_one(run_cli, project, fake, m
     result = run_cli(["destroy", str(project / "mlops.yaml"), "--env", "dev", "--yes"])
     assert result.code == 0, result.err
     assert cleared == [True]
+
+
+def test_destroy_that_cannot_clear_the_record_says_so_and_succeeds(run_cli, project, fake, monkeypatch):
+    from mlopsc.state.store import StateError
+
+    class Store:
+        location = "s3://state/demo-dev/applied.json"
+
+        def read(self):
+            return None
+
+        def clear(self):
+            raise StateError("cannot remove s3://state/demo-dev/applied.json: AccessDenied", "MLC405")
+
+    monkeypatch.setattr(deploy, "state_store", lambda target: Store())
+    result = run_cli(["destroy", str(project / "mlops.yaml"), "--env", "dev", "--yes"])
+    assert result.code == 0, result.err
+    assert "could not be removed" in result.out and "AccessDenied" in result.out
+
+
+def test_destroy_does_not_reach_into_the_store_s_private_parts():
+    import inspect
+
+    source = inspect.getsource(deploy)
+    assert "_client" not in source and "delete_object" not in source and "os.remove" not in source

@@ -108,3 +108,13 @@ def test_stack_and_info_diagnostics_are_not_resource_lines():
                                                                  urn="urn:pulumi:s::p::aws:sns/topic:Topic::t.a")))
     assert lines == ["  warning: t.a: deprecated input"]
     assert collector.outcome.warnings == ["t.a: deprecated input"] and not collector.outcome.errors
+
+
+def test_a_preview_listener_sees_every_engine_event_and_the_outcome_is_unchanged():
+    seen = []
+    outcome = engine.preview(FakeStack(STEPS), listener=seen.append)
+    pre = [e.resource_pre_event.metadata.urn.rsplit("::", 1)[-1] for e in seen if e.resource_pre_event]
+    assert pre == ["endpoint.churn", "topic.oncall", "endpoint-config.churn", "endpoint-config.churn",
+                   "endpoint-config.churn", "bucket.artifacts", "topic.old"]
+    assert seen[0].prelude_event is not None and seen[-1].summary_event is not None
+    assert outcome.counts() == {"create": 1, "update": 1, "replace": 1, "same": 1, "delete": 1}

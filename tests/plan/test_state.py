@@ -142,3 +142,47 @@ def test_s3_against_a_moto_server_on_loopback(aws_env, monkeypatch):
         assert store.read() == golden()
     finally:
         server.stop()
+
+
+# --- clear (destroy) ------------------------------------------------------------------------------
+
+
+def test_local_clear_removes_the_record_and_tolerates_none(tmp_path):
+    store = StateStore.for_env(str(tmp_path), "local", PROJECT, ENV)
+    store.clear()  # nothing recorded yet: not an error
+    store.write(golden())
+    assert os.path.exists(store.location)
+    store.clear()
+    assert not os.path.exists(store.location) and store.read() is None
+    store.clear()  # twice: still fine
+
+
+def test_local_clear_that_cannot_remove_is_a_state_error(tmp_path):
+    store = StateStore.for_env(str(tmp_path), "local", PROJECT, ENV)
+    os.makedirs(store.location)  # a folder where the record should be: os.remove fails
+    with pytest.raises(StateError) as failed:
+        store.clear()
+    assert failed.value.code == "MLC405" and failed.value.where == store.location
+
+
+def test_s3_clear_deletes_the_object_and_tolerates_none(aws_env):
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="state-bucket")
+        store = StateStore.for_env("/unused", "s3://state-bucket/mlopsc", PROJECT, ENV)
+        other = StateStore.for_env("/unused", "s3://state-bucket/mlopsc", PROJECT, "dev")
+        store.clear()
+        store.write(golden())
+        other.write(dict(golden(), env="dev"))
+        store.clear()
+        assert store.read() is None
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="state-bucket")["Contents"]]
+        assert keys == [f"mlopsc/{PROJECT}-dev/applied.json"]  # only this env's record went
+        store.clear()
+
+
+def test_s3_clear_of_a_missing_bucket_is_a_clear_error(aws_env):
+    with mock_aws():
+        with pytest.raises(StateError) as failed:
+            StateStore.for_env("/unused", "s3://no-such-bucket/p", PROJECT, ENV).clear()
+        assert failed.value.code == "MLC405" and "NoSuchBucket" in failed.value.message

@@ -6,7 +6,6 @@ attributes so tests replace them: a fake StackRunner, a fake STS, a terminal tha
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -106,6 +105,14 @@ def state_store(target: StackTarget):
         return None
 
 
+def preview_env(request: Request, listener: Callable[[object], None] | None = None) -> Outcome:
+    """A preview of the env's stack with apply's checks (CLI, credentials and account) and nothing
+    changed: `plan --live`. listener sees every engine event; raises GuardError or EngineError."""
+    guards.require_pulumi_cli(which)
+    guards.check_account(request.account, request.target.region, caller_account)
+    return engine.preview(_open(request), request.emit, listener)
+
+
 def apply_env(request: Request) -> Outcome:
     """Preview, guard, deploy and record; raises GuardError or engine.EngineError."""
     emit, target = request.emit, request.target
@@ -173,18 +180,9 @@ def destroy_env(request: Request) -> Outcome:
 
 
 def clear_record(store, emit: Callable[[str], None]) -> None:
-    """Forget what was applied: the store's clear(), else remove its local file or S3 object."""
+    """Forget what was applied (the store's clear()); a failure is a note, the env is gone anyway."""
     try:
-        if callable(getattr(store, "clear", None)):
-            store.clear()
-        elif getattr(store, "backend", "") == "local":
-            if os.path.exists(store.location):
-                os.remove(store.location)
-        elif getattr(store, "backend", "") == "s3":
-            bucket, _, key = store.location[len("s3://"):].partition("/")
-            client = store._client()[0] if hasattr(store, "_client") else None
-            if client is not None:
-                client.delete_object(Bucket=bucket, Key=key)
-    except Exception as err:  # OSError, botocore errors
+        store.clear()
+    except Exception as err:  # a StateError
         emit(f"note: the env is destroyed, but its state record {getattr(store, 'location', '')} could not be "
              f"removed ({err}); delete it by hand so `mlopsc plan` diffs against nothing.")

@@ -64,9 +64,21 @@ def _run(operation: str, call: Callable[[EventCollector], Any], emit: Callable[[
     return outcome
 
 
-def preview(stack: StackRunner, emit: Callable[[str], None] | None = None) -> Outcome:
-    """What up would do, per resource (no progress lines; errors and warnings are emitted)."""
-    return _run("preview", lambda c: stack.preview(on_event=c), emit, live=False)
+def preview(stack: StackRunner, emit: Callable[[str], None] | None = None,
+            listener: Callable[[Any], None] | None = None) -> Outcome:
+    """What up would do, per resource (no progress lines; errors and warnings are emitted).
+
+    listener, when given, sees every engine event too (`plan --live` maps them into a Plan)."""
+    return _run("preview", lambda c: stack.preview(on_event=c if listener is None else _both(c, listener)), emit,
+                live=False)
+
+
+def _both(first: Callable[[Any], None], second: Callable[[Any], None]) -> Callable[[Any], None]:
+    def on_event(event: Any) -> None:
+        first(event)
+        second(event)
+
+    return on_event
 
 
 def up(stack: StackRunner, emit: Callable[[str], None] | None = None) -> Outcome:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -26,8 +27,19 @@ COST_SECTION_LIMIT = 12_000  # of the 60,000 characters a pull-request comment m
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text for terminals, markdown for pull-request comments, json for machines (SPEC.md §3).")
 @click.option("--out", "out", metavar="FILE", help="Write the plan to FILE (atomically) instead of stdout.")
-def plan(spec: str, env: str, base_ref: str | None, fmt: str, out: str | None) -> int:
-    """Show what apply would change in ENV: each resource created, updated, replaced or deleted."""
+@click.option("--live", is_flag=True,
+              help="Diff against the deployed stack itself: a real `pulumi preview` through the Automation API "
+                   "(needs the pulumi CLI and cloud credentials, like apply; writes build/<env>/).")
+def plan(spec: str, env: str, base_ref: str | None, fmt: str, out: str | None, live: bool = False) -> int:
+    """Show what apply would change in ENV: each resource created, updated, replaced or deleted.
+
+    The base is the env's last applied graph (recorded by apply), the spec at a git ref
+    (--base), or the stack as Pulumi sees it (--live: what `pulumi preview` reports, drift
+    included).
+    """
+    if live and base_ref is not None:
+        raise click.UsageError("--live and --base are two different bases (the deployed stack, a git ref): "
+                               "pass one of them")
     spec = spec_file(spec)
     with paused_gc():
         result = load_project(spec, [env])
@@ -41,6 +53,11 @@ def plan(spec: str, env: str, base_ref: str | None, fmt: str, out: str | None) -
 
     from mlopsc.cost import estimate
 
+    if live:
+        the_plan = _live(spec, env, result.specs[env])
+        if isinstance(the_plan, int):
+            return the_plan
+        return _emit(spec, env, the_plan, fmt, out, _cost(None, estimate(result.specs[env])))
     before: list = []
     try:
         head = compile_manifest(result.specs[env])
@@ -51,6 +68,11 @@ def plan(spec: str, env: str, base_ref: str | None, fmt: str, out: str | None) -
         return _failed(spec, [Diagnostic(Mark(exc.where or spec, 0, 0), exc.code, exc.message, exc.hint)])
     the_plan = diff(base, head, kind)
     cost = _cost(before[0] if before else None, estimate(result.specs[env]))
+    return _emit(spec, env, the_plan, fmt, out, cost)
+
+
+def _emit(spec: str, env: str, the_plan, fmt: str, out: str | None, cost: "_Cost") -> int:
+    """Render the plan to stdout or --out; exit 2 when it has changes, 0 when not."""
     text = _render(the_plan, fmt, cost, colour=out is None and fmt == "text" and use_colour(sys.stdout))
     if out:
         problem = _write(out, text)
@@ -60,6 +82,37 @@ def plan(spec: str, env: str, base_ref: str | None, fmt: str, out: str | None) -
     else:
         click.echo(text, nl=False)
     return 2 if the_plan.has_changes else 0
+
+
+def _live(spec: str, env: str, env_spec: EnvSpec):
+    """The Plan of a real preview of the env's stack, or an exit code (apply's guards and errors)."""
+    from mlopsc.apply import deploy
+    from mlopsc.apply.engine import EngineError
+    from mlopsc.apply.guards import GuardError
+    from mlopsc.apply.workspace import StackTarget
+    from mlopsc.cli.apply import fail
+    from mlopsc.cli.compile import build_artifacts, default_out
+    from mlopsc.plan.live import plan_from_events
+
+    build_dir = default_out(spec, env)
+    try:
+        build_artifacts(env_spec, build_dir)  # the program registers the build folder's manifest and assets
+    except DiagnosticError as exc:
+        return _failed(spec, exc.diagnostics)
+    with open(os.path.join(build_dir, "manifest.json"), encoding="utf-8") as handle:
+        manifest = json.load(handle)
+    model = env_spec.spec
+    target = StackTarget(model.project.name, env, env_spec.base_dir, model.state.backend, model.project.region)
+    request = deploy.Request(target, list(model.environments), model.project.account, manifest, build_dir,
+                             emit=lambda line: click.echo(line, err=True))
+    events: list = []
+    try:
+        deploy.preview_env(request, events.append)
+    except GuardError as err:
+        return fail(str(err))
+    except EngineError as err:
+        return fail(f"{err}. Nothing was changed.")
+    return plan_from_events(events, manifest)
 
 
 def _failed(spec: str, diagnostics: list[Diagnostic]) -> int:

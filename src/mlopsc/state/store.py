@@ -5,7 +5,7 @@
     https://…       Pulumi Cloud: not readable here yet (StateError)
 
 `plan` without --base diffs against read(); `apply` calls write(manifest) after a successful
-update. The S3 endpoint can be pointed elsewhere (a moto server, MinIO) with the environment
+update; `destroy` calls clear(). The S3 endpoint can be pointed elsewhere (a moto server, MinIO) with the environment
 variable MLOPSC_S3_ENDPOINT_URL (else MLOPSC_AWS_ENDPOINT_URL). Every failure is a StateError with a code and a hint.
 """
 
@@ -53,7 +53,7 @@ class StateStore:
             raise StateError(f"the state backend {backend} is Pulumi Cloud, which mlopsc cannot read the last "
                              "applied manifest from yet", "MLC403", backend,
                              "plan without --base needs a local or s3:// backend; with Pulumi Cloud, use "
-                             "--base GITREF for now (or --live, once available)")
+                             "--base GITREF, or --live for a real pulumi preview")
         raise StateError(f"unknown state backend {backend!r}", "MLC403", backend,
                          "use `local`, `s3://bucket/prefix` or `https://api.pulumi.com`")
 
@@ -146,6 +146,26 @@ class StateStore:
             client.put_object(Bucket=bucket, Key=key, Body=data, ContentType="application/json")
         except (errors.ClientError, errors.BotoCoreError) as exc:
             raise self._s3_error(f"cannot write {self.location}: {exc}", "MLC405") from None
+
+    # --- clearing -----------------------------------------------------------------------------
+
+    def clear(self) -> None:
+        """Forget what was applied (destroy): remove the record; nothing recorded is not an error."""
+        if self.backend == "local":
+            try:
+                os.remove(self.location)
+            except FileNotFoundError:
+                return
+            except OSError as exc:
+                raise StateError(f"cannot remove the state record: {exc.strerror or exc}", "MLC405",
+                                 self.location) from None
+            return
+        bucket, key = self._bucket_key()
+        client, errors = self._client()
+        try:
+            client.delete_object(Bucket=bucket, Key=key)  # S3 deletes a missing key without complaint
+        except (errors.ClientError, errors.BotoCoreError) as exc:
+            raise self._s3_error(f"cannot remove {self.location}: {exc}", "MLC405") from None
 
     # --- S3 -----------------------------------------------------------------------------------
 
