@@ -76,10 +76,11 @@ def settings_problems(env_spec: "EnvSpec") -> list[Diagnostic]:
         path = ("rules", rule_id)
         rule = REGISTRY.get(rule_id)
         if rule is None:
-            match = closest(rule_id.upper(), REGISTRY, 0.6) if rule_id.upper() not in REGISTRY else rule_id.upper()
+            other_code = rule_id.upper().startswith("MLC") and not rule_id.upper().startswith("MLC3")
+            match = None if other_code else _closest_id(rule_id)
             hint = f"did you mean `{match}` ({REGISTRY[match].description})?" if match else \
                 f"the policy rules are {', '.join(REGISTRY)} (see `Policy rules` in the README)"
-            what = "is not a policy rule" if rule_id.startswith("MLC") and not rule_id.startswith("MLC3") else "is not a known rule id"
+            what = "is not a policy rule" if other_code else "is not a known rule id"
             message = f"`{rule_id}` {what}; only policy rules (MLC310 and up) can be raised, lowered or silenced"
             out.append(Diagnostic(tree.key_mark(path), "MLC300", message, hint))
         elif _RANK[setting.severity] < _RANK[rule.severity.value] and not (setting.reason or "").strip():
@@ -88,3 +89,12 @@ def settings_problems(env_spec: "EnvSpec") -> list[Diagnostic]:
                                   "without a reason", "add `reason: …` saying why this env may skip the rule; it is printed "
                                   "with every finding it changes"))
     return out
+
+
+def _closest_id(rule_id: str) -> str | None:
+    """The rule id meant: the same text in another case, the same characters transposed, else the nearest."""
+    word = rule_id.upper()
+    if word in REGISTRY:
+        return word
+    anagrams = [r for r in REGISTRY if sorted(r) == sorted(word)]
+    return anagrams[0] if anagrams else closest(word, REGISTRY, 0.6)
