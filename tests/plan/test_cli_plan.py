@@ -129,3 +129,15 @@ def test_unwritable_out_is_exit_1(run_cli, project, tmp_path):
     blocker.write_text("")
     run = run_cli(["plan", str(project), "--env", "prod", "--out", str(blocker / "plan.txt")])
     assert run.code == 1 and "error[MLC413]" in run.err
+
+
+def test_policy_errors_stop_the_plan_and_warnings_do_not(run_cli, project):
+    overlay = project / "environments" / "prod.yaml"
+    text = overlay.read_text()
+    overlay.write_text(text.replace("instance: {type: ml.m5.large, count: 2}", "instance: {type: ml.m5.large, count: 1}")
+                       .replace("{min: 2, max: 6,", "{min: 1, max: 6,"))
+    run = run_cli(["plan", str(project), "--env", "prod"])
+    assert run.code == 1 and "error[MLC310]" in run.err and "no plan" in run.err and run.out == ""
+    overlay.write_text(overlay.read_text() + "\nrules:\n  MLC310: {severity: warning, reason: load test week}\n")
+    run = run_cli(["plan", str(project), "--env", "prod"])
+    assert run.code == 2 and "warning[MLC310]" in run.err and "load test week" in run.err

@@ -11,7 +11,7 @@ import click
 
 from mlopsc.cli.render import print_diagnostics, summary, use_colour
 from mlopsc.cli.validate import paused_gc
-from mlopsc.errors import Diagnostic, DiagnosticError, Mark, has_errors
+from mlopsc.errors import Diagnostic, DiagnosticError, Mark, has_errors, sort_diagnostics
 from mlopsc.spec.project import EnvSpec, load_project, spec_file
 
 FORMATS = ("text", "markdown", "json")
@@ -48,7 +48,7 @@ def plan(spec: str, env: str, base_ref: str | None, fmt: str, out: str | None, l
     print_diagnostics(result.diagnostics, sys.stderr)  # warnings
     from mlopsc.plan.base import BaseError
     from mlopsc.plan.diff import diff
-    from mlopsc.plan.manifest import compile_manifest
+    from mlopsc.plan.manifest import compile_checked
     from mlopsc.state import StateError
 
     from mlopsc.cost import estimate
@@ -60,7 +60,10 @@ def plan(spec: str, env: str, base_ref: str | None, fmt: str, out: str | None, l
         return _emit(spec, env, the_plan, fmt, out, _cost(None, estimate(result.specs[env])))
     before: list = []
     try:
-        head = compile_manifest(result.specs[env])
+        head, findings = compile_checked(result.specs[env])
+        if has_errors(findings):  # policy errors stop the plan, warnings don't
+            return _failed(spec, sort_diagnostics(findings))
+        print_diagnostics(sort_diagnostics(findings), sys.stderr)
         base, kind = _base(spec, env, base_ref, result.specs[env], head, lambda base_spec: before.append(estimate(base_spec)))
     except (DiagnosticError, BaseError) as exc:
         return _failed(spec, exc.diagnostics)
