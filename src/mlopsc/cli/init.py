@@ -41,5 +41,5 @@ def init(folder: str, ci: str | None, force: bool, name: str | None, region: str
         return 0
     click.echo(f"{shown}: scaffolded project `{done.name}`")
     where = "" if shown == "." else f"cd {shown} && "
-    click.echo(f"next: {where}mlopsc validate --all, then edit the placeholders in mlops.yaml (notify, input_uri)")
+    click.echo(f"next: {where}mlopsc validate --all, then replace the example values in mlops.yaml (notify, input_uri)")
     return 0

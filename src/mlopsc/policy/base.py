@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Iterable, Literal
 
@@ -71,7 +72,7 @@ def origin_mark(origin: str, base_dir: str) -> Mark:
     return Mark(display_path(os.path.join(base_dir, file)), line, col)
 
 
-class Rule:
+class Rule(ABC):
     """One policy rule: subclass, set the class attributes, yield Findings from check()."""
 
     id: ClassVar[str]
@@ -80,5 +81,6 @@ class Rule:
     hint: ClassVar[str]
     scope: ClassVar[Scope] = "spec"
 
+    @abstractmethod
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
-        raise NotImplementedError
+        """The findings of this rule in one env."""

@@ -101,6 +101,10 @@ def fabricated_outputs(manifest: dict) -> dict[str, dict[str, str]]:
     return outputs
 
 
+class UnmockedCall(RuntimeError):
+    """The program invoked a provider function the mocks have no answer for."""
+
+
 class RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self, outputs: dict[str, dict[str, str]]) -> None:
         self.outputs = outputs
@@ -116,7 +120,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         if args.token == CALLER_IDENTITY:
             return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/mock", "id": ACCOUNT_ID,
                     "userId": "AIDAMOCK"}, []
-        raise NotImplementedError(f"the program called {args.token}, which these mocks do not answer")
+        raise UnmockedCall(f"the program called {args.token}, which these mocks do not answer")
 
 
 class RecordingMonitor(MockMonitor):
