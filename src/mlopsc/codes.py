@@ -85,4 +85,7 @@ CODES: dict[str, str] = {
     "MLC412": "the spec at the --base ref is invalid or does not compile",
     "MLC413": "the plan cannot be written to --out",
     "MLC414": "the spec does not compile for the env (head)",
+    # the env lock of apply and destroy (MLC25x)
+    "MLC250": "another mlopsc process is applying or destroying the env (its lock is held)",
+    "MLC251": "the env's lock cannot be taken or released (file or S3 error)",
 }

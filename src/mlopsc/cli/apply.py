@@ -9,7 +9,7 @@ import sys
 import click
 
 from mlopsc.cli.render import print_diagnostics, summary
-from mlopsc.errors import DiagnosticError, has_errors
+from mlopsc.errors import Diagnostic, DiagnosticError, Mark, has_errors
 from mlopsc.spec.project import load_project, spec_file
 
 DATA_LOSS_HELP = ("Allow a replace or delete of a resource holding data (the artifacts bucket, the KMS key, a "
@@ -22,33 +22,43 @@ def fail(message: str) -> int:
     return 1
 
 
-def compile_for_apply(spec: str, env: str):
-    """(env spec, manifest, build dir) with the artifacts written to build/<env>/, or an exit code."""
-    from mlopsc.cli.compile import build_artifacts, default_out
-
+def load_for_apply(spec: str, env: str):
+    """The env's spec (warnings printed), or an exit code when it is invalid."""
     result = load_project(spec, [env])
     if has_errors(result.diagnostics) or env not in result.specs:
         print_diagnostics(result.diagnostics, sys.stderr)
         click.echo(f"{spec}: {summary(result.diagnostics)}; nothing applied", err=True)
         return 1
     print_diagnostics(result.diagnostics, sys.stderr)
+    return result.specs[env]
+
+
+def compile_for_apply(spec: str, env: str, env_spec=None):
+    """(env spec, manifest, build dir) with the artifacts written to build/<env>/, or an exit code."""
+    from mlopsc.cli.compile import build_artifacts, default_out
+
+    if env_spec is None:
+        env_spec = load_for_apply(spec, env)
+        if isinstance(env_spec, int):
+            return env_spec
+
     out = default_out(spec, env)
     try:
-        build_artifacts(result.specs[env], out)
+        build_artifacts(env_spec, out)
     except DiagnosticError as exc:
         print_diagnostics(exc.diagnostics, sys.stderr)
         click.echo(f"{spec}: {summary(exc.diagnostics)}; nothing applied", err=True)
         return 1
     with open(os.path.join(out, "manifest.json"), encoding="utf-8") as handle:
         manifest = json.load(handle)
-    return result.specs[env], manifest, out
+    return env_spec, manifest, out
 
 
-def request_for(spec: str, env: str, **flags):
+def request_for(spec: str, env: str, env_spec=None, **flags):
     from mlopsc.apply.deploy import Request
     from mlopsc.apply.workspace import StackTarget
 
-    compiled = compile_for_apply(spec, env)
+    compiled = compile_for_apply(spec, env, env_spec)
     if isinstance(compiled, int):
         return compiled
     env_spec, manifest, out = compiled
@@ -56,6 +66,46 @@ def request_for(spec: str, env: str, **flags):
     target = StackTarget(model.project.name, env, env_spec.base_dir, model.state.backend, model.project.region)
     return Request(target, list(model.environments), model.project.account, manifest, out,
                    emit=lambda line: click.echo(line), **flags)
+
+
+def command_line(action: str, spec: str, env: str, **flags) -> list[str]:
+    """The command as the user would type it (sys.argv when mlopsc is the program, else rebuilt)."""
+    if sys.argv and os.path.basename(sys.argv[0]) in ("mlopsc", "__main__.py"):
+        return ["mlopsc", *sys.argv[1:]]
+    args = ["mlopsc", action] + ([spec] if spec != "mlops.yaml" else []) + ["--env", env]
+    for name, value in flags.items():
+        if value is True:
+            args.append("--" + name.replace("_", "-"))
+        elif isinstance(value, str):
+            args += ["--" + name.replace("_", "-").removesuffix("-file"), value]
+    return args
+
+
+def locked(action: str, spec: str, env: str, run, **flags) -> int:
+    """Load the spec, take the env's lock (MLC250 when another mlopsc holds it), then compile and
+    run action under it: nothing else applies or destroys this env, nor rewrites build/<env>/, meanwhile.
+    The lock is released on every way out, exceptions and Ctrl-C included."""
+    from mlopsc.state.lock import EnvLock, LockError
+
+    path = spec_file(spec)
+    env_spec = load_for_apply(path, env)
+    if isinstance(env_spec, int):
+        return env_spec
+    model = env_spec.spec
+    lock = EnvLock.for_env(env_spec.base_dir, model.state.backend or "local", model.project.name, env, action)
+    try:
+        lock.acquire(command_line(action, spec, env, **flags))
+    except LockError as err:
+        print_diagnostics([Diagnostic(Mark(err.where, 0, 0), err.code, err.message, err.hint)], sys.stderr)
+        click.echo(f"{path}: nothing {'applied' if action == 'apply' else 'destroyed'}", err=True)
+        return 1
+    try:
+        for note in lock.notes:
+            click.echo(f"note: {note}", err=True)
+        request = request_for(path, env, env_spec, **flags)
+        return request if isinstance(request, int) else run_guarded(run, request)
+    finally:
+        lock.release()
 
 
 def run_guarded(action, request) -> int:
@@ -98,8 +148,7 @@ def apply(spec: str, env: str, plan_file: str | None, yes: bool, allow_data_loss
     """
     from mlopsc.apply.deploy import apply_env
 
-    request = request_for(spec_file(spec), env, yes=yes, allow_data_loss=allow_data_loss, plan_file=plan_file)
-    return request if isinstance(request, int) else run_guarded(apply_env, request)
+    return locked("apply", spec, env, apply_env, yes=yes, allow_data_loss=allow_data_loss, plan_file=plan_file)
 
 
 @click.command("destroy")
@@ -116,5 +165,4 @@ def destroy(spec: str, env: str, yes: bool, allow_data_loss: bool) -> int:
     """
     from mlopsc.apply.deploy import destroy_env
 
-    request = request_for(spec_file(spec), env, yes=yes, allow_data_loss=allow_data_loss)
-    return request if isinstance(request, int) else run_guarded(destroy_env, request)
+    return locked("destroy", spec, env, destroy_env, yes=yes, allow_data_loss=allow_data_loss)
