@@ -175,7 +175,10 @@ class EnvLock:
             raise self._unusable(f"cannot create the lock's folder: {exc.strerror or exc}") from None
         for _ in range(8):
             try:
+                os.makedirs(os.path.dirname(self.location), exist_ok=True)
                 fd = os.open(self.location, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            except FileNotFoundError:  # the folder went with another process's release: again
+                continue
             except OSError as exc:
                 raise self._unusable(f"cannot open the lock file: {exc.strerror or exc}") from None
             try:
@@ -233,6 +236,14 @@ class EnvLock:
                 _unlink_quietly(self.location)  # while still holding it: a waiter re-checks the inode
         finally:
             os.close(fd)  # drops the flock
+        # leave no trace: the folders the lock created go too, when nothing else is in them
+        folder = os.path.dirname(self.location)
+        for _ in range(3):  # <project>-<env>, state, .mlopsc
+            try:
+                os.rmdir(folder)
+            except OSError:
+                break
+            folder = os.path.dirname(folder)
 
     # --- S3 -------------------------------------------------------------------------------------
 

@@ -100,6 +100,11 @@ class StateStore:
         if not isinstance(manifest, dict) or not isinstance(manifest.get("resources"), list):
             raise StateError("the state record is not a manifest (no `resources` list)", "MLC400", self.location,
                              "it should hold the manifest.json mlopsc applied")
+        for res in manifest["resources"]:
+            if not (isinstance(res, dict) and isinstance(res.get("address"), str) and isinstance(res.get("type"), str)):
+                raise StateError(f"the state record holds a resource that is not a manifest resource ({str(res)[:60]})",
+                                 "MLC400", self.location, "it should hold the manifest.json mlopsc applied; restore it "
+                                 "from a backup, or delete it to plan against nothing")
         if manifest.get("manifest_version") != MANIFEST_VERSION:
             raise StateError(f"the state record has manifest_version {manifest.get('manifest_version')!r}; this "
                              f"mlopsc reads version {MANIFEST_VERSION}", "MLC402", self.location,
