@@ -88,4 +88,8 @@ CODES: dict[str, str] = {
     # the env lock of apply and destroy (MLC25x)
     "MLC250": "another mlopsc process is applying or destroying the env (its lock is held)",
     "MLC251": "the env's lock cannot be taken or released (file or S3 error)",
+    # secrets (MLC24x)
+    "MLC240": "a credential written in the spec (use `${ssm:/path}` or `${secretsmanager:name}`)",
+    "MLC241": "a secret reference in a training step's hyperparameters (shown in clear by SageMaker)",
+    "MLC242": "a secret reference where secrets may not go (only `environment` values take them)",
 }

@@ -1,17 +1,22 @@
 """The resource graph: the IR between compile and emit/plan/apply, pure data, JSON-serialisable.
 
 A resource's `inputs` are the keyword arguments of its pulumi-aws class (snake_case), as
-plain JSON values. Four marker objects stand for what only exists at apply time:
+plain JSON values. Five marker objects stand for what only exists at apply time:
 
   {"$ref": ADDRESS, "attr": NAME}   an output of another resource (e.g. its `arn`)
   {"$join": [PART, ...]}            a string built from literal parts and markers
   {"$json": VALUE}                  VALUE JSON-encoded after its markers are resolved (policies, definitions)
   {"$asset": PATH}                  a file shipped in the build folder (PATH relative to it)
+  {"$secret": {"ssm": NAME}}        a secret, read at apply time and kept secret by Pulumi: an SSM
+  {"$secret": {"secretsmanager": NAME, "key": KEY}}   parameter, or a Secrets Manager secret (KEY optional:
+                                    one key of its JSON value); never the value itself
 
 Strings may also hold the pseudo parameter `${aws:accountId}`, filled in from the caller's
 identity at apply time (compile fills it in itself when `project.account` is set), and inline
 references `${ref:ADDRESS:ATTR}` to another resource's output, for values that sit inside text
-compile writes out whole (a KMS key ARN inside a pipeline definition).
+compile writes out whole (a KMS key ARN inside a pipeline definition), and inline secrets
+`${secret:ssm:NAME}` / `${secret:secretsmanager:NAME#KEY}` (an environment value of a job inside a
+pipeline definition): the whole string then becomes a secret at apply time.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 ACCOUNT = "${aws:accountId}"
-MARKERS = ("$ref", "$join", "$json", "$asset")
+MARKERS = ("$ref", "$join", "$json", "$asset", "$secret")
+INLINE_SECRET = re.compile(r"\$\{secret:(ssm|secretsmanager):([^}#]+)(?:#([^}]+))?\}")
 INLINE_REF = re.compile(r"\$\{ref:([A-Za-z0-9_.-]+):([A-Za-z0-9_]+)\}")
 
 

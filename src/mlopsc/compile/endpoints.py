@@ -8,8 +8,9 @@ from mlopsc.compile.alarms import alarm_names, compile_endpoint_alarms
 from mlopsc.compile.context import CompileContext
 from mlopsc.compile.foundation import DATA_CAPTURE_PREFIX, key_input
 from mlopsc.compile.registry import package_arn, registry_dependencies
-from mlopsc.graph import Resource, ref
+from mlopsc.graph import Resource, join, ref
 from mlopsc.spec.models import Endpoint
+from mlopsc.spec.refs import find_refs
 
 VARIANT = "primary"
 STRATEGY = {"all_at_once": "ALL_AT_ONCE", "canary": "CANARY", "linear": "LINEAR"}
@@ -45,7 +46,7 @@ def compile_model(ctx: CompileContext, address: str, base: str, item, path: tupl
         container = {"image": ctx.image(item.image, scope, instance_type), "model_data_url": item.model_data}
         deps = role_dependencies(ctx)
     if item.environment:
-        container["environment"] = dict(item.environment)
+        container["environment"] = {key: secret_value(value) for key, value in item.environment.items()}
     inputs: dict = {"execution_role_arn": ctx.role_arn, "primary_container": container,
                     "enable_network_isolation": ctx.spec.security.network_isolation}
     network = ctx.spec.security.network
@@ -54,6 +55,21 @@ def compile_model(ctx: CompileContext, address: str, base: str, item, path: tupl
     model_name = ctx.namer.content_name(base, inputs)
     inputs = {"name": model_name, **inputs, "tags": ctx.tags()}
     return ctx.add(Resource(address, "aws:sagemaker/model:Model", model_name, inputs, ctx.origin(path), depends_on=deps))
+
+
+def secret_value(text: str):
+    """An environment value: as written, or with its secret references as `$secret` markers (in a `$join`
+    when mixed with text). The value itself is read by the Pulumi program at apply time, never by compile."""
+    refs = [r for r in find_refs(text) if r.secret is not None] if "${" in text else []
+    if not refs:
+        return text
+    parts: list = []
+    position = 0
+    for found in refs:
+        parts += [text[position:found.start], found.secret.marker()]  # type: ignore[union-attr]
+        position = found.end
+    value = join(*parts, text[position:])
+    return value["$join"][0] if isinstance(value, dict) and len(value["$join"]) == 1 else value
 
 
 def _config(ctx: CompileContext, name: str, ep: Endpoint, model: Resource, path: tuple) -> Resource:

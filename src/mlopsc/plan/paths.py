@@ -8,7 +8,7 @@ A path names one value inside a resource's inputs: `deployment_config.blue_green
 - a list of objects that all carry a natural key (`Name`, `Sid`, `variant_name`, …) with unique
   values is walked item by item, `[KEY=VALUE]`, so inserting a step does not shift the rest;
   any other list is one value, compared whole;
-- `$ref`, `$join` and `$asset` markers are single values.
+- `$ref`, `$join`, `$asset` and `$secret` markers are single values.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from mlopsc.graph import INLINE_REF
 
 MISSING = object()
-OPAQUE_MARKERS = ("$ref", "$join", "$asset")
+OPAQUE_MARKERS = ("$ref", "$join", "$asset", "$secret")
 NATURAL_KEYS = ("Name", "name", "Sid", "variant_name", "InputName", "OutputName", "ChannelName",
                 "alarm_name", "capture_mode", "Key", "key", "id", "Id")
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_:/@+=-]+$")

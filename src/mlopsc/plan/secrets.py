@@ -2,12 +2,15 @@
 
 For now a value is secret when the last key of its path (or any key above it inside the value)
 contains `password`, `secret` or `token`, or when it is a string that refers to a secret store
-(`${ssm:…}`, `${secretsmanager:…}`). Secrets are redacted when the Plan is built, so no
-renderer can leak them.
+(`${ssm:…}`, `${secretsmanager:…}`). A `{"$secret": …}` marker of the manifest shows as
+(sensitive), and so does each inline `${secret:…}` token inside a string (a pipeline definition
+keeps the rest of its text). Secrets are redacted when the Plan is built, so no renderer can
+leak them.
 """
 
 from __future__ import annotations
 
+from mlopsc.graph import INLINE_SECRET
 from mlopsc.plan.paths import schema_path
 
 REDACTED = "(sensitive)"
@@ -28,10 +31,14 @@ def secret_path(path: str) -> bool:
 def redact(value: object) -> object:
     """value with every secret inside it replaced by (sensitive)."""
     if isinstance(value, str):
-        return REDACTED if value.startswith(SECRET_PREFIXES) else value
+        if value.startswith(SECRET_PREFIXES):
+            return REDACTED
+        return INLINE_SECRET.sub(REDACTED, value) if "${secret:" in value else value
     if isinstance(value, list):
         return [redact(item) for item in value]
     if isinstance(value, dict):
+        if "$secret" in value:
+            return REDACTED
         return {k: (REDACTED if secret_key(str(k)) and v is not None else redact(v)) for k, v in value.items()}
     return value
 

@@ -7,8 +7,14 @@ class its type token names, called with its inputs once the markers in them are 
   {"$join": [PART, ...]}            pulumi.Output.concat of the parts
   {"$json": VALUE}                  pulumi.Output.json_dumps of VALUE, its markers resolved
   {"$asset": PATH}                  pulumi.FileAsset of PATH, relative to the build folder
+  {"$secret": {"ssm": NAME}}        the SSM parameter NAME (decrypted), as a secret Output
+  {"$secret": {"secretsmanager": NAME, "key": KEY}}   the secret's current value (KEY: one key of
+                                    its JSON), as a secret Output
 
 and the pseudo parameter "${aws:accountId}" in any string replaced by the caller's account.
+Inline tokens `${ref:ADDRESS:ATTR}` and `${secret:ssm:NAME}` / `${secret:secretsmanager:NAME#KEY}`
+inside a string (a pipeline definition) are resolved likewise; a string holding a secret token
+becomes a secret Output as a whole. Secret values exist only inside Pulumi: never in the manifest.
 
 This file is self-contained on purpose: `mlopsc compile` copies it into build/<env>/ as
 mlopsc_program.py, so that `pulumi preview` in that folder runs exactly what `mlopsc apply`
@@ -30,7 +36,9 @@ import pulumi
 MANIFEST_VERSION = 1
 ACCOUNT = "${aws:accountId}"
 INLINE_REF = re.compile(r"\$\{ref:([A-Za-z0-9_.-]+):([A-Za-z0-9_]+)\}")
-MARKERS = ("$ref", "$join", "$json", "$asset")
+INLINE_SECRET = re.compile(r"\$\{secret:(ssm|secretsmanager):([^}#]+)(?:#([^}]+))?\}")
+MARKERS = ("$ref", "$join", "$json", "$asset", "$secret")
+SECRET_STORES = ("ssm", "secretsmanager")
 PACKAGES = {"aws": "pulumi_aws", "aws-native": "pulumi_aws_native"}
 PROVIDER_PREFIX = "pulumi:providers:"
 OPTIONS = ("protect", "retain_on_delete", "provider")
@@ -116,6 +124,24 @@ def check_shape(res: dict) -> None:
     for marker in markers_in(res.get("inputs", {}), "$ref"):
         if set(marker) != {"$ref", "attr"} or not all(isinstance(v, str) for v in marker.values()):
             raise ManifestError(f"malformed $ref marker {marker!r} (expected {{'$ref': ADDRESS, 'attr': NAME}})", res)
+    for marker in markers_in(res.get("inputs", {}), "$secret"):
+        if secret_of(marker["$secret"]) is None or len(marker) != 1:
+            raise ManifestError("malformed $secret marker (expected {'$secret': {'ssm': NAME}} or "
+                                "{'$secret': {'secretsmanager': NAME, 'key': KEY}})", res)
+
+
+def secret_of(body: Any) -> tuple[str, str, str | None] | None:
+    """(store, name, json key) of a $secret marker's body, or None when malformed."""
+    if not isinstance(body, dict):
+        return None
+    stores = [s for s in SECRET_STORES if s in body]
+    allowed = {stores[0], "key"} if stores and stores[0] == "secretsmanager" else set(stores)
+    if len(stores) != 1 or not set(body) <= allowed or not isinstance(body[stores[0]], str) or not body[stores[0]]:
+        return None
+    key = body.get("key")
+    if key is not None and (not isinstance(key, str) or not key):
+        return None
+    return stores[0], body[stores[0]], key
 
 
 def index(manifest: dict) -> dict[str, dict]:
@@ -211,6 +237,7 @@ class Interpreter:
             self._check_refs(res)
         self.created: dict[str, pulumi.Resource] = {}
         self._account: pulumi.Output[str] | None = None
+        self._secrets: dict[tuple[str, str], pulumi.Output[str]] = {}
 
     @staticmethod
     def _class(res: dict) -> type:
@@ -262,7 +289,7 @@ class Interpreter:
     def resolve(self, value: Any, res: dict) -> Any:
         """value with its markers turned into Outputs and assets, and the account token filled in."""
         if isinstance(value, str):
-            if "${ref:" in value:
+            if "${ref:" in value or "${secret:" in value:
                 return self._inline(value, res)
             return self.account().apply(lambda account: value.replace(ACCOUNT, account)) if ACCOUNT in value else value
         if isinstance(value, list):
@@ -277,15 +304,46 @@ class Interpreter:
         return getattr(self, "_" + kind[0][1:])(value[kind[0]], value, res)
 
     def _inline(self, text: str, res: dict) -> pulumi.Output[str]:
-        """A string holding `${ref:ADDRESS:ATTR}` tokens, as the concatenation of its parts."""
+        """A string holding `${ref:…}` and `${secret:…}` tokens, as the concatenation of its parts
+        (a secret Output as a whole when it holds a secret)."""
+        tokens = sorted(list(INLINE_REF.finditer(text)) + list(INLINE_SECRET.finditer(text)), key=lambda m: m.start())
         parts: list = []
         last = 0
-        for match in INLINE_REF.finditer(text):
+        for match in tokens:
+            if match.start() < last:
+                continue
             parts.append(self.resolve(text[last:match.start()], res))
-            parts.append(self._ref(match.group(1), {"$ref": match.group(1), "attr": match.group(2)}, res))
+            if match.re is INLINE_SECRET:
+                parts.append(self.secret(match.group(1), match.group(2), match.group(3)))
+            else:
+                parts.append(self._ref(match.group(1), {"$ref": match.group(1), "attr": match.group(2)}, res))
             last = match.end()
         parts.append(self.resolve(text[last:], res))
-        return pulumi.Output.concat(*[p for p in parts if p != ""])
+        joined = pulumi.Output.concat(*[p for p in parts if p != ""])
+        return pulumi.Output.secret(joined) if "${secret:" in text else joined
+
+    def _secret(self, body: Any, marker: dict, res: dict) -> pulumi.Output[str]:
+        found = secret_of(body)
+        if found is None:
+            raise ManifestError("malformed $secret marker", res)
+        return self.secret(*found)
+
+    def secret(self, store: str, name: str, key: str | None = None) -> pulumi.Output[str]:
+        """A secret store's value, read at apply time (once per name) and kept secret by Pulumi."""
+        if (store, name) not in self._secrets:
+            import pulumi_aws
+
+            provider = self.created.get(self.aws_provider) if self.aws_provider else None
+            opts = pulumi.InvokeOutputOptions(provider=provider) if provider else None
+            if store == "ssm":
+                value = pulumi_aws.ssm.get_parameter_output(name=name, with_decryption=True, opts=opts).value
+            else:
+                value = pulumi_aws.secretsmanager.get_secret_version_output(secret_id=name, opts=opts).secret_string
+            self._secrets[(store, name)] = pulumi.Output.secret(value)
+        value = self._secrets[(store, name)]
+        if key is not None:
+            value = pulumi.Output.secret(value.apply(lambda text: json_key(text, name, key)))
+        return value
 
     def _ref(self, address: str, marker: dict, res: dict) -> pulumi.Output:
         return getattr(self.created[address], marker["attr"])
@@ -313,6 +371,18 @@ class Interpreter:
             opts = pulumi.InvokeOutputOptions(provider=provider) if provider else None
             self._account = pulumi_aws.get_caller_identity_output(opts=opts).account_id
         return self._account
+
+
+def json_key(text: str, name: str, key: str) -> str:
+    """One key of a secret's JSON value; the error names the secret and key, never the value."""
+    try:
+        document = json.loads(text)
+    except (TypeError, ValueError):
+        document = None
+    if not isinstance(document, dict) or key not in document:
+        raise ManifestError(f"secret {name!r} has no JSON key {key!r} (its value is not a JSON object with that key)")
+    found = document[key]
+    return found if isinstance(found, str) else json.dumps(found)
 
 
 def register(manifest: dict, base_dir: str = ".") -> dict[str, pulumi.Resource]:

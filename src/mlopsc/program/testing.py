@@ -8,7 +8,10 @@ dependency URNs) — the options as Pulumi itself serialised them, not as we pas
 
 Outputs are fabricated so that every reference can be checked: the output `attr` of the
 resource at `address` is the string "<address>.<attr>", its id is "<address>.id", and
-getCallerIdentity answers ACCOUNT_ID. For tests (here, tests/program, tests/emit and the
+getCallerIdentity answers ACCOUNT_ID. Secrets (`$secret` markers, inline `${secret:…}` tokens) are
+answered by getParameter / getSecretVersion with a fake value, "SECRET-VALUE-<name>" (a JSON
+object of "SECRET-VALUE-<name>#<key>" when keys of it are used), or the value `secrets=` gives
+for "ssm:<name>" / "secretsmanager:<name>"; each must reach the engine as a secret. For tests (here, tests/program, tests/emit and the
 compile tests of the examples):
 
     from mlopsc.program.testing import assert_program_matches
@@ -26,12 +29,15 @@ from typing import Any
 
 import pulumi
 from pulumi import _types
+from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
 from mlopsc.program import interpreter
 
 ACCOUNT_ID = "123456789012"
 CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"
+SSM_PARAMETER = "aws:ssm/getParameter:getParameter"
+SECRET_VERSION = "aws:secretsmanager/getSecretVersion:getSecretVersion"
 PROJECT, STACK = "project", "stack"
 
 
@@ -105,9 +111,31 @@ class UnmockedCall(RuntimeError):
     """The program invoked a provider function the mocks have no answer for."""
 
 
+def secrets_used(manifest: dict) -> dict[tuple[str, str], set[str]]:
+    """(store, name) -> the JSON keys used of every secret the manifest refers to."""
+    used: dict[tuple[str, str], set[str]] = {}
+    for res in manifest["resources"]:
+        for marker in interpreter.markers_in(res.get("inputs", {}), "$secret"):
+            store, name, key = interpreter.secret_of(marker["$secret"]) or ("", "", None)
+            used.setdefault((store, name), set()).update([key] if key else [])
+        for match in interpreter.INLINE_SECRET.finditer(json.dumps(res.get("inputs", {}))):
+            used.setdefault((match.group(1), match.group(2)), set()).update([match.group(3)] if match.group(3) else [])
+    return used
+
+
+def fake_secrets(manifest: dict, given: dict[str, str] | None = None) -> dict[tuple[str, str], str]:
+    """(store, name) -> the value the mocks answer: `given["store:name"]`, else a fake one."""
+    values = {}
+    for (store, name), keys in secrets_used(manifest).items():
+        fake = json.dumps({k: f"SECRET-VALUE-{name}#{k}" for k in sorted(keys)}) if keys else f"SECRET-VALUE-{name}"
+        values[(store, name)] = (given or {}).get(f"{store}:{name}", fake)
+    return values
+
+
 class RecordingMocks(pulumi.runtime.Mocks):
-    def __init__(self, outputs: dict[str, dict[str, str]]) -> None:
+    def __init__(self, outputs: dict[str, dict[str, str]], secrets: dict[tuple[str, str], str] | None = None) -> None:
         self.outputs = outputs
+        self.secrets = secrets or {}
         self.inputs: dict[str, list[dict]] = {}
         self.calls: list[tuple[str, str]] = []  # (token, provider reference)
 
@@ -120,6 +148,18 @@ class RecordingMocks(pulumi.runtime.Mocks):
         if args.token == CALLER_IDENTITY:
             return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/mock", "id": ACCOUNT_ID,
                     "userId": "AIDAMOCK"}, []
+        if args.token == SSM_PARAMETER:
+            name = args.args["name"]
+            value = self.secrets.get(("ssm", name), f"SECRET-VALUE-{name}")
+            return {"name": name, "id": name, "arn": f"arn:aws:ssm:eu-west-1:{ACCOUNT_ID}:parameter/{name.lstrip('/')}",
+                    "type": "SecureString", "value": value, "insecureValue": "", "version": 1,
+                    "withDecryption": bool(args.args.get("withDecryption"))}, []
+        if args.token == SECRET_VERSION:
+            name = args.args["secretId"]
+            value = self.secrets.get(("secretsmanager", name), f"SECRET-VALUE-{name}")
+            return {"secretId": name, "id": name, "arn": f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT_ID}:secret:{name}",
+                    "secretString": value, "versionId": "v1", "versionStages": ["AWSCURRENT"],
+                    "createdDate": "2024-01-01T00:00:00Z"}, []
         raise UnmockedCall(f"the program called {args.token}, which these mocks do not answer")
 
 
@@ -140,9 +180,10 @@ class RecordingMonitor(MockMonitor):
         return response
 
 
-def run_program(program: Callable[[], Any], manifest: dict) -> ProgramRun:
-    """Run program() (register(...), main, or a written mlopsc_program.main) under recording mocks."""
-    mocks = RecordingMocks(fabricated_outputs(manifest))
+def run_program(program: Callable[[], Any], manifest: dict, secrets: dict[str, str] | None = None) -> ProgramRun:
+    """Run program() (register(...), main, or a written mlopsc_program.main) under recording mocks;
+    secrets: the values getParameter/getSecretVersion answer, by "ssm:<name>" / "secretsmanager:<name>"."""
+    mocks = RecordingMocks(fabricated_outputs(manifest), fake_secrets(manifest, secrets))
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=STACK, preview=False, monitor=monitor)
     exported: dict[str, Any] = {}
@@ -178,25 +219,60 @@ class AssetPath:
     path: str
 
 
-def expected_value(value: Any, manifest: dict, base_dir: str) -> Any:
-    """A manifest value as the engine should see it: markers resolved against the fabricated outputs."""
+@dataclass(frozen=True)
+class SecretValue:
+    value: Any
+
+
+def _reveal(value: Any) -> Any:
+    """value with every SecretValue inside it unwrapped (what a secret whole is made of)."""
+    if isinstance(value, SecretValue):
+        return _reveal(value.value)
+    if isinstance(value, JsonDocument):
+        return JsonDocument(_reveal(value.value))
+    if isinstance(value, dict):
+        return {k: _reveal(v) for k, v in value.items()}
+    return [_reveal(v) for v in value] if isinstance(value, list) else value
+
+
+def _holds_secret(value: Any) -> bool:
+    return _reveal(value) != value
+
+
+def secret_value(secrets: dict[tuple[str, str], str], store: str, name: str, key: str | None) -> str:
+    raw = secrets.get((store, name), f"SECRET-VALUE-{name}")
+    return raw if key is None else interpreter.json_key(raw, name, key)
+
+
+def expected_value(value: Any, manifest: dict, base_dir: str, secrets: dict[tuple[str, str], str] | None = None) -> Any:
+    """A manifest value as the engine should see it: markers resolved against the fabricated outputs,
+    secrets as SecretValue (the fake values of `secrets`, see fake_secrets)."""
+    secrets = fake_secrets(manifest) if secrets is None else secrets
     if isinstance(value, str):
-        value = interpreter.INLINE_REF.sub(lambda m: mock_output(m.group(1), m.group(2)), value)
-        return value.replace(interpreter.ACCOUNT, ACCOUNT_ID)
+        text = interpreter.INLINE_REF.sub(lambda m: mock_output(m.group(1), m.group(2)), value)
+        if "${secret:" in text:
+            text = interpreter.INLINE_SECRET.sub(lambda m: secret_value(secrets, *m.groups()), text)
+            return SecretValue(text.replace(interpreter.ACCOUNT, ACCOUNT_ID))
+        return text.replace(interpreter.ACCOUNT, ACCOUNT_ID)
     if isinstance(value, list):
-        return [expected_value(v, manifest, base_dir) for v in value]
+        return [expected_value(v, manifest, base_dir, secrets) for v in value]
     if not isinstance(value, dict):
         return value
     if "$ref" in value:
         types = {r["address"]: r["type"] for r in manifest["resources"]}
         return urn_of(types[value["$ref"]], value["$ref"]) if value["attr"] == "urn" else mock_output(value["$ref"], value["attr"])
+    if "$secret" in value:
+        return SecretValue(secret_value(secrets, *(interpreter.secret_of(value["$secret"]) or ("", "", None))))
     if "$join" in value:
-        return "".join(expected_value(v, manifest, base_dir) for v in value["$join"])
+        parts = [expected_value(v, manifest, base_dir, secrets) for v in value["$join"]]
+        joined = "".join(_reveal(parts))
+        return SecretValue(joined) if _holds_secret(parts) else joined
     if "$json" in value:
-        return JsonDocument(expected_value(value["$json"], manifest, base_dir))
+        document = expected_value(value["$json"], manifest, base_dir, secrets)
+        return SecretValue(JsonDocument(_reveal(document))) if _holds_secret(document) else JsonDocument(document)
     if "$asset" in value:
         return AssetPath(os.path.normpath(os.path.join(base_dir, value["$asset"])))
-    return {k: expected_value(v, manifest, base_dir) for k, v in value.items() if v is not None}
+    return {k: expected_value(v, manifest, base_dir, secrets) for k, v in value.items() if v is not None}
 
 
 def _plain(value: Any) -> Any:
@@ -207,8 +283,18 @@ def _plain(value: Any) -> Any:
     return [_plain(v) for v in value] if isinstance(value, list) else value
 
 
-def differences(expected: Any, received: Any, path: str, json_strings: bool = False) -> list[str]:
-    """Where received differs from expected; nested object keys may arrive camelCased, map keys as they are."""
+def differences(expected: Any, received: Any, path: str, json_strings: bool = False, secret: bool = False) -> list[str]:
+    """Where received differs from expected; nested object keys may arrive camelCased, map keys as they are.
+    A SecretValue must arrive marked secret (Pulumi's secret signature on the wire, on it or on a value
+    that holds it: Pulumi marks a whole input secret when an Output inside it is), nothing else may."""
+    if rpc.is_rpc_secret(received):
+        if not _holds_secret(expected):
+            return [f"{path}: a secret, where the manifest has no secret"]
+        return differences(expected, received["value"], path, json_strings, True)
+    if isinstance(expected, SecretValue):
+        if not secret:
+            return [f"{path}: expected a secret, got a value not marked secret"]
+        return differences(expected.value, received, path, json_strings, secret)
     if isinstance(expected, JsonDocument):
         if not isinstance(received, str):
             return [f"{path}: expected a JSON string, got {received!r}"]
@@ -220,14 +306,15 @@ def differences(expected: Any, received: Any, path: str, json_strings: bool = Fa
     if json_strings and not isinstance(expected, str) and isinstance(received, str):
         received = json.loads(received)  # provider inputs travel JSON-encoded
     if isinstance(expected, dict) and isinstance(received, dict):
-        return _dict_differences(expected, received, path)
+        return _dict_differences(expected, received, path, secret)
     if isinstance(expected, list) and isinstance(received, list) and len(expected) == len(received):
-        return [d for i, (e, r) in enumerate(zip(expected, received)) for d in differences(e, r, f"{path}[{i}]")]
+        return [d for i, (e, r) in enumerate(zip(expected, received))
+                for d in differences(e, r, f"{path}[{i}]", secret=secret)]
     same = expected == received and isinstance(expected, bool) == isinstance(received, bool)
     return [] if same else [f"{path}: expected {expected!r}, got {received!r}"]
 
 
-def _dict_differences(expected: dict, received: dict, path: str) -> list[str]:
+def _dict_differences(expected: dict, received: dict, path: str, secret: bool = False) -> list[str]:
     found: list[str] = []
     seen = set()
     for key, value in expected.items():
@@ -236,7 +323,7 @@ def _dict_differences(expected: dict, received: dict, path: str) -> list[str]:
         if wire not in received:
             found.append(f"{path}.{key}: missing")
         else:
-            found.extend(differences(value, received[wire], f"{path}.{wire}"))
+            found.extend(differences(value, received[wire], f"{path}.{wire}", secret=secret))
     found.extend(f"{path}.{key}: not in the manifest" for key in sorted(set(received) - seen))
     return found
 
@@ -269,9 +356,11 @@ def input_names(token: str) -> dict[str, str]:
     return _types.input_type_py_to_pulumi_names(args) if args is not None else {}
 
 
-def input_differences(res: dict, reg: Registration, manifest: dict, base_dir: str) -> list[str]:
+def input_differences(res: dict, reg: Registration, manifest: dict, base_dir: str,
+                      secrets: dict[tuple[str, str], str] | None = None) -> list[str]:
     names = input_names(res["type"])
-    wanted = {names.get(k, camel(k)): expected_value(v, manifest, base_dir)
+    secrets = fake_secrets(manifest) if secrets is None else secrets
+    wanted = {names.get(k, camel(k)): expected_value(v, manifest, base_dir, secrets)
               for k, v in res.get("inputs", {}).items() if v is not None}
     defaults = SDK_DEFAULTS.get(res["type"], set()) - set(wanted)
     received = {k: v for k, v in reg.inputs.items() if k not in defaults}
@@ -287,10 +376,11 @@ def input_differences(res: dict, reg: Registration, manifest: dict, base_dir: st
     return found
 
 
-def resource_differences(res: dict, reg: Registration, manifest: dict, base_dir: str) -> list[str]:
+def resource_differences(res: dict, reg: Registration, manifest: dict, base_dir: str,
+                         secrets: dict[tuple[str, str], str] | None = None) -> list[str]:
     """Type, inputs and options of one registration against its manifest entry."""
     found = [] if reg.type == res["type"] else [f"type {reg.type}, manifest says {res['type']}"]
-    found += input_differences(res, reg, manifest, base_dir)
+    found += input_differences(res, reg, manifest, base_dir, secrets)
     options = res.get("options") or {}
     for label, want, got in (("protect", bool(options.get("protect")), reg.protect),
                              ("retain_on_delete", bool(options.get("retain_on_delete")), reg.retain_on_delete),
@@ -309,9 +399,12 @@ def dependency_differences(res: dict, reg: Registration, run: ProgramRun) -> lis
     return [f"{res['address']}: depends on {sorted(got)}, manifest says {sorted(want)}"]
 
 
-def assert_program_matches(manifest: dict, base_dir: str = ".", program: Callable[[], Any] | None = None) -> ProgramRun:
-    """Run the program and fail, listing every difference, unless it registered exactly the manifest."""
-    run = run_program(program or (lambda: interpreter.register(manifest, base_dir)), manifest)
+def assert_program_matches(manifest: dict, base_dir: str = ".", program: Callable[[], Any] | None = None,
+                           secrets: dict[str, str] | None = None) -> ProgramRun:
+    """Run the program and fail, listing every difference, unless it registered exactly the manifest
+    (every secret of it as a secret). secrets: what the mocks answer for "ssm:<name>" etc."""
+    run = run_program(program or (lambda: interpreter.register(manifest, base_dir)), manifest, secrets)
+    values = fake_secrets(manifest, secrets)
     regs: dict[str, list[Registration]] = {}
     for reg in run.registrations:
         regs.setdefault(reg.name, []).append(reg)
@@ -322,10 +415,11 @@ def assert_program_matches(manifest: dict, base_dir: str = ".", program: Callabl
     for res in manifest["resources"]:
         if res["address"] in regs:
             reg = regs[res["address"]][0]
-            problems += resource_differences(res, reg, manifest, base_dir) + dependency_differences(res, reg, run)
+            problems += resource_differences(res, reg, manifest, base_dir, values) + dependency_differences(res, reg, run)
     if problems:
         raise AssertionError("the program does not register the manifest:\n  " + "\n  ".join(problems))
     return run
 
 
-__all__ = ["ACCOUNT_ID", "ProgramRun", "Registration", "assert_program_matches", "mock_output", "run_program"]
+__all__ = ["ACCOUNT_ID", "ProgramRun", "Registration", "assert_program_matches", "fake_secrets", "mock_output",
+           "run_program"]

@@ -1,4 +1,8 @@
-"""The `${…}` reference grammar and condition expressions, parsed into values with offsets."""
+"""The `${…}` reference grammar and condition expressions, parsed into values with offsets.
+
+Secret references name a value in a secret store, resolved by Pulumi at apply time:
+`${ssm:/path/to/param}`, `${secretsmanager:name}` and `${secretsmanager:name#json-key}`.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,10 @@ from dataclasses import dataclass
 GLOBALS = ("project", "env", "region", "bucket")
 STEP_ATTRIBUTES = ("outputs", "model", "report")
 OPERATORS = ("==", "!=", ">=", "<=", ">", "<")
+SECRET_STORES = ("ssm", "secretsmanager")
+_SSM_NAME = re.compile(r"^[A-Za-z0-9_.\-/]{1,2048}$")
+_SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@!-]{1,512}$")
+_JSON_KEY = re.compile(r"^[^\s#{}$]{1,256}$")
 
 _NAME = r"[A-Za-z0-9_-]+"
 _JSON_PATH = re.compile(r"^[A-Za-z0-9_-]+(?:\[\d+\])*(?:\.[A-Za-z0-9_-]+(?:\[\d+\])*)*$")
@@ -27,7 +35,36 @@ class Ref:
 
     @property
     def kind(self) -> str:
-        return self.parts[0]
+        head = self.body.split(":", 1)[0]
+        return head if head in SECRET_STORES and ":" in self.body else self.parts[0]
+
+    @property
+    def secret(self) -> "SecretRef | None":
+        """The secret this reference names (store, name, json key), or None for other references."""
+        if self.kind not in SECRET_STORES:
+            return None
+        name, _, key = self.body.split(":", 1)[1].partition("#")
+        return SecretRef(self.kind, name.strip(), key.strip() or None)
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    """`${ssm:NAME}` or `${secretsmanager:NAME[#KEY]}`: a value read from a secret store at apply time."""
+
+    store: str  # ssm | secretsmanager
+    name: str
+    key: str | None = None
+
+    def marker(self) -> dict:
+        """The manifest marker: {"$secret": {"ssm": NAME}} or {"$secret": {"secretsmanager": NAME, "key": KEY}}."""
+        body: dict = {self.store: self.name}
+        if self.key:
+            body["key"] = self.key
+        return {"$secret": body}
+
+    def token(self) -> str:
+        """The inline token inside text compile writes out whole (pipeline definitions)."""
+        return f"${{secret:{self.store}:{self.name}{'#' + self.key if self.key else ''}}}"
 
 
 class RefSyntaxError(ValueError):
@@ -71,6 +108,8 @@ def shape_problem(ref: Ref) -> tuple[str, str | None] | None:
         return f"malformed parameter reference `${{{ref.body}}}`", "write `${params.NAME}`"
     if ref.kind == "steps":
         return _step_shape(ref)
+    if ref.kind in SECRET_STORES:
+        return _secret_shape(ref)
     return None  # unknown heads are reported as unknown names, with a suggestion
 
 
@@ -89,6 +128,18 @@ def _step_shape(ref: Ref) -> tuple[str, str | None] | None:
     if attribute in STEP_ATTRIBUTES:
         return f"malformed step reference `${{{ref.body}}}`", hint
     return None  # unknown attribute: reported with a suggestion
+
+
+def _secret_shape(ref: Ref) -> tuple[str, str | None] | None:
+    secret = ref.secret
+    assert secret is not None
+    if secret.store == "ssm":
+        if secret.key is None and _SSM_NAME.fullmatch(secret.name):
+            return None
+        return "malformed SSM parameter reference", "write `${ssm:/path/to/parameter}` (letters, digits, `_.-/`)"
+    if _SECRET_NAME.fullmatch(secret.name) and (secret.key is None or _JSON_KEY.fullmatch(secret.key)):
+        return None
+    return "malformed Secrets Manager reference", "write `${secretsmanager:name}` or `${secretsmanager:name#json-key}`"
 
 
 @dataclass(frozen=True)

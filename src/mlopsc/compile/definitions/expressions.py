@@ -5,6 +5,8 @@
   ${steps.S.outputs.O}      {"Get": "Steps.S.ProcessingOutputConfig.Outputs['O'].S3Output.S3Uri"}
   ${steps.S.report.a.b}     {"Std:JsonGet": {"PropertyFile": {"Get": "Steps.S.PropertyFiles.SReport"}, "Path": "a.b"}}
   ${project} ${env} ${region} ${bucket}   the literal value for this env
+  ${ssm:/p} ${secretsmanager:n#k}         the inline token `${secret:ssm:/p}` (`${secret:secretsmanager:n#k}`),
+                                          resolved by the Pulumi program at apply time, as a secret
 
 A string mixing text and references becomes a Std:Join with On "". Where SageMaker expects
 a string, a reference that is not a string (an Integer/Float/Boolean parameter, a JsonGet)
@@ -71,6 +73,8 @@ class References:
     def expression(self, ref: Ref) -> Value:
         """The value one reference stands for (checked by the front end, so well-formed here)."""
         parts = ref.parts
+        if ref.secret is not None:
+            return ref.secret.token()
         if ref.kind in self.globals:
             return self.globals[ref.kind]
         if ref.kind == "params":

@@ -53,8 +53,8 @@ class CheckContext:
 
 
 def run_checks(ctx: CheckContext) -> list[Diagnostic]:
-    from mlopsc.spec.checks import names, references, registry, serving, steps
+    from mlopsc.spec.checks import names, references, registry, secrets, serving, steps
 
-    for module in (steps, serving, names, references, registry):
+    for module in (steps, serving, names, references, registry, secrets):
         module.check(ctx)
     return ctx.diagnostics

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from mlopsc.errors import Mark
 from mlopsc.spec.checks import CheckContext
+from mlopsc.spec.checks.secrets import placement
 from mlopsc.spec.grammar import did_you_mean
 from mlopsc.spec.models import Pipeline, ProcessingStep, TrainingStep
 from mlopsc.spec.nodes import YMap, YScalar, YSeq
@@ -57,7 +58,7 @@ def _check_string(ctx: CheckContext, path: tuple, scalar: YScalar) -> None:
         return
     scope = _Scope.of(ctx, path)
     for ref in refs:
-        problem = shape_problem(ref) or scope.resolve(ref)
+        problem = shape_problem(ref) or (placement(path) if ref.secret else scope.resolve(ref))
         if problem:
             message, hint, code = problem if len(problem) == 3 else (*problem, "MLC211")
             ctx.error(path, code, message, hint, mark=_column(scalar, ref.start))

@@ -1,0 +1,191 @@
+"""Credentials written into the spec (MLC240), and where secret references may go (MLC241, MLC242).
+
+A value that looks like a credential -- an AWS access key id, an AWS secret key under a key
+that says `secret`, a PEM private key, a bearer token or JWT, a GitHub or Slack token -- is an
+error wherever it sits, in mlops.yaml or an overlay; so is a literal value under a key named
+like a credential (`password`, `passwd`, `secret`, `token`, `api_key`, …) in hyperparameters,
+arguments (`--password x`), environment, tags or pipeline parameters. Messages say what kind
+of credential and where, never the value itself.
+
+Secret references (`${ssm:/path}`, `${secretsmanager:name[#key]}`) are resolved by Pulumi at
+apply time; they may only stand in an `environment` value of an endpoint, a batch job or a
+processing/training step (see `placement`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from mlopsc.spec.checks import CheckContext
+from mlopsc.spec.nodes import YMap, YScalar, YSeq
+from mlopsc.spec.refs import RefSyntaxError, find_refs
+
+# (kind, pattern) on the literal text of any value, first match wins.
+PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
+    ("a PEM private key", re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----")),
+    ("an AWS access key id", re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")),
+    ("a JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
+    ("a bearer token", re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/-]{16,}=*")),
+    ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})")),
+    ("a Slack token", re.compile(r"\bxox[abposre]-[A-Za-z0-9-]{10,}")),
+    ("a Slack webhook URL", re.compile(r"https://hooks\.slack\.com/services/[A-Za-z0-9/]+")),
+)
+AWS_SECRET_KEY = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+SECRET_WORDS = ("password", "passwd", "pwd", "passphrase", "secret", "token", "apikey", "credential", "credentials")
+SECRET_PAIRS = (("api", "key"), ("private", "key"), ("access", "key"), ("auth", "key"))
+# A key ending in one of these names a secret (its path, ARN, length, ...), it does not hold one.
+NOT_A_VALUE = {"name", "id", "arn", "path", "file", "url", "uri", "prefix", "length", "len", "type", "dir", "ttl",
+               "expiry", "expires", "header", "field", "env", "var", "ref", "param", "count", "limit", "size",
+               "bucket", "region", "enabled", "version"}
+STORES = "`${ssm:/path/to/parameter}` or `${secretsmanager:name}`"
+WHERE_SECRETS_GO = ("secret references go in an `environment` value of an endpoint, a batch job or a "
+                    "processing/training step, resolved by Pulumi at apply time")
+
+
+def check(ctx: CheckContext) -> None:
+    for path, scalar, key in _scalars(ctx.tree.root):
+        found = _finding(path, scalar, key, ctx)
+        if found:
+            kind, hint = found
+            ctx.error(path, "MLC240", f"{kind} in `{display(path)}`: credentials must not be written in the spec",
+                      hint, mark=scalar.mark)
+
+
+def _finding(path: tuple, scalar: YScalar, key: str | None, ctx: CheckContext) -> tuple[str, str] | None:
+    value = scalar.value
+    if value is None or isinstance(value, bool):
+        return None
+    text = str(value)
+    literal, has_refs = _literal_text(text)
+    for kind, pattern in PATTERNS:
+        if pattern.search(literal):
+            return kind, _hint(path)
+    flag = _flag_before(ctx, path)
+    key_words = words(flag or key or "")
+    if "secret" in key_words and AWS_SECRET_KEY.search(literal):
+        return "an AWS secret access key", _hint(path)
+    if has_refs or not literal.strip():
+        return None
+    name = _named_location(path)
+    if name is not None and credential_name(name):
+        return f"a literal {_label(name)}", _hint(path)
+    if _is_argument(path):
+        name, sep, rest = literal.partition("=")
+        if sep and name.startswith("-") and credential_name(name) and rest.strip():
+            return f"a literal {_label(name)} argument", _hint(path)
+        if flag is not None and not literal.startswith("-") and credential_name(flag):
+            return f"a literal {_label(flag)} argument", _hint(path)
+    return None
+
+
+def _literal_text(text: str) -> tuple[str, bool]:
+    """The text with its `${…}` references cut out, and whether it had any."""
+    try:
+        refs = find_refs(text)
+    except RefSyntaxError:
+        return text, False
+    out, position = [], 0
+    for ref in refs:
+        out.append(text[position:ref.start])
+        position = ref.end
+    return "".join(out) + text[position:], bool(refs)
+
+
+def words(key: str) -> list[str]:
+    """`dbPassword` / `DB_PASSWORD` / `--db-password` -> ["db", "password"]."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", key)
+    return [w for w in re.split(r"[^a-z0-9]+", spaced.lower()) if w]
+
+
+def credential_name(key: str) -> bool:
+    found = words(key)
+    if not found or found[-1] in NOT_A_VALUE:
+        return False
+    if any(w in SECRET_WORDS for w in found):
+        return True
+    return any(pair == tuple(found[i:i + 2]) for i in range(len(found) - 1) for pair in SECRET_PAIRS)
+
+
+def _label(key: str) -> str:
+    found = words(key)
+    for word, label in (("password", "password"), ("passwd", "password"), ("pwd", "password"),
+                        ("passphrase", "passphrase"), ("token", "token"), ("secret", "secret")):
+        if word in found:
+            return label
+    return "credential"
+
+
+def _named_location(path: tuple) -> str | None:
+    """The key naming a value where names say what a value is (tags, environment, hyperparameters, parameters)."""
+    named = (path[:2] == ("project", "tags") and len(path) == 3
+             or len(path) == 4 and path[0] in ("endpoints", "batch") and path[2] == "environment"
+             or len(path) == 6 and path[0] == "pipelines" and path[2] == "steps"
+             and path[4] in ("environment", "hyperparameters"))
+    if named:
+        return str(path[-1])
+    if len(path) in (4, 5) and path[0] == "pipelines" and path[2] == "parameters" and path[4:] in ((), ("default",)):
+        return str(path[3])
+    return None
+
+
+def _is_argument(path: tuple) -> bool:
+    return len(path) == 6 and path[0] == "pipelines" and path[2] == "steps" and path[4] == "arguments"
+
+
+def _flag_before(ctx: CheckContext, path: tuple) -> str | None:
+    """For an argument, the `--flag` just before it (None when it is the first or follows a value)."""
+    if not _is_argument(path) or path[5] == 0:
+        return None
+    node = ctx.tree.root
+    for item in path[:5]:
+        node = node.entries[item].node if isinstance(node, YMap) else node.items[item]  # type: ignore[union-attr]
+    before = node.items[path[5] - 1] if isinstance(node, YSeq) else None
+    if isinstance(before, YScalar) and isinstance(before.value, str) and before.value.startswith("-") \
+            and "=" not in before.value:
+        return before.value
+    return None
+
+
+def _hint(path: tuple) -> str:
+    if path[:2] == ("project", "tags"):
+        return "tags are readable by anyone who can list resources: remove it, and keep the value in SSM " \
+               "Parameter Store or Secrets Manager"
+    if len(path) == 6 and path[4] in ("hyperparameters", "arguments"):
+        return (f"store it in SSM Parameter Store or Secrets Manager and pass it in the step's `environment` as "
+                f"{STORES}; {path[4]} are shown in clear by SageMaker")
+    if "environment" in path:
+        return f"store it in SSM Parameter Store or Secrets Manager and write {STORES} instead"
+    return f"store it in SSM Parameter Store or Secrets Manager, and use {STORES}; {WHERE_SECRETS_GO}"
+
+
+def display(path: tuple) -> str:
+    out = ""
+    for item in path:
+        out += f"[{item}]" if isinstance(item, int) else (f".{item}" if out else str(item))
+    return out
+
+
+def placement(path: tuple) -> tuple[str, str, str] | None:
+    """(message, hint, code) when a secret reference may not stand at path; None where it may."""
+    if len(path) == 4 and path[0] in ("endpoints", "batch") and path[2] == "environment":
+        return None
+    if len(path) == 6 and path[0] == "pipelines" and path[2] == "steps" and path[4] == "environment":
+        return None
+    if len(path) == 6 and path[0] == "pipelines" and path[2] == "steps" and path[4] == "hyperparameters":
+        return ("a secret cannot be a hyperparameter: DescribeTrainingJob and the console show hyperparameters in "
+                "clear", "put it in the step's `environment` (e.g. `DB_PASSWORD: ${ssm:/path}`) and read it from "
+                "the environment in the training code", "MLC241")
+    return (f"a secret reference cannot be used in `{display(path)}`", WHERE_SECRETS_GO, "MLC242")
+
+
+def _scalars(root: YMap):
+    """Every scalar with its path and the nearest mapping key above it, depth first, without recursion."""
+    stack: list[tuple[tuple, object, str | None]] = [((), root, None)]
+    while stack:
+        path, node, key = stack.pop()
+        if isinstance(node, YMap):
+            stack.extend((path + (k,), e.node, k) for k, e in reversed(node.entries.items()))
+        elif isinstance(node, YSeq):
+            stack.extend((path + (i,), n, key) for i, n in reversed(list(enumerate(node.items))))
+        elif isinstance(node, YScalar):
+            yield path, node, key
