@@ -56,6 +56,7 @@ CODES: dict[str, str] = {
     "MLC230": "an image SageMaker does not publish for this region",
     "MLC231": "the output folder cannot be written",
     "MLC232": "a pipeline SageMaker could not run as written",
+    "MLC233": "a pipeline definition larger than CreatePipeline accepts",
 
     # policy rules (MLC3xx): 300-309 the engine, 310 and up one rule each (src/mlopsc/policy/rules/)
     "MLC300": "a `rules` entry names an unknown rule id",
@@ -92,4 +93,9 @@ CODES: dict[str, str] = {
     "MLC240": "a credential written in the spec (use `${ssm:/path}` or `${secretsmanager:name}`)",
     "MLC241": "a secret reference in a training step's hyperparameters (shown in clear by SageMaker)",
     "MLC242": "a secret reference where secrets may not go (only `environment` values take them)",
+    # promote (MLC26x)
+    "MLC260": "a promotion mlopsc refuses (backwards, same env, nothing to promote, an invalid result)",
+    "MLC261": "a promoted endpoint or batch job that does not exist",
+    "MLC262": "the model registry cannot be checked (credentials, endpoint)",
+    "MLC252": "a --plan file that is not a plan this mlopsc applies",
 }

@@ -214,7 +214,7 @@ def test_refusals_leave_files_untouched(demo, run_cli, args, message):
     result = promote(run_cli, demo, *args)
     assert result.code == 1
     assert message in result.err
-    assert "error:" in result.err and "Traceback" not in result.err
+    assert "error[MLC" in result.err and "Traceback" not in result.err
     assert prod.read_text() == "endpoints:\n  churn:\n    version: 1\n"
 
 

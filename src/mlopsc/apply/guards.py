@@ -24,7 +24,13 @@ STATEFUL_TYPES = {
 
 
 class GuardError(Exception):
-    """A reason not to go on; str() is the paragraph to show."""
+    """A reason not to go on; str() is the paragraph to show. `where` and `code`, when set, make it
+    a diagnostic line (`FILE: error[MLCnnn]: …`)."""
+
+    def __init__(self, message: str, where: str | None = None, code: str | None = None):
+        super().__init__(message)
+        self.where = where
+        self.code = code
 
 
 def require_pulumi_cli(which: Callable[[str], str | None] = shutil.which) -> str:
@@ -108,26 +114,35 @@ def check_data_loss(steps: list[ResourceStep], allow: bool, *manifests: dict | N
     return risky
 
 
+PLAN_FILE_CODE = "MLC252"
+
+
 def manifest_sha256(manifest: dict) -> str:
     from mlopsc.graph import canonical_json
 
     return hashlib.sha256(canonical_json(manifest).encode("utf-8")).hexdigest()
 
 
-def check_plan_file(path: str, manifest: dict) -> dict:
-    """The reviewed plan of `--plan FILE`, when it still describes the manifest about to be applied."""
+def read_plan_file(path: str) -> dict:
+    """The plan JSON of `--plan FILE`, checked for shape before anything is compiled or written."""
     try:
         with open(path, encoding="utf-8") as handle:
             plan = json.load(handle)
     except OSError as err:
-        raise GuardError(f"cannot read the plan file {path}: {err.strerror or err}") from None
+        raise GuardError(f"cannot read the plan file: {err.strerror or err}", path, PLAN_FILE_CODE) from None
     except ValueError as err:
-        raise GuardError(f"{path} is not a plan: it is not JSON ({err}); write one with "
-                         "`mlopsc plan --env ENV --format json --out FILE`") from None
+        raise GuardError(f"not a plan: it is not JSON ({err}); write one with "
+                         "`mlopsc plan --env ENV --format json --out FILE`", path, PLAN_FILE_CODE) from None
     if not isinstance(plan, dict) or plan.get("plan_version") != PLAN_VERSION:
         found = plan.get("plan_version") if isinstance(plan, dict) else None
-        raise GuardError(f"{path} has plan_version {found!r}; this mlopsc applies plan_version {PLAN_VERSION}. "
-                         "Write the plan again with this mlopsc (`mlopsc plan --format json --out FILE`).")
+        raise GuardError(f"plan_version {found!r}; this mlopsc applies plan_version {PLAN_VERSION}. Write the plan "
+                         "again with this mlopsc (`mlopsc plan --format json --out FILE`).", path, PLAN_FILE_CODE)
+    return plan
+
+
+def check_plan_file(path: str, manifest: dict) -> dict:
+    """The reviewed plan of `--plan FILE`, when it still describes the manifest about to be applied."""
+    plan = read_plan_file(path)
     for key in ("project", "env"):
         if key in plan and plan[key] != manifest.get(key):
             raise GuardError(f"{path} is a plan for {key} `{plan[key]}`, not `{manifest.get(key)}`: apply the "

@@ -17,8 +17,11 @@ DATA_LOSS_HELP = ("Allow a replace or delete of a resource holding data (the art
                   "retain_on_delete: AWS keeps them, unmanaged.")
 
 
-def fail(message: str) -> int:
-    click.echo(f"mlopsc: error: {message}", err=True)
+def fail(message: str, where: str | None = None, code: str | None = None) -> int:
+    if where and code:
+        print_diagnostics([Diagnostic(Mark(where, 0, 0), code, message)], sys.stderr)
+    else:
+        click.echo(f"mlopsc: error: {message}", err=True)
     return 1
 
 
@@ -115,7 +118,7 @@ def run_guarded(action, request) -> int:
     try:
         action(request)
     except GuardError as err:
-        return fail(str(err))
+        return fail(str(err), err.where, err.code)
     except EngineError as err:
         failed = err.outcome.failed
         where = f" (failed: {', '.join(failed)})" if failed else ""
@@ -147,7 +150,13 @@ def apply(spec: str, env: str, plan_file: str | None, yes: bool, allow_data_loss
     (a local moto server, for tests).
     """
     from mlopsc.apply.deploy import apply_env
+    from mlopsc.apply.guards import GuardError, read_plan_file
 
+    if plan_file is not None:  # a plan file that is no plan is refused before anything is compiled or written
+        try:
+            read_plan_file(plan_file)
+        except GuardError as err:
+            return fail(str(err), err.where, err.code)
     return locked("apply", spec, env, apply_env, yes=yes, allow_data_loss=allow_data_loss, plan_file=plan_file)
 
 

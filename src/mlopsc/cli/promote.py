@@ -8,6 +8,8 @@ import sys
 import click
 
 from mlopsc.cli.render import one_line, print_diagnostics, summary
+from mlopsc.errors import Diagnostic, Mark
+from mlopsc.spec.loader import display_path
 
 
 def split_args(args: tuple[str, ...]) -> tuple[str, list[str]]:
@@ -20,10 +22,9 @@ def split_args(args: tuple[str, ...]) -> tuple[str, list[str]]:
     return "mlops.yaml", list(args)
 
 
-def _fail(message: str, hint: str | None = None) -> int:
-    click.echo(f"mlopsc promote: error: {one_line(message)}", err=True)
-    if hint:
-        click.echo(f"  hint: {one_line(hint)}", err=True)
+def _fail(message: str, hint: str | None = None, code: str = "MLC260", where: str = "mlops.yaml") -> int:
+    """A refusal as a diagnostic line: `FILE: error[MLCnnn]: message`, then the hint."""
+    print_diagnostics([Diagnostic(Mark(display_path(where), 0, 0), code, message, hint)], sys.stderr)
     return 1
 
 
@@ -58,7 +59,7 @@ def promote(args: tuple[str, ...], source: str, target: str, check_registry: boo
         if exc.diagnostics:
             print_diagnostics(exc.diagnostics, sys.stderr)
             click.echo(f"{spec}: {summary(exc.diagnostics)}", err=True)
-        return _fail(exc.message, exc.hint)
+        return _fail(exc.message, exc.hint, exc.code, spec)
     for note in promotion.skipped:
         click.echo(note, err=True)
     for item in promotion.unchanged:
@@ -76,9 +77,10 @@ def promote(args: tuple[str, ...], source: str, target: str, check_registry: boo
     try:
         write(promotion)
     except PromoteError as exc:
-        return _fail(exc.message, exc.hint)
+        return _fail(exc.message, exc.hint, exc.code, promotion.display)
     except OSError as exc:
-        return _fail(f"{promotion.display}: cannot write: {exc.strerror or exc}", "check that the folder is writable")
+        return _fail(f"cannot write: {exc.strerror or exc}", "check that the folder is writable", "MLC260",
+                     promotion.display)
     moves = ", ".join(f"{i.name} {i.current if i.current is not None else '(unset)'} -> {i.version}"
                       for i in promotion.changed)
     click.echo(f"{promotion.display}: promoted from {source}: {moves}")
@@ -93,7 +95,7 @@ def _check_registry(promotion, endpoint_url: str | None) -> int:
     try:
         findings = check_versions(wanted, spec.project.name, promotion.target, spec.project.region, endpoint_url)
     except RegistryError as exc:
-        return _fail(exc.message, exc.hint)
+        return _fail(exc.message, exc.hint, "MLC262", promotion.display)
     bad = 0
     for item, found in zip(promotion.changed, findings):
         if found.approved:

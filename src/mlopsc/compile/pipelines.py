@@ -13,6 +13,7 @@ from mlopsc.compile.registry import registry_dependencies
 from mlopsc.graph import Resource, as_json, asset, ref
 
 SCHEDULER_ROLE = "iam.scheduler-role"
+MAX_DEFINITION_CHARS = 1_048_576  # CreatePipeline.PipelineDefinition, botocore's SageMaker model
 
 
 def pipeline_name(ctx: CompileContext, name: str) -> str:
@@ -140,6 +141,12 @@ def compile_pipelines(ctx: CompileContext, definitions: dict[str, dict]) -> list
             definition = build_definition(name, pipeline, ctx)
         except DefinitionError as exc:  # the front end checks what it can; this is the last word
             raise DiagnosticError([Diagnostic(ctx.tree.key_mark(("pipelines", name)), "MLC232", str(exc))]) from None
+        size = len(definition_json(definition))
+        if size > MAX_DEFINITION_CHARS:
+            raise DiagnosticError([Diagnostic(ctx.tree.key_mark(("pipelines", name)), "MLC233",
+                                              f"pipeline `{name}` compiles to a definition of {size:,} characters; "
+                                              f"SageMaker's CreatePipeline takes at most {MAX_DEFINITION_CHARS:,}",
+                                              "split the pipeline into smaller ones")])
         definitions[name] = definition
         uploads = tuple(f"object.code.{ctx.code_file(s.code).sha256[:16]}" for s in pipeline.steps if getattr(s, "code", None))
         registries = registry_dependencies(ctx, [s.model for s in pipeline.steps if s.type == "register"])

@@ -8,7 +8,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 
-from mlopsc.errors import Diagnostic, DiagnosticError, has_errors, sort_diagnostics
+from mlopsc.errors import Diagnostic, DiagnosticError, Severity, has_errors, sort_diagnostics
 from mlopsc.promote.edit import EditError, VersionEdit, apply_edits, modeline_for_new_overlay
 from mlopsc.spec.grammar import did_you_mean
 from mlopsc.spec.loader import display_path, load_bytes, load_file
@@ -24,11 +24,13 @@ SECTIONS = (("endpoints", "endpoint"), ("batch", "batch job"))
 class PromoteError(Exception):
     """Promotion refused: a message, a hint, and the diagnostics behind it (if any)."""
 
-    def __init__(self, message: str, hint: str | None = None, diagnostics: list[Diagnostic] | None = None):
+    def __init__(self, message: str, hint: str | None = None, diagnostics: list[Diagnostic] | None = None,
+                 code: str = "MLC260"):
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.diagnostics = diagnostics or []
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -101,8 +103,9 @@ def plan_promotion(spec: str, names: list[str], source: str, target: str) -> Pro
                                                           source=source)
     try:
         after = apply_edits(text, [VersionEdit(i.section, i.name, i.version) for i in changed], shown)
-    except EditError as exc:
-        raise PromoteError(exc.message, exc.hint) from None
+    except EditError as exc:  # show why the overlay cannot be read, as validate would
+        found = [d for d in load_project(spec, [target]).diagnostics if d.severity is Severity.ERROR]
+        raise PromoteError(exc.message, exc.hint, found) from None
     after_spec = _validate_edit(spec, target, overlay, after)
     _check_result(after_spec, target_spec, changed, shown)
     promotion.after, promotion.changed, promotion.target_spec = after, changed, after_spec
@@ -163,7 +166,7 @@ def _check_envs(envs: list[str], source: str, target: str) -> None:
     for flag, env in (("--from", source), ("--to", target)):
         if env not in envs:
             hint = did_you_mean(env, envs) or "pass one of them, or add it to `environments` in mlops.yaml"
-            raise PromoteError(f"{flag} {env}: environment `{env}` is not in `environments` ({listed})", hint)
+            raise PromoteError(f"{flag} {env}: environment `{env}` is not in `environments` ({listed})", hint, code="MLC022")
     if source == target:
         raise PromoteError(f"--from and --to are both `{source}`: nothing to promote",
                            "promote from one env to a later one, e.g. --from staging --to prod")
@@ -184,7 +187,7 @@ def _select(spec: Spec, names: list[str], source: str) -> tuple[list[tuple[str, 
                 every = [n for section, _ in SECTIONS for n in available[section]]
                 hint = did_you_mean(name, every) or (f"endpoints and batch jobs in {source}: {', '.join(sorted(every))}"
                                                      if every else f"{source} has no endpoints or batch jobs")
-                raise PromoteError(f"no endpoint or batch job named `{name}` in `{source}`", hint)
+                raise PromoteError(f"no endpoint or batch job named `{name}` in `{source}`", hint, code="MLC261")
             for section in found:
                 entry = available[section][name]
                 if entry.version is None:
