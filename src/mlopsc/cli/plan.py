@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 
 import click
 
@@ -194,18 +193,10 @@ def _cost_text(summary: dict) -> str:
 
 def _write(path: str, text: str) -> Diagnostic | None:
     """Write text to path all at once (temp file beside it, then rename); a problem as a diagnostic."""
-    folder = os.path.dirname(os.path.abspath(path))
+    from mlopsc.fsutil import write_atomic
+
     try:
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        write_atomic(path, text)
     except OSError as exc:
         return Diagnostic(Mark(path, 0, 0), "MLC413", f"cannot write the plan: {exc.strerror or exc}",
                           "check that the folder is writable, or pass another --out")

@@ -21,7 +21,8 @@ import importlib.util
 import json
 import os
 import re
-import tempfile
+
+from mlopsc.fsutil import write_atomic
 
 CACHE_FORMAT = 1
 SCOPE_PREFERENCES = {"processing": ("processing", "training", "inference")}
@@ -118,17 +119,8 @@ def _read(path: str) -> dict[str, str]:
 def _store(path: str, key: str, uri: str) -> None:
     """Add one entry, merged with what other processes wrote meanwhile; atomic via os.replace."""
     entries = {**_read(path), **_memo.get(path, {}), key: uri}
-    folder = os.path.dirname(path)
     try:
-        os.makedirs(folder, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=".images-", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"format": CACHE_FORMAT, "entries": entries}, fh, indent=0, sort_keys=True)
-            os.replace(temp, path)
-        except BaseException:
-            _remove(temp)
-            raise
+        write_atomic(path, json.dumps({"format": CACHE_FORMAT, "entries": entries}, indent=0, sort_keys=True))
     except OSError:
         pass  # a read-only home only costs speed: the answer is still right
 

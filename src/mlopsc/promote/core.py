@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import difflib
 import os
-import tempfile
 from dataclasses import dataclass, field
 
 from mlopsc.errors import Diagnostic, DiagnosticError, Severity, has_errors, sort_diagnostics
+from mlopsc.fsutil import write_atomic
 from mlopsc.promote.edit import EditError, VersionEdit, apply_edits, modeline_for_new_overlay
 from mlopsc.spec.grammar import did_you_mean
 from mlopsc.spec.loader import display_path, load_bytes, load_file
@@ -121,27 +121,7 @@ def write(promotion: Promotion) -> None:
         mode = os.stat(promotion.overlay).st_mode & 0o7777
         if _read(promotion.overlay) != promotion.before:
             raise PromoteError(f"{promotion.display} changed while promote ran; nothing written", "run promote again")
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(promotion.overlay)}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(promotion.after)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        else:
-            os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, promotion.overlay)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    write_atomic(promotion.overlay, promotion.after, mode=mode, newline="")
 
 
 def _read(path: str) -> str | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import jinja2
 
 from mlopsc.errors import has_errors
+from mlopsc.fsutil import write_atomic
 
 ENVS = ["dev", "staging", "prod"]
 MODEL = "classifier"
@@ -148,23 +149,7 @@ def _refuse_overwrite(folder: str, files: dict[str, str], force: bool) -> None:
 def _write(folder: str, files: dict[str, str]) -> None:
     for rel, content in files.items():
         path = os.path.join(folder, *rel.split("/"))
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".mlopsc-init-", dir=os.path.dirname(path))
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(content)
-            os.chmod(tmp, 0o666 & ~_umask())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+        write_atomic(path, content, newline="\n")
 
 
 __all__ = ["CI_PATHS", "MARKER", "ScaffoldError", "ci_files", "project_files", "sanitize_name", "scaffold"]

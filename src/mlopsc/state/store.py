@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 
+from mlopsc.fsutil import write_atomic
 from mlopsc.graph import canonical_json
 
 MANIFEST_VERSION = 1
@@ -127,20 +127,8 @@ class StateStore:
             self._write_s3(data)
 
     def _write_local(self, data: bytes) -> None:
-        folder = os.path.dirname(self.location)
         try:
-            os.makedirs(folder, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{RECORD}.", dir=folder)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, self.location)
-            except BaseException:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-                raise
+            write_atomic(self.location, data)
         except OSError as exc:
             raise StateError(f"cannot write the state record: {exc.strerror or exc}", "MLC405", self.location) from None
 
