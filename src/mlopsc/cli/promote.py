@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from mlopsc.cli.render import one_line, print_diagnostics, summary
+from mlopsc.cli.render import print_diagnostics, summary
 from mlopsc.errors import Diagnostic, Mark
 from mlopsc.spec.loader import display_path
 
