@@ -152,3 +152,9 @@ def test_an_env_outside_the_registry_region_is_refused(project):
     diag = next(d for d in result.diagnostics if d.code == "MLC222")
     assert diag.mark.file.endswith("environments/prod.yaml") and diag.mark.line == 2 and diag.envs == ("prod",)
     assert "registry lives in dev's region eu-west-1" in diag.message
+
+
+def test_a_bucket_name_is_not_an_s3_uri(project):
+    result = project([("output: s3://acme-ml/scores/", "output: ${bucket}/scores/")])
+    diag = next(d for d in result.diagnostics if d.code == "MLC103")
+    assert diag.mark.line == line_of("output: s3://acme-ml/scores/") and diag.hint == "write `s3://${bucket}/scores/`"

@@ -220,7 +220,13 @@ def instance_type(kind: str):
 _S3 = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?:/\S*)?$")
 
 
+_NAME_REFS = ("${bucket}", "${project}", "${env}", "${region}")  # names, not locations
+
+
 def s3_uri(value: object) -> str:
+    if isinstance(value, str) and value.startswith(_NAME_REFS):
+        raise fail("MLC103", f"{describe(value)} is not an S3 URI: `{value.split('}')[0]}}}` is a name",
+                   f"write `s3://{value}`")
     if isinstance(value, str) and (value.startswith("${") or (value.startswith("s3://") and ("${" in value or _S3.match(value)))):
         return value
     raise fail("MLC103", f"{describe(value)} is not an S3 URI", "write `s3://bucket/prefix/`, or `s3://${bucket}/prefix/` for the env's artifacts bucket")

@@ -89,10 +89,12 @@ def _report(ctx: CheckContext, step: ProcessingStep, path: tuple) -> None:
 
 def _data_locations(ctx: CheckContext, values: dict, path: tuple, field: str | None = None) -> None:
     for name, value in values.items():
-        if value.startswith(("s3://", "${")):  # reference syntax is checked (and reported) by references.py
+        bare_name = value.startswith(("${bucket}", "${project}", "${env}", "${region}"))
+        if value.startswith(("s3://", "${")) and not bare_name:  # reference syntax is checked by references.py
             continue
         at = path + (field,) if field else path + (name,)
         ctx.error(at, "MLC219", f"`{name}` must be an S3 URI or a reference, not `{value}`",
+                  f"write `s3://{value}`" if bare_name else
                   "write `s3://bucket/prefix/`, `${params.NAME}` or `${steps.STEP.outputs.NAME}`")
 
 
