@@ -8,9 +8,10 @@ import sys
 
 import click
 
+from mlopsc.cli.common import load_env
 from mlopsc.cli.render import print_diagnostics, summary
-from mlopsc.errors import Diagnostic, DiagnosticError, Mark, has_errors
-from mlopsc.spec.project import load_project, spec_file
+from mlopsc.errors import Diagnostic, DiagnosticError, Mark
+from mlopsc.spec.project import spec_file
 
 DATA_LOSS_HELP = ("Allow a replace or delete of a resource holding data (the artifacts bucket, the KMS key, a "
                   "model registry group); for destroy, lift the stack's protect flags first. Such resources are "
@@ -27,13 +28,8 @@ def fail(message: str, where: str | None = None, code: str | None = None) -> int
 
 def load_for_apply(spec: str, env: str):
     """The env's spec (warnings printed), or an exit code when it is invalid."""
-    result = load_project(spec, [env])
-    if has_errors(result.diagnostics) or env not in result.specs:
-        print_diagnostics(result.diagnostics, sys.stderr)
-        click.echo(f"{spec}: {summary(result.diagnostics)}; nothing applied", err=True)
-        return 1
-    print_diagnostics(result.diagnostics, sys.stderr)
-    return result.specs[env]
+    env_spec = load_env(spec, env, "nothing applied")
+    return 1 if env_spec is None else env_spec
 
 
 def compile_for_apply(spec: str, env: str, env_spec=None):

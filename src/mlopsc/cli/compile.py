@@ -8,9 +8,9 @@ import sys
 import click
 
 from mlopsc.cli.render import print_diagnostics, summary
-from mlopsc.cli.validate import paused_gc
-from mlopsc.errors import Diagnostic, DiagnosticError, Mark, has_errors
-from mlopsc.spec.project import load_project, spec_file
+from mlopsc.cli.common import load_env, paused_gc
+from mlopsc.errors import Diagnostic, DiagnosticError, Mark
+from mlopsc.spec.project import spec_file
 
 
 def default_out(spec: str, env: str) -> str:
@@ -25,17 +25,13 @@ def default_out(spec: str, env: str) -> str:
 def compile_command(spec: str, env: str, out: str | None) -> int:
     """Compile SPEC for ENV into artifacts: manifest.json, pipelines/<name>.json, a Pulumi project."""
     spec = spec_file(spec)
-    with paused_gc():
-        result = load_project(spec, [env])
-    if has_errors(result.diagnostics) or env not in result.specs:
-        print_diagnostics(result.diagnostics, sys.stderr)
-        click.echo(f"{spec}: {summary(result.diagnostics)}; nothing written", err=True)
+    env_spec = load_env(spec, env, "nothing written")
+    if env_spec is None:
         return 1
-    print_diagnostics(result.diagnostics, sys.stderr)  # warnings
     out = out or default_out(spec, env)
     try:
         with paused_gc():  # the graph, like the spec tree, is large and acyclic
-            written = build_artifacts(result.specs[env], out)
+            written = build_artifacts(env_spec, out)
     except DiagnosticError as exc:
         print_diagnostics(exc.diagnostics, sys.stderr)
         click.echo(f"{spec}: {summary(exc.diagnostics)}; nothing written", err=True)

@@ -8,10 +8,9 @@ import sys
 
 import click
 
-from mlopsc.cli.render import print_diagnostics, summary, use_colour
-from mlopsc.cli.validate import paused_gc
-from mlopsc.errors import has_errors
-from mlopsc.spec.project import load_project, spec_file
+from mlopsc.cli.render import use_colour
+from mlopsc.cli.common import load_env
+from mlopsc.spec.project import spec_file
 
 
 @click.command("cost")
@@ -27,16 +26,12 @@ def cost(spec: str, env: str, fmt: str) -> int:
     high estimate exceeds a budget (OVER BUDGET), so CI can gate a change on it.
     """
     spec = spec_file(spec)
-    with paused_gc():
-        result = load_project(spec, [env])
-    if has_errors(result.diagnostics) or env not in result.specs:
-        print_diagnostics(result.diagnostics, sys.stderr)
-        click.echo(f"{spec}: {summary(result.diagnostics)}; no estimate", err=True)
+    env_spec = load_env(spec, env, "no estimate")
+    if env_spec is None:
         return 1
-    print_diagnostics(result.diagnostics, sys.stderr)  # warnings
     from mlopsc.cost import cost_json, estimate, render_cost_text
 
-    found = estimate(result.specs[env])
+    found = estimate(env_spec)
     if fmt == "json":
         click.echo(json.dumps(cost_json(found), indent=2, sort_keys=True))
     else:

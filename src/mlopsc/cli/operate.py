@@ -9,9 +9,10 @@ import sys
 
 import click
 
+from mlopsc.cli.common import load_env
 from mlopsc.cli.render import print_diagnostics, summary
-from mlopsc.errors import DiagnosticError, has_errors
-from mlopsc.spec.project import load_project, spec_file
+from mlopsc.errors import DiagnosticError
+from mlopsc.spec.project import spec_file
 
 
 def fail(message: str) -> int:
@@ -23,13 +24,11 @@ def env_names(spec: str, env: str):
     """The env's AWS names (compiled in memory), or an exit code after printing why not."""
     from mlopsc.operate.names import compile_names
 
-    result = load_project(spec, [env])
-    if has_errors(result.diagnostics) or env not in result.specs:
-        print_diagnostics(result.diagnostics, sys.stderr)
-        click.echo(f"{spec}: {summary(result.diagnostics)}", err=True)
+    env_spec = load_env(spec, env)
+    if env_spec is None:
         return 1
     try:
-        return compile_names(result.specs[env])
+        return compile_names(env_spec)
     except DiagnosticError as exc:
         print_diagnostics(exc.diagnostics, sys.stderr)
         click.echo(f"{spec}: {summary(exc.diagnostics)}", err=True)

@@ -9,7 +9,7 @@ import sys
 import click
 
 from mlopsc.cli.render import print_diagnostics, summary, use_colour
-from mlopsc.cli.validate import paused_gc
+from mlopsc.cli.common import paused_gc
 from mlopsc.errors import Diagnostic, DiagnosticError, Mark, has_errors, sort_diagnostics
 from mlopsc.spec.project import EnvSpec, load_project, spec_file
 
