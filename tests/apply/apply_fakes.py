@@ -9,6 +9,8 @@ durations are deterministic.
 
 from __future__ import annotations
 
+from moto_loopback import start_moto  # noqa: F401  (re-exported for the tests of this folder)
+
 import datetime
 from dataclasses import dataclass, field
 
@@ -118,20 +120,6 @@ class FakeStack:
         self.calls.append("import_stack")
         self.imported.append(deployment)
         self.resources = list(deployment.deployment["resources"])
-
-
-def start_moto():
-    """A moto server on 127.0.0.1 at a free port (moto's state reset); returns (server, url)."""
-    import urllib.request
-
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    urllib.request.urlopen(urllib.request.Request(url + "/moto-api/reset", method="POST"), timeout=10).read()
-    return server, url
 
 
 def aws_test_env(monkeypatch, url: str | None, region: str = "eu-west-1") -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from moto_loopback import start_moto  # noqa: F401  (re-exported for the tests of this folder)
+
 import pathlib
-import urllib.request
 
 import boto3
 
@@ -12,17 +13,6 @@ SPEC = ROOT / "examples" / "shop-pricing" / "mlops.yaml"
 REGION = "eu-central-1"
 ROLE = "arn:aws:iam::123456789012:role/shop-pricing-dev-execution"
 IMAGE = "763104351884.dkr.ecr.eu-central-1.amazonaws.com/xgboost:latest"
-
-
-def start_moto():
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    urllib.request.urlopen(urllib.request.Request(url + "/moto-api/reset", method="POST"), timeout=10).read()
-    return server, url
 
 
 def aws_env(monkeypatch, url: str) -> None:
