@@ -111,29 +111,24 @@ def cold_and_warm(spec: pathlib.Path, env: str, workdir: pathlib.Path, repeat: i
 
 def compile_once(spec: pathlib.Path, env: str, out: pathlib.Path) -> tuple[float, float, float, int]:
     """load / compile / emit seconds of one in-process compile (as `mlopsc compile` does it); resources."""
-    from mlopsc.cli.validate import paused_gc
-    from mlopsc.compile.build import compile_env
-    from mlopsc.compile.images import resolve_image
-    from mlopsc.emit.writer import manifest_dict, write_artifacts
+    from mlopsc import api
     from mlopsc.errors import DiagnosticError, has_errors
-    from mlopsc.spec.project import load_project
 
     t0 = time.perf_counter()
-    with paused_gc() if gc.isenabled() else contextlib.nullcontext():  # as the command does; paused_gc re-enables
-        loaded = load_project(str(spec), [env])
+    with api.paused_gc() if gc.isenabled() else contextlib.nullcontext():  # as the command does; it re-enables
+        loaded = api.load(str(spec), [env])
     t1 = time.perf_counter()
     if has_errors(loaded.diagnostics) or env not in loaded.specs:
         raise CompileFailed(f"load_project({spec}, [{env!r}]) found problems:\n"
                             + "".join(f"  {d}\n" for d in loaded.diagnostics))
     try:
-        result = compile_env(loaded.specs[env], resolve_image)
+        compiled = api.compile_project(loaded.specs[env])
     except DiagnosticError as exc:
-        raise CompileFailed(f"compile_env({spec}, {env}) failed:\n" + "".join(f"  {d}\n" for d in exc.diagnostics))
+        raise CompileFailed(f"compile_project({spec}, {env}) failed:\n" + "".join(f"  {d}\n" for d in exc.diagnostics))
     t2 = time.perf_counter()
-    manifest = manifest_dict(result.project, result.env, [r.to_json() for r in result.graph.sorted()])
-    write_artifacts(str(out), manifest, result.definitions, result.assets)
+    api.write(compiled, str(out))
     t3 = time.perf_counter()
-    return t1 - t0, t2 - t1, t3 - t2, len(manifest["resources"])
+    return t1 - t0, t2 - t1, t3 - t2, len(compiled.manifest["resources"])
 
 
 def in_process(spec: pathlib.Path, env: str, out: pathlib.Path, repeat: int, gc_off: bool = False) -> list[tuple]:

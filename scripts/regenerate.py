@@ -32,13 +32,12 @@ def golden_files(build: pathlib.Path) -> dict[str, bytes]:
 
 
 def compile_example(example: pathlib.Path, env: str, out: pathlib.Path) -> None:
-    from mlopsc.cli.compile import build_artifacts
-    from mlopsc.spec.project import load_project
+    from mlopsc import api
 
-    result = load_project(str(example / "mlops.yaml"), [env])
+    result = api.load(str(example / "mlops.yaml"), [env])
     if not result.ok:
         sys.exit(f"{example.name} {env}: invalid spec: {result.diagnostics}")
-    build_artifacts(result.specs[env], str(out))
+    api.write(api.compile_project(result.specs[env]), str(out))
 
 
 def write_schemas() -> None:

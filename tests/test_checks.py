@@ -81,8 +81,12 @@ def test_rollback_needs_the_alarm(project):
 def test_a_name_too_long_once_prefixed(project):
     long = "churn-endpoint-with-a-very-long-descriptive-name-x"
     result = project([("\n  churn:\n", f"\n  {long}:\n")])
-    diag = next(d for d in result.diagnostics if d.code == "MLC106")
-    assert f"churn-staging-{long}" in diag.message and "63" in diag.message
+    found = {d.envs: d for d in result.diagnostics if d.code == "MLC106"}
+    # the tightest name the endpoint makes: its model-quality monitoring schedule (SageMaker: 63)
+    diag = found[("staging",)]
+    assert diag.message == (f"name `{long}` is too long: the SageMaker monitoring schedule "
+                            f"`churn-staging-{long}-model-quality` would have 78 characters; AWS allows 63")
+    assert diag.hint == "shorten it to 35 characters or fewer" and set(found) == {("dev",), ("staging",), ("prod",)}
 
 
 def test_the_step_reference_column_is_exact(project):

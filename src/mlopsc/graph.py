@@ -24,7 +24,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
+
+from mlopsc.errors import Mark
 
 ACCOUNT = "${aws:accountId}"
 MARKERS = ("$ref", "$join", "$json", "$asset", "$secret")
@@ -86,13 +88,14 @@ def refs_in(value: Any) -> Iterator[str]:
 
 @dataclass(frozen=True)
 class Resource:
-    """One cloud resource: a stable address, its pulumi-aws type and name, inputs and origin."""
+    """One cloud resource: a stable address, its pulumi-aws type and name, inputs and origin (the
+    spec key that declares it, as a Mark; emit writes it relative to the project folder)."""
 
     address: str
     type: str
     name: str
     inputs: dict
-    origin: str
+    origin: Mark
     depends_on: tuple[str, ...] = ()
     protect: bool = False
     retain_on_delete: bool = False
@@ -100,9 +103,10 @@ class Resource:
     def all_dependencies(self) -> list[str]:
         return sorted(set(self.depends_on) | set(refs_in(self.inputs)))
 
-    def to_json(self) -> dict:
+    def to_json(self, where: Callable[[Mark], str] = str) -> dict:
+        """The manifest's JSON of this resource; `where` writes the origin (default FILE:LINE:COL as marked)."""
         body: dict = {"address": self.address, "type": self.type, "name": self.name, "inputs": self.inputs,
-                      "depends_on": self.all_dependencies(), "origin": self.origin}
+                      "depends_on": self.all_dependencies(), "origin": where(self.origin)}
         if self.protect or self.retain_on_delete:
             body["options"] = {"protect": self.protect, "retain_on_delete": self.retain_on_delete}
         return body

@@ -37,13 +37,13 @@ def context(spec_path: pathlib.Path, env: str, resolver=stub_images) -> CompileC
     result = load_project(str(spec_path), [env])
     assert result.ok, [str(d) for d in result.diagnostics]
     es = result.specs[env]
-    return CompileContext(spec=es.spec, env=env, tree=es.tree, base_dir=es.base_dir, resolve_image=resolver)
+    return CompileContext(es, resolver)
 
 
 def all_definitions(ctx: CompileContext) -> dict[str, dict]:
     out = {name: build_definition(name, p, ctx) for name, p in ctx.spec.pipelines.items()}
     for name, job in ctx.spec.batch.items():
-        out[f"batch-{name}"] = batch_definition(f"batch-{name}", job, ctx.namer.name("batch", name), ctx)
+        out[f"batch-{name}"] = batch_definition(f"batch-{name}", job, f"{ctx.prefix}-batch-{name}", ctx, ctx.use("batch", name))
     return out
 
 
@@ -107,7 +107,7 @@ def test_moto_accepts_every_definition_and_gives_it_back(proof, case):
     ctx, definitions = proof(case)
     for name, definition in definitions.items():
         sent = fill_account(definition)
-        assert moto_roundtrip(sent, ctx.region, ctx.namer.name(name, kind="pipeline")) == sent
+        assert moto_roundtrip(sent, ctx.region, ctx.names[("pipeline", name)]) == sent
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{n}-{e}" for n, e in CASES])
@@ -353,7 +353,7 @@ def test_processing_job_request(tmp_path):
     args = prepare["Arguments"]
     code = ctx.code_file("pipelines/prepare.py")
     assert args["ProcessingResources"]["ClusterConfig"] == {
-        "InstanceCount": 1, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 30, "VolumeKmsKeyId": ctx.volume_kms_key}
+        "InstanceCount": 1, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 30, "VolumeKmsKeyId": ctx.resolved.encryption.volume}
     assert args["AppSpecification"]["ImageUri"] == stub_images("sklearn:1.2-1", "eu-west-1", "processing", "")
     assert args["AppSpecification"]["ContainerEntrypoint"] == ["python3", "/opt/ml/processing/input/code/prepare.py"]
     first = args["ProcessingInputs"][0]
@@ -391,7 +391,7 @@ def test_training_job_request(tmp_path):
     assert args["OutputDataConfig"] == {"KmsKeyId": ctx.kms_key, "S3OutputPath": {"Std:Join": {"On": "/", "Values": [
         f"s3://{ctx.bucket}/pipelines/train", {"Get": "Execution.PipelineExecutionId"}, "train"]}}}
     assert args["ResourceConfig"] == {"InstanceCount": 1, "InstanceType": "ml.m5.2xlarge", "VolumeSizeInGB": 30,
-                                      "VolumeKmsKeyId": ctx.volume_kms_key}
+                                      "VolumeKmsKeyId": ctx.resolved.encryption.volume}
     assert args["StoppingCondition"] == {"MaxRuntimeInSeconds": 7200}
     assert not {"EnableManagedSpotTraining", "CheckpointConfig"} & set(args)
 
@@ -537,7 +537,8 @@ def test_batch_transform_definition(tmp_path):
                                    environment={"SAGEMAKER_MODEL_SERVER_TIMEOUT": "600"},
                                    output="s3://acme-ml/scores/${env}/")
     ctx = context(write_project(tmp_path, spec), "dev")
-    definition = batch_definition("batch-scores", ctx.spec.batch["scores"], "churn-dev-batch-scores-1a2b3c4d", ctx)
+    definition = batch_definition("batch-scores", ctx.spec.batch["scores"], "churn-dev-batch-scores-1a2b3c4d", ctx,
+                                  ctx.use("batch", "scores"))
     assert definition["Parameters"] == [] and len(definition["Steps"]) == 1
     step = definition["Steps"][0]
     assert step["Name"] == "batch-scores" and step["Type"] == "Transform"
@@ -550,14 +551,14 @@ def test_batch_transform_definition(tmp_path):
     assert args["TransformOutput"] == {"S3OutputPath": "s3://acme-ml/scores/dev/", "AssembleWith": "None",
                                        "KmsKeyId": ctx.kms_key}
     assert args["TransformResources"] == {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1,
-                                          "VolumeKmsKeyId": ctx.volume_kms_key}
+                                          "VolumeKmsKeyId": ctx.resolved.encryption.volume}
     assert args["Environment"] == {"SAGEMAKER_MODEL_SERVER_TIMEOUT": "600"}
     assert schema_errors(fill_account(definition)) == [] and botocore_errors(fill_account(step)) == []
 
 
 def test_line_split_assembles_lines(tmp_path):
     ctx = context(write_project(tmp_path, base_spec()), "dev")
-    args = batch_definition("b", ctx.spec.batch["scores"], "m", ctx)["Steps"][0]["Arguments"]
+    args = batch_definition("b", ctx.spec.batch["scores"], "m", ctx, ctx.use("batch", "scores"))["Steps"][0]["Arguments"]
     assert args["TransformInput"]["SplitType"] == "Line" and args["TransformOutput"]["AssembleWith"] == "Line"
 
 

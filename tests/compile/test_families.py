@@ -9,7 +9,7 @@ from functools import lru_cache
 import pytest
 
 from conftest import EXAMPLES
-from mlopsc.compile.build import compile_env
+from mlopsc.api import compile_project
 from mlopsc.graph import ACCOUNT, canonical_json
 from mlopsc.spec.project import load_project
 
@@ -29,7 +29,7 @@ def stub_images(image: str, region: str, scope: str, instance_type: str) -> str:
 def compiled(spec_path, env):
     result = load_project(str(spec_path), [env])
     assert result.ok, result.diagnostics
-    return result.specs[env], compile_env(result.specs[env], stub_images)
+    return result.specs[env], compile_project(result.specs[env], stub_images)
 
 
 def resources(spec_path, env, type_prefix: str = "") -> list:
@@ -236,9 +236,9 @@ def test_names_fit_their_limits_and_compile_is_deterministic(case):
     for res in resources(*case, "aws:sagemaker/"):
         name = res.inputs.get("name") or res.inputs.get("model_package_group_name") or res.name
         assert len(name.replace(ACCOUNT, "0" * 12)) <= (256 if res.type.endswith("Pipeline") else 63), res.address
-    first = canonical_json([r.to_json() for r in compiled(*case)[1].graph.sorted()])
+    first = canonical_json(compiled(*case)[1].manifest)
     again = load_project(str(case[0]), [case[1]]).specs[case[1]]
-    assert canonical_json([r.to_json() for r in compile_env(again, stub_images).graph.sorted()]) == first
+    assert canonical_json(compile_project(again, stub_images).manifest) == first
 
 
 def test_volume_keys_in_definitions_are_key_arns_resolved_at_apply(case):

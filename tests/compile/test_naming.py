@@ -1,11 +1,11 @@
-"""Names: prefixed, cut with a stable hash; immutable resources get content-derived names."""
+"""Names in the compiled graph: immutable resources get content-derived names, the rest keep theirs."""
 
 from __future__ import annotations
 
 import pathlib
 
 from mlopsc.compile.build import compile_env
-from mlopsc.compile.naming import Namer, fit, short_hash
+from mlopsc.resolve.naming import content_name, short_hash
 from mlopsc.spec.project import load_project
 
 from test_families import stub_images
@@ -13,20 +13,19 @@ from test_families import stub_images
 SPEC = (pathlib.Path(__file__).parents[1] / "data" / "spec_example.yaml").read_text()
 
 
-def test_fit_keeps_short_names_and_hashes_long_ones():
-    assert fit("churn-dev-model", 63) == "churn-dev-model"
-    long = "churn-production-" + "x" * 80
-    cut = fit(long, 63)
-    assert len(cut) == 63 and cut.endswith(short_hash(long)) and cut.startswith("churn-production-")
-    assert fit(long, 63) == cut  # stable
-
-
 def test_content_names_change_with_content_only():
-    namer = Namer("churn", "prod")
-    a = namer.content_name("churn-config", {"count": 2})
-    assert a == namer.content_name("churn-config", {"count": 2})
-    assert a != namer.content_name("churn-config", {"count": 3})
-    assert a.startswith("churn-prod-churn-config-") and len(a) <= 63
+    a = content_name("churn-prod-churn-config", {"count": 2})
+    assert a == content_name("churn-prod-churn-config", {"count": 2})
+    assert a != content_name("churn-prod-churn-config", {"count": 3})
+    assert a == f"churn-prod-churn-config-{short_hash({'count': 2})}"
+
+
+def test_a_head_with_no_room_for_the_hash_is_cut_and_the_hash_covers_it():
+    long = "churn-production-" + "x" * 80
+    cut = content_name(long, {"count": 2})
+    assert len(cut) == 63 and cut.startswith("churn-production-") and cut == content_name(long, {"count": 2})
+    # two heads cut alike, same content: still two names
+    assert content_name(long + "a", {"count": 2}) != content_name(long + "b", {"count": 2})
 
 
 def compile_text(tmp_path, text: str, env: str = "prod"):

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from mlopsc.cost.prices import load_prices
-from mlopsc.cost.schedule import ScheduleError, monitor_runs_per_month, runs_per_month
+from mlopsc.spec.schedules import ScheduleError, parse, parse_monitor
 from mlopsc.spec.project import load_project
 from conftest import EXAMPLES, ROOT
 
@@ -33,19 +33,20 @@ from conftest import EXAMPLES, ROOT
     ("rate(30 minutes)", 1460.0),
 ])
 def test_runs_per_month(expression, runs):
-    assert runs_per_month(expression) == pytest.approx(runs)
+    assert parse(expression).runs_per_month() == pytest.approx(runs)
 
 
 def test_monitor_cadences():
-    assert monitor_runs_per_month("hourly") == 730
-    assert monitor_runs_per_month("daily") == pytest.approx(730 / 24)
-    assert monitor_runs_per_month("cron(0 */6 ? * * *)") == pytest.approx(4 * 1461 / 48)
+    assert parse_monitor("hourly").runs_per_month() == 730
+    assert parse_monitor("daily").runs_per_month() == pytest.approx(730 / 24)
+    assert parse_monitor("cron(0 */6 ? * * *)").runs_per_month() == pytest.approx(4 * 1461 / 48)
+    assert parse_monitor("hourly").expression == "cron(0 * ? * * *)"  # what Model Monitor is given
 
 
 @pytest.mark.parametrize("bad", ["cron(0 1 * *)", "every day", "cron(X 1 * * ? *)"])
 def test_unreadable_schedules_raise_schedule_error(bad):
     with pytest.raises(ScheduleError):
-        runs_per_month(bad)
+        parse(bad)
 
 
 def _example_usage():

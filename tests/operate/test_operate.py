@@ -12,21 +12,20 @@ from mlopsc.operate import run as runner
 
 @pytest.fixture(scope="module")
 def build_dir(tmp_path_factory):
-    """examples/shop-pricing compiled for dev with build_artifacts (its nightly.json seeds moto)."""
-    from mlopsc.cli.compile import build_artifacts
-    from mlopsc.spec.project import load_project
+    """examples/shop-pricing compiled for dev (its nightly.json seeds moto)."""
+    from mlopsc import api
 
     out = tmp_path_factory.mktemp("shop-build") / "dev"
-    build_artifacts(load_project(str(SPEC), ["dev"]).specs["dev"], str(out))
+    api.write(api.compile_project(api.load(str(SPEC), ["dev"]).specs["dev"]), str(out))
     return out
 
 
 @pytest.fixture(scope="module")
 def names():
-    from mlopsc.operate.names import compile_names
+    from mlopsc.operate.names import env_names
     from mlopsc.spec.project import load_project
 
-    return compile_names(load_project(str(SPEC), ["dev"]).specs["dev"])
+    return env_names(load_project(str(SPEC), ["dev"]).specs["dev"])
 
 
 @pytest.fixture
@@ -165,20 +164,28 @@ def test_an_aws_without_step_listing_is_followed_by_status_alone():
     assert lines[1:] == ["  execution: Executing", "  execution: Succeeded"]
 
 
-def test_registry_groups_an_env_only_refers_to_are_found():
-    from mlopsc.operate.names import names_of
+def test_registry_groups_an_env_only_refers_to_are_found(write):
+    """prod owns no group (dev's stack does) but serves one model and registers another: status watches both,
+    and not the third model it never uses; the names are the ones compile gives the resources."""
+    from mlopsc import api
+    from mlopsc.operate.names import env_names
 
-    class Spec:
-        models = {"churn-xgb": None, "xgb": None}
-        pipelines = {}
-
-    manifest = {"project": "demo", "env": "prod", "resources": [
-        {"address": "model.churn", "type": "aws:sagemaker/model:Model", "name": "m", "inputs": {
-            "primary_container": {"model_package_name":
-                                  "arn:aws:sagemaker:eu-west-1:${aws:accountId}:model-package/demo-churn-xgb/3"}}},
-        {"address": "pipeline.train", "type": "aws:sagemaker/pipeline:Pipeline", "name": "demo-prod-train",
-         "inputs": {"pipeline_name": "demo-prod-train",
-                    "pipeline_definition": '{"Steps":[{"Arguments":{"ModelPackageGroupName":"demo-xgb"}}]}'}}]}
-    found = names_of(manifest, "eu-west-1", Spec())
+    spec = write("mlops.yaml", """
+        version: 1
+        project: {name: demo, region: eu-west-1}
+        environments: [dev, prod]
+        models: {churn-xgb: {}, xgb: {}, unused: {}}
+        pipelines:
+          train:
+            steps:
+              - {name: reg, type: register, model: xgb, artifacts: "s3://b/model.tar.gz", image: "xgboost:1.7-1"}
+        endpoints:
+          churn: {model: churn-xgb, version: 3, instance: ml.m5.large, alarms: {error_rate: 1%}}
+        """)
+    env_spec = api.load(str(spec), ["prod"]).specs["prod"]
+    found = env_names(env_spec)
     assert found.groups == {"churn-xgb": "demo-churn-xgb", "xgb": "demo-xgb"}
-    assert found.pipelines == {"train": "demo-prod-train"}
+    assert found.pipelines == {"train": "demo-prod-train"} and found.endpoints == {"churn": "demo-prod-churn"}
+    manifest = api.compile_project(env_spec, lambda image, *rest: f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/{image}").manifest
+    named = {r["address"]: r["name"] for r in manifest["resources"]}
+    assert found.alarms == {"alarm.churn.errors": named["alarm.churn.errors"]} and named["pipeline.train"] == "demo-prod-train"

@@ -52,9 +52,8 @@ def test_a_wildcard_iam_statement_fires_at_the_resource_origin(monkeypatch):
                                                                     "Action": "s3:*", "Resource": "*"}]}
     graph.resources[policy.address] = dataclasses.replace(policy, inputs={**policy.inputs, "policy": as_json(doctored)})
     found = check_graph(env_spec, graph)
-    line, col = map(int, policy.origin.split(":")[1:])
     assert [(d.code, str(d.mark), d.message, d.severity) for d in found] == [
-        ("MLC318", f"examples/clinic-noshow/mlops.yaml:{line}:{col}",
+        ("MLC318", str(policy.origin),
          "`iam.execution-policy`: statement `Everything` allows `s3:*` on every resource (`Resource: *`)", Severity.ERROR)]
 
 
@@ -109,11 +108,17 @@ def test_aws_owned_keys_are_a_warning_at_security_encryption(tmp_path):
     assert silenced[0].hint.endswith("public demo data")
 
 
-def test_graph_rule_marks_print_like_validate_marks(monkeypatch, tmp_path):
-    """origin FILE is relative to the spec folder; the mark is relative to the working directory, as validate prints."""
-    from mlopsc.policy.base import origin_mark
+def test_graph_rule_marks_print_like_validate_marks(monkeypatch):
+    """A resource keeps the mark of the key that declares it (as validate prints it, relative to the working
+    directory); only the manifest writes it relative to the project folder."""
+    from mlopsc.api import compile_project
+
     monkeypatch.chdir(EXAMPLES.parent)
-    assert str(origin_mark("environments/prod.yaml:16:5", str(EXAMPLES / "clinic-noshow"))) == \
-        "examples/clinic-noshow/environments/prod.yaml:16:5"
-    monkeypatch.chdir(tmp_path)
-    assert origin_mark("mlops.yaml:3:1", str(EXAMPLES / "x")).file == str(EXAMPLES / "x" / "mlops.yaml")
+    env_spec = load_project(str(EXAMPLES / "clinic-noshow" / "mlops.yaml"), ["prod"]).specs["prod"]
+    compiled = compile_project(env_spec, stub_images)
+    for res in compiled.graph.sorted():
+        assert res.origin.file.startswith("examples/clinic-noshow/"), res.address
+    written = {r["address"]: r["origin"] for r in compiled.manifest["resources"]}
+    for address, res in compiled.graph.resources.items():
+        relative = res.origin.file.removeprefix("examples/clinic-noshow/")
+        assert written[address] == f"{relative}:{res.origin.line}:{res.origin.col}"

@@ -150,6 +150,7 @@ def test_mlc320_monitoring_cron_shorter_than_max_runtime(tmp_path):
     assert findings(tmp_path, text) == []  # exactly its interval: fits
     text = BASE + GOOD_ENDPOINT.replace("schedule: daily", "schedule: hourly\n      max_runtime: 1h")
     assert findings(tmp_path, text) == []
-    from mlopsc.policy.cadence import min_interval
-    assert [min_interval(e) for e in ("hourly", "daily", "cron(0 */4 ? * * *)", "cron(*/15 * * * ? *)", "cron(0 2 1 * ? *)",
-                                      "cron(30 2,14 * * ? *)", "rate(1 day)")] == [3600, 86400, 14400, 900, 28 * 86400, 43200, 86400]
+    from mlopsc.spec.schedules import parse_monitor
+    assert [parse_monitor(e).min_interval() for e in ("hourly", "daily", "cron(0 */4 ? * * *)", "cron(*/15 * * * ? *)",
+                                                      "cron(0 2 1 * ? *)", "cron(30 2,14 * * ? *)", "rate(1 day)")] \
+        == [3600, 86400, 14400, 900, 28 * 86400, 43200, 86400]

@@ -3,7 +3,7 @@
 For every generated project (base spec + overlays + code files), for every env it declares:
 
 (1) `load_project` validates it (a generated spec that does not validate is a strategy bug and
-    fails loudly with the diagnostics), and `compile_env` never raises;
+    fails loudly with the diagnostics), and `compile_project` never raises;
 (2) every pipeline definition passes AWS's pipeline-definition schema (extended, with the
     known lags handled by definition_checks.schema_errors) once the account is filled in, and
     every job step is a valid request of its SageMaker API call (botocore's model);
@@ -40,8 +40,7 @@ for folder in (HERE, HERE.parent / "compile"):
 from definition_checks import OPERATIONS, all_steps, botocore_errors, fill_account, schema_errors, stub_images  # noqa: E402
 from strategies import Project, projects  # noqa: E402
 
-from mlopsc.compile.build import compile_env  # noqa: E402
-from mlopsc.emit.writer import manifest_dict  # noqa: E402
+from mlopsc.api import compile_project  # noqa: E402
 from mlopsc.graph import canonical_json  # noqa: E402
 from mlopsc.plan.diff import diff  # noqa: E402
 from mlopsc.spec.project import load_project  # noqa: E402
@@ -73,9 +72,8 @@ def compile_all(project: Project) -> dict[str, tuple]:
         result = load_valid(project, pathlib.Path(tmp))
         out = {}
         for env in project.envs:
-            compiled = compile_env(result.specs[env], stub_images)
-            manifest = manifest_dict(compiled.project, compiled.env, [r.to_json() for r in compiled.graph.sorted()])
-            out[env] = (compiled, manifest)
+            compiled = compile_project(result.specs[env], stub_images)
+            out[env] = (compiled, compiled.manifest)
         return out
 
 
@@ -280,5 +278,5 @@ def test_bucket_reference_without_s3_scheme_is_refused_or_compiles_to_a_valid_re
             assert any(d.code == "MLC103" and "write `s3://${bucket}" in (d.hint or "") for d in result.diagnostics)
             return
         for env in project.envs:
-            compiled = compile_env(result.specs[env], stub_images)
+            compiled = compile_project(result.specs[env], stub_images)
             assert definition_problems(compiled.definitions) == [], env

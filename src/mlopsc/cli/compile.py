@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
 
 from mlopsc.cli.render import print_diagnostics, summary
+from mlopsc.api import default_out
 from mlopsc.cli.common import load_env, paused_gc
-from mlopsc.errors import Diagnostic, DiagnosticError, Mark
+from mlopsc.errors import DiagnosticError
 from mlopsc.spec.project import spec_file
-
-
-def default_out(spec: str, env: str) -> str:
-    """build/<env>/ beside mlops.yaml, so the artifacts sit with the project they came from."""
-    return os.path.join(os.path.dirname(spec) or ".", "build", env)
 
 
 @click.command("compile")
@@ -43,15 +38,8 @@ def compile_command(spec: str, env: str, out: str | None) -> int:
 
 def build_artifacts(env_spec, out: str) -> dict:
     """Compile one env and write its artifacts; raises DiagnosticError on any problem."""
-    from mlopsc.compile.build import compile_env
-    from mlopsc.compile.images import resolve_image
-    from mlopsc.emit.writer import manifest_dict, write_artifacts
+    from mlopsc.api import compile_project, write
 
-    result = compile_env(env_spec, resolve_image)
-    manifest = manifest_dict(result.project, result.env, [r.to_json() for r in result.graph.sorted()])
-    try:
-        write_artifacts(out, manifest, result.definitions, result.assets)
-    except OSError as exc:
-        raise DiagnosticError([Diagnostic(Mark(out, 0, 0), "MLC231", f"cannot write the artifacts: {exc.strerror or exc}",
-                                          "check that the folder is writable, or pass --out")])
-    return {"resources": len(manifest["resources"]), "pipelines": len(result.definitions)}
+    compiled = compile_project(env_spec)
+    write(compiled, out)
+    return {"resources": len(compiled.manifest["resources"]), "pipelines": len(compiled.definitions)}

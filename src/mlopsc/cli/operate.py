@@ -21,18 +21,11 @@ def fail(message: str) -> int:
 
 
 def env_names(spec: str, env: str):
-    """The env's AWS names (compiled in memory), or an exit code after printing why not."""
-    from mlopsc.operate.names import compile_names
+    """The env's AWS names, or an exit code after printing why not."""
+    from mlopsc.operate.names import env_names as names_of
 
     env_spec = load_env(spec, env)
-    if env_spec is None:
-        return 1
-    try:
-        return compile_names(env_spec)
-    except DiagnosticError as exc:
-        print_diagnostics(exc.diagnostics, sys.stderr)
-        click.echo(f"{spec}: {summary(exc.diagnostics)}", err=True)
-        return 1
+    return 1 if env_spec is None else names_of(env_spec)
 
 
 def parse_timeout(value: str) -> int:

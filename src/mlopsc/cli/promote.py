@@ -90,10 +90,10 @@ def promote(args: tuple[str, ...], source: str, target: str, check_registry: boo
 def _check_registry(promotion, endpoint_url: str | None) -> int:
     from mlopsc.promote.registry import RegistryError, check_versions
 
-    spec = promotion.target_spec
+    resolved = promotion.target_resolved
     wanted = [(i.model, i.version) for i in promotion.changed]
     try:
-        findings = check_versions(wanted, spec.project.name, promotion.target, spec.project.region, endpoint_url)
+        findings = check_versions(wanted, resolved.registry.groups, resolved.region, endpoint_url)
     except RegistryError as exc:
         return _fail(exc.message, exc.hint, "MLC262", promotion.display)
     bad = 0

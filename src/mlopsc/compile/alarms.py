@@ -13,8 +13,8 @@ EVALUATION_PERIODS = 3
 
 def alarm_names(ctx: CompileContext, endpoint: str) -> dict[str, str]:
     """Alarm names by rollback trigger (`errors`, `latency`): literal, so guardrails can name them."""
-    return {"errors": ctx.namer.name(endpoint, "error-rate", kind="alarm"),
-            "latency": ctx.namer.name(endpoint, "latency-p99", kind="alarm")}
+    return {trigger: ctx.names[("alarm", endpoint, trigger)] for trigger in ("errors", "latency")
+            if ("alarm", endpoint, trigger) in ctx.names.names}
 
 
 def actions(channel: str | None) -> dict:
@@ -27,7 +27,7 @@ def compile_endpoint_alarms(ctx: CompileContext, name: str, ep: Endpoint, path: 
     alarms = ep.alarms
     if alarms is None:
         return
-    endpoint_name = ctx.namer.name(name)
+    endpoint_name = ctx.names[("endpoint", name)]
     names = alarm_names(ctx, name)
     common = {"evaluation_periods": EVALUATION_PERIODS, "datapoints_to_alarm": EVALUATION_PERIODS,
               "comparison_operator": "GreaterThanThreshold", "treat_missing_data": "notBreaching",

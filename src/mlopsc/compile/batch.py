@@ -18,9 +18,10 @@ def compile_batch(ctx: CompileContext, definitions: dict[str, dict]) -> list[str
     scheduled = []
     for name, job in ctx.spec.batch.items():
         path = ("batch", name)
-        model = compile_model(ctx, f"model.batch-{name}", f"batch-{name}", job, path, "inference", job.instance.type)
+        use = ctx.use("batch", name)
+        model = compile_model(ctx, f"model.batch-{name}", f"batch-{name}", job, path, use)
         pipeline = batch_pipeline(name)
-        definition = batch_definition(pipeline, job, model.name, ctx)
+        definition = batch_definition(pipeline, job, model.name, ctx, use)
         definitions[pipeline] = definition
         add_pipeline(ctx, f"pipeline.{pipeline}", pipeline, definition, f"Batch transform {name}", ctx.origin(path),
                      (model.address,))

@@ -10,7 +10,7 @@ TIME_UNIT = {"monthly": "MONTHLY", "quarterly": "QUARTERLY", "annually": "ANNUAL
 
 def compile_budgets(ctx: CompileContext) -> None:
     for name, budget in ctx.spec.budgets.items():
-        budget_name = ctx.namer.name(name, kind="budget")
+        budget_name = ctx.names[("budget", name)]
         emails = list(ctx.spec.notify.get(budget.notify, [])) if budget.notify else []
         notifications = [{
             "comparison_operator": "GREATER_THAN", "threshold": alert.at, "threshold_type": "PERCENTAGE",

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from mlopsc.compile.batch import compile_batch
 from mlopsc.compile.budgets import compile_budgets
 from mlopsc.compile.context import CompileContext, ImageResolver
-from mlopsc.compile.definitions.register import DEFAULT_INSTANCE as REGISTER_INSTANCE
 from mlopsc.compile.endpoints import compile_endpoints
 from mlopsc.compile.foundation import compile_foundation
 from mlopsc.compile.iam import DataAccess, compile_role
@@ -35,7 +34,7 @@ class CompileResult:
 
 def compile_env(env_spec: EnvSpec, resolve_image: ImageResolver) -> CompileResult:
     """Raises DiagnosticError when something only compile can check fails (images, code files)."""
-    ctx = CompileContext(env_spec.spec, env_spec.env, env_spec.tree, env_spec.base_dir, resolve_image)
+    ctx = CompileContext(env_spec, resolve_image)
     problems = check_images(ctx) + check_code_files(ctx)
     if problems:
         raise DiagnosticError(problems)
@@ -56,35 +55,18 @@ def compile_env(env_spec: EnvSpec, resolve_image: ImageResolver) -> CompileResul
     return result
 
 
-def _image_uses(ctx: CompileContext):
-    """(path, image, scope, instance type) of every image the spec names."""
-    for pname, pipeline in ctx.spec.pipelines.items():
-        for i, step in enumerate(pipeline.steps):
-            if getattr(step, "image", None):
-                yield ("pipelines", pname, "steps", i, "image"), step.image, *_scope_of(step)
-    for section in ("endpoints", "batch"):
-        for name, item in getattr(ctx.spec, section).items():
-            if item.image:
-                itype = item.instance.type if item.instance is not None else "ml.m5.large"
-                yield (section, name, "image"), item.image, "inference", itype
-
-
-def _scope_of(step) -> tuple[str, str]:
-    """The image scope and instance type the definitions resolve a step's image with."""
-    if step.type == "register":
-        return "inference", next(iter(step.inference_instances or step.transform_instances), REGISTER_INSTANCE)
-    return ("processing" if step.type == "processing" else "training"), step.instance.type
-
-
 def check_images(ctx: CompileContext) -> list[Diagnostic]:
+    """Every image the spec names resolves for its use (region, scope, instance type), or MLC230 at it."""
     out = []
-    for path, image, scope, itype in _image_uses(ctx):
+    for use in ctx.resolved.uses.values():
+        if use.image is None:
+            continue
         try:
-            ctx.resolve_image(image, ctx.region, scope, itype)
+            ctx.image(use)
         except ValueError as exc:
-            out.append(Diagnostic(ctx.tree.value_mark(path), "MLC230", f"image `{image}`: {exc}",
+            out.append(Diagnostic(ctx.tree.value_mark(use.path), "MLC230", f"image `{use.image}`: {exc}",
                                   "use `framework:version` as SageMaker publishes it, or a full ECR image URI"))
-    return out
+    return sorted(out, key=Diagnostic.sort_key)
 
 
 def check_code_files(ctx: CompileContext) -> list[Diagnostic]:

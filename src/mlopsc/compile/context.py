@@ -1,4 +1,9 @@
-"""What every resource family needs while compiling one env: names, ARNs, origins, images."""
+"""What every resource family reads while compiling one env: its Resolved facts, origins, code files, images.
+
+Names, ARNs, keys and instance uses come from the env's Resolved value (mlopsc.resolve), so
+every family and every later stage agrees on them; this context adds what only compile needs:
+the graph being built, the code files read and the image resolver.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +12,16 @@ import os
 from dataclasses import dataclass, field
 from typing import Callable
 
-from mlopsc.compile.naming import Namer
-from mlopsc.graph import ACCOUNT, Resource, ResourceGraph, inline_ref
+from mlopsc.errors import Mark
+from mlopsc.graph import Resource, ResourceGraph
+from mlopsc.resolve.naming import content_name
+from mlopsc.resolve.uses import Use
 from mlopsc.spec.models import Spec
-from mlopsc.spec.nodes import Path, SourceTree
+from mlopsc.spec.nodes import Path
+from mlopsc.spec.project import EnvSpec
 
 # Resolves an image (`xgboost:1.7-1` or a full URI) for (image, region, scope, instance_type).
 ImageResolver = Callable[[str, str, str, str], str]
-
-
-def partition_of(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
 
 
 @dataclass(frozen=True)
@@ -43,84 +43,83 @@ class CodeFile:
 
 @dataclass
 class CompileContext:
-    """One env's spec, plus everything derived from it that several families use."""
+    """One env being compiled: its spec and Resolved facts, the graph so far, the code files read."""
 
-    spec: Spec
-    env: str
-    tree: SourceTree
-    base_dir: str
+    env_spec: EnvSpec
     resolve_image: ImageResolver
-    spec_file: str = "mlops.yaml"
     graph: ResourceGraph = field(default_factory=ResourceGraph)
     code_files: dict[str, CodeFile] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.namer = Namer(self.spec.project.name, self.env)
-        self.region = self.spec.project.region
-        self.partition = partition_of(self.region)
-        self.account = self.spec.project.account or ACCOUNT
+        resolved = self.env_spec.resolved
+        self.resolved = resolved
+        self.names = resolved.names
+        self.region, self.partition, self.account = resolved.region, resolved.partition, resolved.account
+
+    @property
+    def spec(self) -> Spec:
+        return self.env_spec.spec
+
+    @property
+    def env(self) -> str:
+        return self.env_spec.env
+
+    @property
+    def tree(self):
+        return self.env_spec.tree
+
+    @property
+    def base_dir(self) -> str:
+        return self.env_spec.base_dir
 
     # --- origins -----------------------------------------------------------------------------
-    def origin(self, path: Path) -> str:
-        """Where a resource comes from: FILE:LINE:COL of the key that declares it, FILE relative to
-        the project folder (so artifacts are the same wherever compile runs)."""
-        mark = self.tree.key_mark(path)
-        relative = os.path.relpath(os.path.abspath(mark.file), self.base_dir).replace(os.sep, "/")
-        return f"{relative}:{mark.line}:{mark.col}"
+    def origin(self, path: Path) -> Mark:
+        """Where a resource comes from: the key that declares it (emit writes it relative to the project)."""
+        return self.tree.key_mark(path)
 
     def add(self, resource: Resource) -> Resource:
         return self.graph.add(resource)
 
-    # --- names and ARNs known at compile time --------------------------------------------------
+    # --- names, ARNs and keys (mlopsc.resolve) ---------------------------------------------------
+    @property
+    def prefix(self) -> str:
+        return self.resolved.prefix
+
     @property
     def bucket(self) -> str:
-        """The env's artifacts bucket: globally unique through the account id (at most 63 chars)."""
-        return f"{self.namer.prefix}-artifacts-{self.account}"
+        return self.resolved.bucket
 
     @property
     def role_name(self) -> str:
-        return self.namer.name("sagemaker", kind="iam_role")
+        return self.names[("role",)]
 
     @property
     def role_arn(self) -> str:
-        """The execution role jobs and endpoints run as: the generated one, or the one given."""
-        if self.spec.security.role != "generated":
-            return self.spec.security.role
-        return f"arn:{self.partition}:iam::{self.account}:role/{self.role_name}"
+        return self.resolved.role_arn
 
     @property
     def kms_alias(self) -> str:
-        return f"alias/{self.namer.prefix}"
+        return self.resolved.encryption.alias
 
     @property
     def kms_key(self) -> str | None:
-        """The KMS key for data at rest, as SageMaker and S3 accept it; None for AWS-owned keys."""
-        encryption = self.spec.security.encryption
-        if encryption == "aws":
-            return None
-        if encryption == "managed":
-            return f"arn:{self.partition}:kms:{self.region}:{self.account}:{self.kms_alias}"
-        return encryption
+        """The KMS key for data at rest, as S3 and SageMaker outputs take it; None for AWS-owned keys."""
+        return self.resolved.encryption.key
 
-    @property
-    def volume_kms_key(self) -> str | None:
-        """The key for job and endpoint volumes, which SageMaker takes only as a key id or key ARN
-        (not an alias): the managed key's ARN as an inline reference, filled in at apply time."""
-        if self.spec.security.encryption == "managed":
-            return inline_ref("kms.key", "arn")
-        return self.kms_key
+    def content_name(self, head: str, content: object, kind: str = "sagemaker") -> str:
+        return content_name(head, content, kind)
 
     def arn(self, service: str, resource: str) -> str:
-        return f"arn:{self.partition}:{service}:{self.region}:{self.account}:{resource}"
+        return self.resolved.arn(service, resource)
 
     def s3_uri(self, *parts: str) -> str:
-        return "s3://" + "/".join([self.bucket, *[p.strip("/") for p in parts if p]])
+        return self.resolved.s3_uri(*parts)
 
     def tags(self, **extra: str) -> dict[str, str]:
         """Tags for every taggable resource: the project's, plus the cost allocation tags."""
-        return {**self.spec.project.tags, "mlops:project": self.spec.project.name, "mlops:env": self.env, **extra}
+        return {**self.resolved.tags, **extra}
 
-    # --- code files ---------------------------------------------------------------------------
+    # --- code files and images ----------------------------------------------------------------
     def code_file(self, relative: str) -> CodeFile:
         """The content-addressed upload of a step's code file (read once per compile)."""
         if relative not in self.code_files:
@@ -130,5 +129,13 @@ class CompileContext:
             self.code_files[relative] = CodeFile(source, relative, digest)
         return self.code_files[relative]
 
-    def image(self, image: str, scope: str, instance_type: str) -> str:
-        return self.resolve_image(image, self.region, scope, instance_type)
+    def use(self, *key: str) -> Use:
+        return self.resolved.use(*key)
+
+    def image(self, use: Use) -> str:
+        """The image URI of a use: its image resolved for its region, scope and instance type."""
+        assert use.image is not None, f"{use.key} names no image"
+        return self.resolve_image(use.image, self.region, use.scope, use.instance_type)
+
+    def volume_key(self, use: Use) -> str | None:
+        return self.resolved.volume_key(use)

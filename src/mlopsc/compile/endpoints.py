@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import re
-
 from mlopsc.compile.alarms import alarm_names, compile_endpoint_alarms
 from mlopsc.compile.context import CompileContext
 from mlopsc.compile.foundation import DATA_CAPTURE_PREFIX, key_input
-from mlopsc.compile.registry import package_arn, registry_dependencies
+from mlopsc.compile.registry import registry_dependencies
 from mlopsc.graph import Resource, join, ref
 from mlopsc.spec.models import Endpoint
 from mlopsc.spec.refs import find_refs
 
 VARIANT = "primary"
 STRATEGY = {"all_at_once": "ALL_AT_ONCE", "canary": "CANARY", "linear": "LINEAR"}
-# Instance families with local NVMe storage: SageMaker refuses a volume KMS key for them.
-_LOCAL_STORAGE = re.compile(r"^ml\.([a-z]+\d+[a-z]*d[a-z]*|g5|g6|g6e|gr6|p5|p5e|p5en)\.")
 
 
 def compile_endpoints(ctx: CompileContext) -> None:
     for name, endpoint in ctx.spec.endpoints.items():
         path = ("endpoints", name)
-        model = compile_model(ctx, f"model.{name}", name, endpoint, path, "inference", _instance_type(endpoint))
+        model = compile_model(ctx, f"model.{name}", name, endpoint, path, ctx.use("endpoints", name))
         config = _config(ctx, name, endpoint, model, path)
         compile_endpoint_alarms(ctx, name, endpoint, path)
         _endpoint(ctx, name, endpoint, config, path)
@@ -29,21 +25,17 @@ def compile_endpoints(ctx: CompileContext) -> None:
             _autoscaling(ctx, name, endpoint, path)
 
 
-def _instance_type(item) -> str:
-    return item.instance.type if item.instance is not None else "ml.m5.large"
-
-
 def role_dependencies(ctx: CompileContext) -> tuple[str, ...]:
-    return ("iam.execution-policy", "iam.execution-role") if ctx.spec.security.role == "generated" else ()
+    return ("iam.execution-policy", "iam.execution-role") if ctx.resolved.role_generated else ()
 
 
-def compile_model(ctx: CompileContext, address: str, base: str, item, path: tuple, scope: str, instance_type: str) -> Resource:
+def compile_model(ctx: CompileContext, address: str, base: str, item, path: tuple, use) -> Resource:
     """A SageMaker Model for an endpoint or batch job, named after its content (Models are immutable)."""
     if item.model is not None:
-        container: dict = {"model_package_name": package_arn(ctx, item.model, item.version)}
+        container: dict = {"model_package_name": ctx.resolved.registry.package_arn(item.model, item.version)}
         deps = role_dependencies(ctx) + registry_dependencies(ctx, [item.model])
     else:
-        container = {"image": ctx.image(item.image, scope, instance_type), "model_data_url": item.model_data}
+        container = {"image": ctx.image(use), "model_data_url": item.model_data}
         deps = role_dependencies(ctx)
     if item.environment:
         container["environment"] = {key: secret_value(value) for key, value in item.environment.items()}
@@ -52,7 +44,7 @@ def compile_model(ctx: CompileContext, address: str, base: str, item, path: tupl
     network = ctx.spec.security.network
     if network is not None:
         inputs["vpc_config"] = {"subnets": list(network.subnets), "security_group_ids": list(network.security_groups)}
-    model_name = ctx.namer.content_name(base, inputs)
+    model_name = ctx.content_name(f"{ctx.prefix}-{base}", inputs)
     inputs = {"name": model_name, **inputs, "tags": ctx.tags()}
     return ctx.add(Resource(address, "aws:sagemaker/model:Model", model_name, inputs, ctx.origin(path), depends_on=deps))
 
@@ -80,11 +72,11 @@ def _config(ctx: CompileContext, name: str, ep: Endpoint, model: Resource, path:
     else:
         variant.update(initial_instance_count=ep.instance.count, instance_type=ep.instance.type)  # type: ignore[union-attr]
     inputs: dict = {"production_variants": [variant]}
-    if ctx.kms_key and ep.instance is not None and not _LOCAL_STORAGE.match(ep.instance.type):
+    if ep.instance is not None and ctx.volume_key(ctx.use("endpoints", name)) is not None:
         inputs["kms_key_arn"] = key_input(ctx)  # the volume key: a key ARN, never an alias
     if ep.data_capture:
         inputs["data_capture_config"] = _capture(ctx, name, ep)
-    config_name = ctx.namer.content_name(f"{name}-config", inputs)
+    config_name = ctx.content_name(f"{ctx.prefix}-{name}-config", inputs)
     inputs = {"name": config_name, **inputs, "tags": ctx.tags()}
     return ctx.add(Resource(f"endpoint-config.{name}", "aws:sagemaker/endpointConfiguration:EndpointConfiguration",
                             config_name, inputs, ctx.origin(path), depends_on=(model.address,)))
@@ -114,7 +106,7 @@ def _endpoint(ctx: CompileContext, name: str, ep: Endpoint, config: Resource, pa
     rollback = [alarm_names(ctx, name)[trigger] for trigger in dep.rollback_on]
     if rollback:
         deployment["auto_rollback_configuration"] = {"alarms": [{"alarm_name": alarm} for alarm in rollback]}
-    endpoint_name = ctx.namer.name(name)
+    endpoint_name = ctx.names[("endpoint", name)]
     deps = tuple(f"alarm.{name}.{'errors' if t == 'errors' else 'latency'}" for t in dep.rollback_on)
     ctx.add(Resource(f"endpoint.{name}", "aws:sagemaker/endpoint:Endpoint", endpoint_name, {
         "name": endpoint_name, "endpoint_config_name": ref(config.address, "name"), "deployment_config": deployment,
@@ -124,14 +116,14 @@ def _endpoint(ctx: CompileContext, name: str, ep: Endpoint, config: Resource, pa
 def _autoscaling(ctx: CompileContext, name: str, ep: Endpoint, path: tuple) -> None:
     scaling = ep.autoscaling
     assert scaling is not None
-    resource_id = f"endpoint/{ctx.namer.name(name)}/variant/{VARIANT}"
+    resource_id = f"endpoint/{ctx.names[('endpoint', name)]}/variant/{VARIANT}"
     common = {"service_namespace": "sagemaker", "resource_id": resource_id,
               "scalable_dimension": "sagemaker:variant:DesiredInstanceCount"}
     origin = ctx.origin(path + ("autoscaling",))
     ctx.add(Resource(f"autoscaling.{name}", "aws:appautoscaling/target:Target", resource_id,
                      {**common, "min_capacity": scaling.min, "max_capacity": scaling.max, "tags": ctx.tags()}, origin,
                      depends_on=(f"endpoint.{name}",)))
-    policy_name = ctx.namer.name(name, "invocations")
+    policy_name = ctx.names[("scaling-policy", name)]
     ctx.add(Resource(f"autoscaling.{name}.policy", "aws:appautoscaling/policy:Policy", policy_name, {
         **common, "name": policy_name, "policy_type": "TargetTrackingScaling",
         "target_tracking_scaling_policy_configuration": {

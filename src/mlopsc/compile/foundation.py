@@ -14,7 +14,7 @@ PUBLISHERS = ("cloudwatch.amazonaws.com", "events.amazonaws.com", "budgets.amazo
 def compile_foundation(ctx: CompileContext) -> None:
     origin = ctx.origin(("project",))
     ctx.add(Resource("provider.aws", "pulumi:providers:aws", "aws", {"region": ctx.region}, origin))
-    if ctx.spec.security.encryption == "managed":
+    if ctx.resolved.encryption.mode == "managed":
         _key(ctx)
     _bucket(ctx)
     for key in ("mlops:project", "mlops:env"):
@@ -35,7 +35,7 @@ def _key(ctx: CompileContext) -> None:
         ],
     }
     ctx.add(Resource("kms.key", "aws:kms/key:Key", ctx.kms_alias, {
-        "description": f"mlopsc {ctx.namer.prefix}: data at rest (artifacts, jobs, endpoints, topics)",
+        "description": f"mlopsc {ctx.prefix}: data at rest (artifacts, jobs, endpoints, topics)",
         "enable_key_rotation": True, "deletion_window_in_days": 30, "policy": as_json(policy), "tags": ctx.tags(),
     }, origin, protect=True, retain_on_delete=True))
     ctx.add(Resource("kms.alias", "aws:kms/alias:Alias", ctx.kms_alias,
@@ -44,7 +44,7 @@ def _key(ctx: CompileContext) -> None:
 
 def key_input(ctx: CompileContext) -> dict | str | None:
     """The KMS key as a resource input: the managed key's ARN (a reference), the given ARN, or None."""
-    if ctx.spec.security.encryption == "managed":
+    if ctx.resolved.encryption.mode == "managed":
         return ref("kms.key", "arn")
     return ctx.kms_key
 

@@ -19,11 +19,11 @@ def assume(service: str, ctx: CompileContext) -> dict:
 
 def compile_role(ctx: CompileContext, data: "DataAccess") -> None:
     """The SageMaker execution role and its inline policy (only when security.role is generated)."""
-    if ctx.spec.security.role != "generated":
+    if not ctx.resolved.role_generated:
         return
     origin = ctx.origin(("security",) if "security" in ctx.tree.root.entries else ("project",))
     ctx.add(Resource(ROLE, "aws:iam/role:Role", ctx.role_name, {
-        "name": ctx.role_name, "description": f"mlopsc {ctx.namer.prefix}: SageMaker pipelines, jobs and endpoints",
+        "name": ctx.role_name, "description": f"mlopsc {ctx.prefix}: SageMaker pipelines, jobs and endpoints",
         "assume_role_policy": as_json(assume("sagemaker.amazonaws.com", ctx)), "max_session_duration": 3600,
         "tags": ctx.tags()}, origin))
     ctx.add(Resource(POLICY, "aws:iam/rolePolicy:RolePolicy", ctx.role_name,
@@ -60,7 +60,7 @@ def _objects(uris: set[str], partition: str) -> tuple[list[str], list[str]]:
 def execution_policy(ctx: CompileContext, data: DataAccess) -> dict:
     p, bucket = ctx.partition, ctx.bucket
     sm = f"arn:{p}:sagemaker:{ctx.region}:{ctx.account}"
-    prefix = ctx.namer.prefix
+    prefix = ctx.prefix
     statements = [
         {"Sid": "ArtifactsBucket", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject",
                                                                 "s3:AbortMultipartUpload"],
@@ -93,11 +93,9 @@ def execution_policy(ctx: CompileContext, data: DataAccess) -> dict:
 
 def _registry_arns(ctx: CompileContext) -> list[str]:
     """The shared registry groups and their packages, by exact name."""
-    from mlopsc.compile.registry import group_name
-
-    groups = sorted(group_name(ctx.spec.project.name, m) for m in ctx.spec.models)
-    return ([ctx.arn("sagemaker", f"model-package-group/{g}") for g in groups]
-            + [ctx.arn("sagemaker", f"model-package/{g}/*") for g in groups])
+    registry = ctx.resolved.registry
+    models = sorted(registry.groups, key=lambda m: registry.groups[m])
+    return [registry.group_arn(m) for m in models] + [registry.packages_arn(m) for m in models]
 
 
 def _image_statements(ctx: CompileContext, data: DataAccess) -> list[dict]:

@@ -13,7 +13,6 @@ from mlopsc.compile.foundation import key_input
 from mlopsc.graph import Resource
 from mlopsc.spec.models import Endpoint
 
-CADENCE = {"hourly": "cron(0 * ? * * *)", "daily": "cron(0 0 ? * * *)"}
 NATIVE_PROVIDER = "provider.aws-native"
 
 
@@ -45,17 +44,18 @@ def compile_monitoring(ctx: CompileContext) -> None:
             schedules.append(_model_quality(ctx, name, ep, path))
         if ep.monitoring.notify:
             arns = [ctx.arn("sagemaker", f"monitoring-schedule/{s}") for s in schedules]
-            notify_rule(ctx, f"events.{name}.monitor-violations", ctx.namer.name(name, "violations", kind="event_rule"),
-                        f"Model Monitor violations on {ctx.namer.name(name)}", {
+            notify_rule(ctx, f"events.{name}.monitor-violations", ctx.names[("monitor-rule", name)],
+                        f"Model Monitor violations on {ctx.names[('endpoint', name)]}", {
                             "source": ["aws.sagemaker"], "detail-type": ["SageMaker Processing Job State Change"],
                             "detail": {"MonitoringScheduleArn": arns, "ProcessingJobStatus": ["Completed"],
                                        "ExitMessage": [{"prefix": "CompletedWithViolations"}]}},
                         [ep.monitoring.notify], ctx.origin(path + ("notify",)))
 
 
-def _cluster(ctx: CompileContext, ep: Endpoint) -> dict:
-    cluster = {"instance_count": 1, "instance_type": ep.monitoring.instance, "volume_size_in_gb": 30}  # type: ignore[union-attr]
-    if ctx.kms_key:
+def _cluster(ctx: CompileContext, name: str) -> dict:
+    use = ctx.use("monitoring", name)
+    cluster = {"instance_count": 1, "instance_type": use.instance_type, "volume_size_in_gb": 30}
+    if ctx.volume_key(use) is not None:
         cluster["volume_kms_key_id"] = key_input(ctx)  # volumes take a key ARN, not an alias
     return cluster
 
@@ -82,7 +82,7 @@ def _output(ctx: CompileContext, name: str, kind: str, single: bool) -> dict:
 def _data_quality(ctx: CompileContext, name: str, ep: Endpoint, path: tuple) -> str:
     mon = ep.monitoring
     baseline = mon.data_quality.baseline.rstrip("/")  # type: ignore[union-attr]
-    endpoint_name = ctx.namer.name(name)
+    endpoint_name = ctx.names[("endpoint", name)]
     inputs: dict = {
         "data_quality_app_specification": {"image_uri": analyzer_image(ctx.region),
                                            "environment": {"publish_cloudwatch_metrics": "Enabled"}},
@@ -91,20 +91,20 @@ def _data_quality(ctx: CompileContext, name: str, ep: Endpoint, path: tuple) -> 
         "data_quality_job_input": {"endpoint_input": {"endpoint_name": endpoint_name,
                                                       "local_path": "/opt/ml/processing/input/endpoint"}},
         "data_quality_job_output_config": _output(ctx, name, "data-quality", single=True),
-        "job_resources": {"cluster_config": _cluster(ctx, ep)},
+        "job_resources": {"cluster_config": _cluster(ctx, name)},
         "network_config": _network(ctx), "role_arn": ctx.role_arn,
         "stopping_condition": {"max_runtime_in_seconds": mon.max_runtime},  # type: ignore[union-attr]
     }
-    definition = ctx.namer.content_name(f"{name}-dq", inputs)
+    definition = ctx.content_name(f"{ctx.prefix}-{name}-dq", inputs)
     deps = (f"endpoint.{name}",) + _role_deps(ctx)
     origin = ctx.origin(path + ("data_quality",))
     ctx.add(Resource(f"monitoring.{name}.data-quality", "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition",
                      definition, {"name": definition, **inputs, "tags": ctx.tags()}, origin, depends_on=deps))
-    schedule = ctx.namer.name(name, "data-quality")
+    schedule = ctx.names[("monitor-schedule", name, "data-quality")]
     ctx.add(Resource(f"monitoring.{name}.data-quality.schedule", "aws:sagemaker/monitoringSchedule:MonitoringSchedule",
                      schedule, {"name": schedule, "monitoring_schedule_config": {
                          "monitoring_type": "DataQuality", "monitoring_job_definition_name": definition,
-                         "schedule_config": {"schedule_expression": _cadence(mon.schedule)}},  # type: ignore[union-attr]
+                         "schedule_config": {"schedule_expression": _cadence(ctx, name)}},
                          "tags": ctx.tags()}, origin, depends_on=(f"monitoring.{name}.data-quality",)))
     return schedule
 
@@ -112,7 +112,7 @@ def _data_quality(ctx: CompileContext, name: str, ep: Endpoint, path: tuple) -> 
 def _model_quality(ctx: CompileContext, name: str, ep: Endpoint, path: tuple) -> str:
     mon = ep.monitoring
     quality = mon.model_quality  # type: ignore[union-attr]
-    endpoint_input: dict = {"endpoint_name": ctx.namer.name(name), "local_path": "/opt/ml/processing/input/endpoint",
+    endpoint_input: dict = {"endpoint_name": ctx.names[("endpoint", name)], "local_path": "/opt/ml/processing/input/endpoint",
                             "start_time_offset": "-PT2H", "end_time_offset": "-PT1H"}
     for key in ("inference_attribute", "probability_attribute"):
         if getattr(quality, key):
@@ -125,21 +125,21 @@ def _model_quality(ctx: CompileContext, name: str, ep: Endpoint, path: tuple) ->
         "model_quality_job_input": {"endpoint_input": endpoint_input,
                                     "ground_truth_s3_input": {"s3_uri": quality.ground_truth}},
         "model_quality_job_output_config": _output(ctx, name, "model-quality", single=False),
-        "job_resources": {"cluster_config": _cluster(ctx, ep)}, "network_config": network, "role_arn": ctx.role_arn,
+        "job_resources": {"cluster_config": _cluster(ctx, name)}, "network_config": network, "role_arn": ctx.role_arn,
         "stopping_condition": {"max_runtime_in_seconds": mon.max_runtime},  # type: ignore[union-attr]
     }
-    definition = ctx.namer.content_name(f"{name}-mq", inputs)
+    definition = ctx.content_name(f"{ctx.prefix}-{name}-mq", inputs)
     tags = [{"key": k, "value": v} for k, v in sorted(ctx.tags().items())]
     origin = ctx.origin(path + ("model_quality",))
     _native_provider(ctx)
     ctx.add(Resource(f"monitoring.{name}.model-quality", "aws-native:sagemaker:ModelQualityJobDefinition", definition,
-                     {"job_definition_name": definition, "endpoint_name": ctx.namer.name(name), **inputs, "tags": tags},
+                     {"job_definition_name": definition, "endpoint_name": ctx.names[("endpoint", name)], **inputs, "tags": tags},
                      origin, depends_on=(f"endpoint.{name}",) + _role_deps(ctx)))
-    schedule = ctx.namer.name(name, "model-quality")
+    schedule = ctx.names[("monitor-schedule", name, "model-quality")]
     ctx.add(Resource(f"monitoring.{name}.model-quality.schedule", "aws-native:sagemaker:MonitoringSchedule", schedule, {
-        "monitoring_schedule_name": schedule, "endpoint_name": ctx.namer.name(name), "monitoring_schedule_config": {
+        "monitoring_schedule_name": schedule, "endpoint_name": ctx.names[("endpoint", name)], "monitoring_schedule_config": {
             "monitoring_type": "ModelQuality", "monitoring_job_definition_name": definition,
-            "schedule_config": {"schedule_expression": _cadence(mon.schedule)}},  # type: ignore[union-attr]
+            "schedule_config": {"schedule_expression": _cadence(ctx, name)}},
         "tags": tags}, origin, depends_on=(f"monitoring.{name}.model-quality",)))
     return schedule
 
@@ -150,9 +150,10 @@ def _native_provider(ctx: CompileContext) -> None:
                          ctx.origin(("project",))))
 
 
-def _cadence(schedule: str) -> str:
-    return CADENCE.get(schedule, schedule)
+def _cadence(ctx: CompileContext, name: str) -> str:
+    """The schedule expression Model Monitor is given (`hourly` is cron(0 * ? * * *))."""
+    return ctx.resolved.schedules[("monitoring", name)].expression
 
 
 def _role_deps(ctx: CompileContext) -> tuple[str, ...]:
-    return ("iam.execution-policy",) if ctx.spec.security.role == "generated" else ()
+    return ("iam.execution-policy",) if ctx.resolved.role_generated else ()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mlopsc.compile.context import CompileContext
 from mlopsc.compile.foundation import PUBLISHERS, key_input
-from mlopsc.compile.naming import short_hash
+from mlopsc.resolve.naming import short_hash
 from mlopsc.graph import Resource, as_json, ref
 
 
@@ -19,10 +19,10 @@ def topic_arn(channel: str) -> dict:
 def compile_notify(ctx: CompileContext) -> None:
     for channel, emails in ctx.spec.notify.items():
         origin = ctx.origin(("notify", channel))
-        name = ctx.namer.name(channel, kind="sns")
+        name = ctx.names[("topic", channel)]
         address = topic_address(channel)
         key = key_input(ctx)
-        inputs = {"name": name, "display_name": f"{ctx.namer.prefix} {channel}"[:100], "tags": ctx.tags()}
+        inputs = {"name": name, "display_name": f"{ctx.prefix} {channel}"[:100], "tags": ctx.tags()}
         inputs["kms_master_key_id"] = key if key is not None else "alias/aws/sns"
         ctx.add(Resource(address, "aws:sns/topic:Topic", name, inputs, origin))
         ctx.add(Resource(f"{address}.policy", "aws:sns/topicPolicy:TopicPolicy", name,

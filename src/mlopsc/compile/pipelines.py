@@ -17,7 +17,7 @@ MAX_DEFINITION_CHARS = 1_048_576  # CreatePipeline.PipelineDefinition, botocore'
 
 
 def pipeline_name(ctx: CompileContext, name: str) -> str:
-    return ctx.namer.name(name, kind="schedule")  # the schedule shares the name; it has the tighter limit
+    return ctx.names[("pipeline", name)]  # the schedule shares the name (its limit is the tighter)
 
 
 def pipeline_arn(ctx: CompileContext, name: str) -> str:
@@ -66,7 +66,7 @@ def add_pipeline(ctx: CompileContext, address: str, name: str, definition: dict,
               "pipeline_definition": definition_json(definition), "tags": ctx.tags()}
     if description:
         inputs["pipeline_description"] = " ".join(description.split())[:3072]
-    role = ("iam.execution-policy",) if ctx.spec.security.role == "generated" else ()
+    role = ("iam.execution-policy",) if ctx.resolved.role_generated else ()
     ctx.add(Resource(address, "aws:sagemaker/pipeline:Pipeline", full, inputs, origin, depends_on=role + depends_on))
 
 
@@ -84,7 +84,7 @@ def add_schedule(ctx: CompileContext, name: str, expression: str, pipeline_addre
 
 
 def _scheduler_role_name(ctx: CompileContext) -> str:
-    return ctx.namer.name("scheduler", kind="iam_role")
+    return ctx.names[("scheduler-role",)]
 
 
 def _scheduler_role_arn(ctx: CompileContext) -> str:
@@ -98,7 +98,7 @@ def compile_scheduler_role(ctx: CompileContext, scheduled: list[str]) -> None:
     name = _scheduler_role_name(ctx)
     origin = ctx.origin(("pipelines",) if ctx.spec.pipelines else ("batch",))
     ctx.add(Resource(SCHEDULER_ROLE, "aws:iam/role:Role", name, {
-        "name": name, "description": f"mlopsc {ctx.namer.prefix}: starts scheduled pipelines",
+        "name": name, "description": f"mlopsc {ctx.prefix}: starts scheduled pipelines",
         "assume_role_policy": as_json(assume("scheduler.amazonaws.com", ctx)), "tags": ctx.tags()}, origin))
     statements = [{"Sid": "StartScheduledPipelines", "Effect": "Allow", "Action": "sagemaker:StartPipelineExecution",
                    "Resource": sorted(pipeline_arn(ctx, p) for p in scheduled)}]
@@ -127,8 +127,8 @@ def compile_failure_alerts(ctx: CompileContext, names: list[str]) -> None:
     pattern = {"source": ["aws.sagemaker"], "detail-type": ["SageMaker Model Building Pipeline Execution Status Change"],
                "detail": {"currentPipelineExecutionStatus": ["Failed"],
                           "pipelineArn": sorted(pipeline_arn(ctx, n) for n in names)}}
-    notify_rule(ctx, "events.pipeline-failures", ctx.namer.name("pipeline-failures", kind="event_rule"),
-                f"Failed pipeline executions of {ctx.namer.prefix}", pattern, channels, ctx.origin(("pipelines",)))
+    notify_rule(ctx, "events.pipeline-failures", ctx.names[("pipeline-failures",)],
+                f"Failed pipeline executions of {ctx.prefix}", pattern, channels, ctx.origin(("pipelines",)))
 
 
 def compile_pipelines(ctx: CompileContext, definitions: dict[str, dict]) -> list[str]:

@@ -10,21 +10,7 @@ that serves or registers models to use that env's region and account.
 from __future__ import annotations
 
 from mlopsc.compile.context import CompileContext
-from mlopsc.compile.naming import fit
 from mlopsc.graph import Resource
-
-
-def group_name(project: str, model: str) -> str:
-    return fit(f"{project}-{model}", 63)
-
-
-def owner_env(ctx: CompileContext) -> str:
-    return ctx.spec.environments[0]
-
-
-def package_arn(ctx: CompileContext, model: str, version: int) -> str:
-    """The ARN of one registered version: model-package/<group>/<version>."""
-    return ctx.arn("sagemaker", f"model-package/{group_name(ctx.spec.project.name, model)}/{version}")
 
 
 def registry_dependencies(ctx: CompileContext, models) -> tuple[str, ...]:
@@ -33,10 +19,11 @@ def registry_dependencies(ctx: CompileContext, models) -> tuple[str, ...]:
 
 
 def compile_registry(ctx: CompileContext) -> None:
-    if ctx.env != owner_env(ctx):
+    registry = ctx.resolved.registry
+    if not registry.owned_here:
         return
     for model, entry in ctx.spec.models.items():
-        name = group_name(ctx.spec.project.name, model)
+        name = registry.groups[model]
         inputs = {"model_package_group_name": name, "tags": {**ctx.tags(), "mlops:env": "shared"}}
         if entry.description:
             inputs["model_package_group_description"] = " ".join(entry.description.split())[:1024]

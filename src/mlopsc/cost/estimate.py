@@ -7,11 +7,10 @@ every estimate, so a reader sees what the numbers rest on).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 from mlopsc.cost.prices import HOSTING, PROCESSING, TRAINING, TRANSFORM, PriceTable, load_prices
-from mlopsc.cost.schedule import HOURS_PER_MONTH, monitor_runs_per_month, runs_per_month
+from mlopsc.spec.schedules import HOURS_PER_MONTH
 
 SPOT_DISCOUNT = 0.70  # managed spot training: assumed 70% off on-demand (AWS quotes "up to 90%")
 DEFAULT_PROCESSING_HOURS = 1.0  # a processing step without max_runtime: assumed to run 1 hour
@@ -86,14 +85,16 @@ class _Builder:
     lines: list[CostLine] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def resolved(self):
+        return self.env_spec.resolved
+
     def origin(self, path: tuple, inner: str | None = None) -> str:
         """Where the value at path was written: merged mappings keep the base file's mark, so a
         mapping's `inner` scalar (e.g. an instance's `type`) is preferred, which an overlay may set."""
         tree = self.env_spec.tree
         scalar = tree.scalar(path + (inner,)) if inner else None
-        mark = scalar.mark if scalar is not None else tree.value_mark(path)
-        relative = os.path.relpath(os.path.abspath(mark.file), self.env_spec.base_dir).replace(os.sep, "/")
-        return f"{relative}:{mark.line}:{mark.col}"
+        return self.env_spec.origin(scalar.mark if scalar is not None else tree.value_mark(path))
 
     def unknown(self, address: str, description: str, path: tuple, what: str, inner: str | None = None) -> None:
         self.lines.append(CostLine(address, description, self.origin(path, inner), 0.0, 0.0, f"price unknown: {what}",
@@ -142,7 +143,7 @@ def _endpoint(b: _Builder, name: str, endpoint) -> None:
         return
     if endpoint.instance is None:
         return
-    itype, count = endpoint.instance.type, endpoint.instance.count
+    itype, count = b.resolved.use("endpoints", name).instance_type, endpoint.instance.count
     low_n, high_n = (endpoint.autoscaling.min, endpoint.autoscaling.max) if endpoint.autoscaling else (count, count)
     price = b.prices.instance(b.region, HOSTING, itype)
     counts = f"{low_n}" if low_n == high_n else f"{low_n}-{high_n}"
@@ -157,17 +158,18 @@ def _endpoint(b: _Builder, name: str, endpoint) -> None:
 
 
 def _monitoring(b: _Builder, name: str, monitoring) -> None:
-    runs = monitor_runs_per_month(monitoring.schedule)
+    runs = b.resolved.schedules[("monitoring", name)].runs_per_month()
     max_hours = monitoring.max_runtime / 3600
     low_hours = min(MONITOR_TYPICAL_MINUTES / 60, max_hours)
-    price = b.prices.instance(b.region, PROCESSING, monitoring.instance)
+    instance = b.resolved.use("monitoring", name).instance_type
+    price = b.prices.instance(b.region, PROCESSING, instance)
     for kind, key in (("data-quality", "data_quality"), ("model-quality", "model_quality")):
         if getattr(monitoring, key) is None:
             continue
         address, path = f"monitoring.{name}.{kind}", ("endpoints", name, "monitoring", "schedule")
-        description = f"{monitoring.schedule}: {runs:.4g} runs x 1 x {monitoring.instance}"
+        description = f"{monitoring.schedule}: {runs:.4g} runs x 1 x {instance}"
         if price is None:
-            b.unknown(address, description, path, f"{monitoring.instance} (processing)")
+            b.unknown(address, description, path, f"{instance} (processing)")
             continue
         b.lines.append(CostLine(address, description, b.origin(path), round(price.usd * low_hours * runs, 2),
                                 round(price.usd * max_hours * runs, 2),
@@ -181,24 +183,24 @@ def _pipeline(b: _Builder, name: str, pipeline) -> None:
         b.lines.append(CostLine(address, f"{len(pipeline.steps)} steps, unscheduled", b.origin(path), 0.0, 0.0,
                                 "runs on demand"))
         return
-    runs = runs_per_month(pipeline.schedule)
+    runs = b.resolved.schedules[("pipelines", name)].runs_per_month()
     total, approximated, parts, missing = 0.0, False, [], []
     for index, step in enumerate(pipeline.steps):
         if step.type not in ("processing", "training"):
             continue
         usage = TRAINING if step.type == "training" else PROCESSING
         hours = step.max_runtime / 3600 if step.max_runtime else DEFAULT_PROCESSING_HOURS
-        inst = step.instance
-        price = b.prices.instance(b.region, usage, inst.type)
+        inst, itype = step.instance, b.resolved.use("pipelines", name, step.name).instance_type
+        price = b.prices.instance(b.region, usage, itype)
         if price is None:
-            missing.append(f"{inst.type} ({usage}, step {step.name})")
+            missing.append(f"{itype} ({usage}, step {step.name})")
             continue
         rate = price.usd * (1 - SPOT_DISCOUNT) if getattr(inst, "spot", False) else price.usd
         storage = b.prices.storage(b.region)
         volume = inst.volume_gb * inst.count * hours / HOURS_PER_MONTH * (storage.usd if storage else 0.0)
         total += (rate * inst.count * hours + volume) * runs
         approximated = approximated or price.approximated
-        parts.append(f"{step.name} {inst.count} x {inst.type} {_hours(hours)}" + (" spot" if getattr(inst, "spot", False) else ""))
+        parts.append(f"{step.name} {inst.count} x {itype} {_hours(hours)}" + (" spot" if getattr(inst, "spot", False) else ""))
     description = f"{runs:.4g} runs/month: " + ", ".join(parts) if parts else f"{runs:.4g} runs/month"
     if missing:
         b.unknown(address, description, path + ("schedule",), ", ".join(missing))
@@ -210,12 +212,12 @@ def _pipeline(b: _Builder, name: str, pipeline) -> None:
 
 def _batch(b: _Builder, name: str, job) -> None:
     address, path = f"pipeline.batch-{name}", ("batch", name)
-    itype, count = job.instance.type, job.instance.count
+    itype, count = b.resolved.use("batch", name).instance_type, job.instance.count
     if not job.schedule:
         b.lines.append(CostLine(address, f"batch transform {count} x {itype}, unscheduled", b.origin(path), 0.0, 0.0,
                                 "runs on demand"))
         return
-    runs = runs_per_month(job.schedule)
+    runs = b.resolved.schedules[("batch", name)].runs_per_month()
     description = f"batch transform {runs:.4g} runs/month x {count} x {itype} {_hours(BATCH_RUN_HOURS)}"
     price = b.prices.instance(b.region, TRANSFORM, itype)
     if price is None:

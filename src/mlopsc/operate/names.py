@@ -1,16 +1,9 @@
-"""The AWS names of what an env deploys, read from its compiled manifest (so they are the names
-apply created: `<project>-<env>-<name>`, cut to each service's limit)."""
+"""The AWS names of what an env deploys, as `run` and `status` look them up: read from the env's
+Resolved names (mlopsc.resolve), the very names compile gives the resources."""
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass, field
-
-PIPELINE = "aws:sagemaker/pipeline:Pipeline"
-ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
-GROUP = "aws:sagemaker/modelPackageGroup:ModelPackageGroup"
-ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 
 
 @dataclass
@@ -20,8 +13,8 @@ class EnvNames:
     region: str
     pipelines: dict[str, str] = field(default_factory=dict)   # spec name (batch jobs: batch-<name>) -> AWS name
     endpoints: dict[str, str] = field(default_factory=dict)
-    groups: dict[str, str] = field(default_factory=dict)
-    alarms: dict[str, str] = field(default_factory=dict)
+    groups: dict[str, str] = field(default_factory=dict)  # model -> registry group this env registers into or serves
+    alarms: dict[str, str] = field(default_factory=dict)  # alarm.<endpoint>.<errors|latency> -> AWS name
     parameters: dict[str, list[str]] = field(default_factory=dict)  # pipeline -> declared parameter names
 
     @property
@@ -29,54 +22,23 @@ class EnvNames:
         return f"{self.project}-{self.env}-"
 
 
-def names_of(manifest: dict, region: str, spec=None) -> EnvNames:
-    found = EnvNames(manifest["project"], manifest["env"], region)
-    for res in manifest.get("resources", []):
-        kind, _, name = res["address"].partition(".")
-        inputs = res.get("inputs") or {}
-        if res["type"] == PIPELINE:
-            found.pipelines[name] = inputs.get("pipeline_name", res["name"])
-        elif res["type"] == ENDPOINT:
-            found.endpoints[name] = inputs.get("name", res["name"])
-        elif res["type"] == GROUP:
-            found.groups[name] = inputs.get("model_package_group_name", res["name"])
-        elif res["type"] == ALARM:
-            found.alarms[res["address"]] = inputs.get("name", res["name"])
-    if spec is not None:
-        found.parameters = {name: list(p.parameters) for name, p in spec.pipelines.items()}
-        for model, group in referenced_groups(manifest, list(spec.models)).items():
-            found.groups.setdefault(model, group)
+def env_names(env_spec) -> EnvNames:
+    """The names of env_spec's pipelines, endpoints, alarms and the registry groups it uses."""
+    resolved, spec = env_spec.resolved, env_spec.spec
+    names = resolved.names
+    found = EnvNames(resolved.project, resolved.env, resolved.region, names.of("pipeline"), names.of("endpoint"))
+    found.alarms = {f"alarm.{key[1]}.{key[2]}": name.text for key, name in sorted(names.names.items())
+                    if key[0] == "alarm"}
+    found.groups = {model: group for model, group in resolved.registry.groups.items()
+                    if resolved.registry.owned_here or model in models_used(spec)}
+    found.parameters = {name: list(p.parameters) for name, p in spec.pipelines.items()}
     return found
 
 
-# A model package group named inside any string: an ARN (…:model-package/<group>/<v>,
-# …:model-package-group/<group>) or a pipeline definition's "ModelPackageGroupName": "<group>".
-_GROUP_IN_TEXT = re.compile(r'model-package(?:-group)?/([A-Za-z0-9](?:-*[A-Za-z0-9])*)|'
-                            r'"ModelPackageGroupName":\s*"([A-Za-z0-9](?:-*[A-Za-z0-9])*)"')
-
-
-def referenced_groups(manifest: dict, models: list[str]) -> dict[str, str]:
-    """model -> group for the registry groups the env uses but another env's stack may own
-    (its endpoints serve packages from them, its pipelines register into them)."""
-    text = json.dumps(manifest.get("resources", []))
-    found: dict[str, str] = {}
-    for match in _GROUP_IN_TEXT.finditer(text.replace('\\"', '"')):
-        group = match.group(1) or match.group(2)
-        owners = [m for m in models if group == m or group.endswith("-" + m)]
-        if owners:
-            found.setdefault(max(owners, key=len), group)
-    return found
-
-
-def compile_names(env_spec) -> EnvNames:
-    """Compile env_spec in memory (nothing written); raises DiagnosticError."""
-    from mlopsc.compile.build import compile_env
-    from mlopsc.compile.images import resolve_image
-    from mlopsc.emit.writer import manifest_dict
-
-    result = compile_env(env_spec, resolve_image)
-    manifest = manifest_dict(result.project, result.env, [r.to_json() for r in result.graph.sorted()])
-    return names_of(manifest, env_spec.spec.project.region, env_spec.spec)
+def models_used(spec) -> set[str]:
+    """The models an env serves (endpoints, batch jobs) or registers versions of (register steps)."""
+    used = {item.model for section in (spec.endpoints, spec.batch) for item in section.values() if item.model}
+    return used | {s.model for p in spec.pipelines.values() for s in p.steps if s.type == "register"}
 
 
 def pipeline_key(names: EnvNames, wanted: str) -> str | None:

@@ -3,8 +3,6 @@ order and, for graph rules, the compiled resource graph."""
 
 from __future__ import annotations
 
-import os
-import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Iterable, Literal
@@ -14,11 +12,11 @@ from mlopsc.spec.nodes import Path
 
 if TYPE_CHECKING:
     from mlopsc.graph import Resource, ResourceGraph
+    from mlopsc.resolve import Resolved
     from mlopsc.spec.models import Spec
     from mlopsc.spec.project import EnvSpec
 
 Scope = Literal["spec", "graph"]
-_ORIGIN = re.compile(r"^(.*):(\d+):(\d+)$")
 
 
 @dataclass(frozen=True)
@@ -45,6 +43,10 @@ class RuleContext:
         return self.env_spec.env
 
     @property
+    def resolved(self) -> "Resolved":
+        return self.env_spec.resolved
+
+    @property
     def is_last(self) -> bool:
         """True in the last env of `environments`: production."""
         return bool(self.envs) and self.env == self.envs[-1]
@@ -54,22 +56,12 @@ class RuleContext:
         return tree.key_mark(path) if key else tree.value_mark(path)
 
     def origin_mark(self, resource: "Resource") -> Mark:
-        """A resource's origin (FILE:LINE:COL, FILE relative to the spec folder) as validate prints marks."""
-        return origin_mark(resource.origin, self.env_spec.base_dir)
+        """Where a resource was declared, as validate prints marks."""
+        return resource.origin
 
     def resources(self, *types: str) -> list["Resource"]:
         assert self.graph is not None, "graph rules need the compiled graph"
         return [r for r in self.graph.sorted() if not types or r.type in types]
-
-
-def origin_mark(origin: str, base_dir: str) -> Mark:
-    from mlopsc.spec.loader import display_path
-
-    match = _ORIGIN.match(origin or "")
-    if not match:
-        return Mark(origin or "", 0, 0)
-    file, line, col = match.group(1), int(match.group(2)), int(match.group(3))
-    return Mark(display_path(os.path.join(base_dir, file)), line, col)
 
 
 class Rule(ABC):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from mlopsc.errors import Diagnostic, DiagnosticError, Severity, has_errors, sort_diagnostics
 from mlopsc.fsutil import write_atomic
@@ -17,6 +18,9 @@ from mlopsc.spec.models import Spec
 from mlopsc.spec.nodes import SourceTree
 from mlopsc.spec.project import OVERLAY_DIR, declared_envs, load_project
 from mlopsc.spec.validate import validate_tree
+
+if TYPE_CHECKING:
+    from mlopsc.resolve import Resolved
 
 SECTIONS = (("endpoints", "endpoint"), ("batch", "batch job"))
 
@@ -60,6 +64,14 @@ class Promotion:
     unchanged: list[Item] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # notes on what was left out
     target_spec: Spec | None = None
+
+    @property
+    def target_resolved(self) -> "Resolved":
+        """The target env's resolved facts after the edit (its registry groups, region)."""
+        from mlopsc.resolve import resolve
+
+        assert self.target_spec is not None
+        return resolve(self.target_spec, self.target)
 
     @property
     def display(self) -> str:

@@ -1,8 +1,8 @@
 """`promote --check-registry`: the promoted versions must be `Approved` in the model registry.
 
-Which group: the project's shared registry group `<project>-<model>` (compile/registry.py),
-which every env registers into and serves from: version N is one package everywhere, so its
-approval is what the check reads (same naming function as compile).
+Which group: the project's shared registry group `<project>-<model>`, which every env registers
+into and serves from: version N is one package everywhere, so its approval is what the check
+reads. The group names are the target env's Resolved ones (mlopsc.resolve), as compile uses them.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from mlopsc.compile.registry import group_name
+from typing import Mapping
 
 ENDPOINT_ENV = "MLOPSC_AWS_ENDPOINT_URL"
 
@@ -33,14 +33,9 @@ class Finding:
         return self.status == "Approved"
 
 
-def group_for(project: str, env: str, model: str) -> str:
-    """The registry group of a model (shared by every env; `env` is kept for callers' clarity)."""
-    return group_name(project, model)
-
-
-def check_versions(wanted: list[tuple[str, int]], project: str, env: str, region: str,
+def check_versions(wanted: list[tuple[str, int]], groups: Mapping[str, str], region: str,
                    endpoint_url: str | None = None) -> list[Finding]:
-    """The approval status of each (model, version) in `env`'s registry groups."""
+    """The approval status of each (model, version) in its registry group (`groups`: model -> group)."""
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
@@ -50,7 +45,7 @@ def check_versions(wanted: list[tuple[str, int]], project: str, env: str, region
         statuses: dict[str, dict[int, str]] = {}
         findings = []
         for model, version in wanted:
-            group = group_for(project, env, model)
+            group = groups[model]
             if group not in statuses:
                 statuses[group] = _statuses(client, group)
             findings.append(Finding(group, version, statuses[group].get(version)))

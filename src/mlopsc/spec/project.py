@@ -12,18 +12,26 @@ from mlopsc.spec.checks import Owner
 from mlopsc.spec.models import Spec
 from mlopsc.spec.nodes import SourceTree, YMap, YScalar, YSeq
 from mlopsc.spec.validate import validate_tree
+from mlopsc.resolve import Resolved, resolve
 
 OVERLAY_DIR = "environments"
 
 
 @dataclass(frozen=True)
 class EnvSpec:
-    """One environment's validated spec, and where each of its values came from."""
+    """One environment's validated spec, where each of its values came from, and its resolved facts."""
 
     env: str
     spec: Spec
     tree: SourceTree
     base_dir: str
+    resolved: "Resolved"
+
+    def origin(self, mark: Mark) -> str:
+        """A mark as artifacts record it: FILE:LINE:COL, FILE relative to the project folder (so
+        artifacts are the same wherever the project is compiled)."""
+        relative = os.path.relpath(os.path.abspath(mark.file), self.base_dir).replace(os.sep, "/")
+        return f"{relative}:{mark.line}:{mark.col}"
 
 
 @dataclass
@@ -61,7 +69,7 @@ def load_project(spec_path: str, envs: list[str] | None = None) -> LoadResult:
         spec, tree, diagnostics = _load_env(base, env, overlays.get(env), base_dir, owner)
         per_env[env] = diagnostics
         if spec is not None and tree is not None and not has_errors(diagnostics):
-            result.specs[env] = EnvSpec(env, spec, tree, base_dir)
+            result.specs[env] = EnvSpec(env, spec, tree, base_dir, resolve(spec, env))
     if not selected:  # no usable `environments`: still report everything else in the base
         per_env[""] = validate_tree(SourceTree(base.root), None, base_dir)[1]
     result.diagnostics = sort_diagnostics(result.diagnostics + _fold_envs(per_env))

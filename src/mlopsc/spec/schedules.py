@@ -1,77 +1,167 @@
-"""Schedule grammars: EventBridge `cron(…)` (6 fields) and `rate(n unit)`, Model Monitor cadences."""
+"""Schedules, the one reader: EventBridge `cron(…)` (6 fields) and `rate(n unit)`, Model Monitor cadences.
+
+`schedule()` and `monitor_schedule()` are the spec's validators (MLC103 with a hint); `parse()`
+and `parse_monitor()` turn a valid expression into a `Cron` or `Rate` that knows when it fires:
+how often a month (cost) and the shortest gap between two runs (policy). Both sides read the
+text with the same field table, so what validate accepts is exactly what is counted.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
+from mlopsc.spec.calendar import CYCLE_DAYS, FIELDS, Days, Field, expand, fire_days, value_of
 from mlopsc.spec.grammar import describe, fail
 
-MONTHS = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()
-DAYS = "SUN MON TUE WED THU FRI SAT".split()
+HOURS_PER_MONTH = 730.0  # the AWS pricing convention
+MONITOR_CADENCES = {"hourly": "cron(0 * ? * * *)", "daily": "cron(0 0 ? * * *)"}  # what Model Monitor is given
 
-
-@dataclass(frozen=True)
-class Field:
-    name: str
-    low: int
-    high: int
-    names: tuple[str, ...] = ()
-    extra: str = ""  # special characters allowed beyond , - * /
-
-
-FIELDS = (
-    Field("minutes", 0, 59),
-    Field("hours", 0, 23),
-    Field("day-of-month", 1, 31, extra="?LW"),
-    Field("month", 1, 12, tuple(MONTHS)),
-    Field("day-of-week", 1, 7, tuple(DAYS), extra="?L#"),
-    Field("year", 1970, 2199),
-)
 
 _CRON = re.compile(r"^cron\((.*)\)$")
 _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 
+
+class ScheduleError(ValueError):
+    """An expression that is not a valid schedule: message and hint, as validate reports them."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+@dataclass(frozen=True)
+class Rate:
+    """`rate(n unit)`: a fixed period."""
+
+    expression: str
+    seconds: int
+
+    def runs_per_month(self) -> float:
+        return HOURS_PER_MONTH * 3600 / self.seconds
+
+    def min_interval(self) -> int:
+        return self.seconds
+
+
+@dataclass(frozen=True)
+class Cron:
+    """`cron(m h dom mon dow year)`, its fields expanded; the year field is not applied (a schedule
+    limited to some years is counted as if every year)."""
+
+    expression: str
+    minutes: frozenset[int]
+    hours: frozenset[int]
+    days: Days
+
+    def times(self) -> list[int]:
+        """The minutes of the day it fires at, in order."""
+        return sorted(h * 60 + m for h in self.hours for m in self.minutes)
+
+    def runs_per_month(self) -> float:
+        """Average firings per 730-hour month, counted exactly over a 4-year leap cycle (48 months)."""
+        return len(self.times()) * len(fire_days(self.days)) / 48
+
+    def min_interval(self) -> int:
+        """Seconds between the two closest runs, over the leap cycle (wrapping round into the next)."""
+        times, days = self.times(), fire_days(self.days)
+        gaps = [b - a for a, b in zip(times, times[1:])]
+        if days:
+            following = list(days[1:]) + [days[0] + CYCLE_DAYS]
+            step = min(b - a for a, b in zip(days, following))
+            gaps.append(step * 1440 + times[0] - times[-1])
+        return min(gaps) * 60
+
+
+Parsed = Cron | Rate
+
+
+# --- validators (the spec's grammar) -------------------------------------------------------------
 
 def schedule(value: object) -> str:
     """An EventBridge Scheduler expression: cron(m h dom mon dow year) or rate(n unit)."""
     if not isinstance(value, str):
         raise fail("MLC103", f"{describe(value)} is not a schedule", "write `cron(0 3 * * ? *)` or `rate(1 day)`")
-    value = value.strip()
-    if value.startswith("rate"):
-        return _rate(value)
-    match = _CRON.match(value)
+    try:
+        return parse(value.strip()).expression
+    except ScheduleError as exc:
+        raise fail("MLC103", exc.message, exc.hint) from None
+
+
+_MONITOR_HOURS = re.compile(r"^(\*|\d{1,2})(/\d{1,2})?$")
+
+
+def monitor_schedule(value: object) -> str:
+    """Model Monitor runs hourly or daily: `hourly`, `daily` or a cron(...) of that shape."""
+    if value in MONITOR_CADENCES:
+        return value  # type: ignore[return-value]
+    hint = "use `hourly`, `daily`, or `cron(0 H ? * * *)` / `cron(0 */N ? * * *)` (Model Monitor runs at most hourly)"
+    match = _CRON.match(value.strip()) if isinstance(value, str) else None
     if not match:
-        raise fail("MLC103", f"{describe(value)} is not a schedule expression",
-                   "write `cron(minutes hours day-of-month month day-of-week year)`, e.g. `cron(0 3 * * ? *)`, or `rate(12 hours)`")
+        raise fail("MLC103", f"{describe(value)} is not a monitoring schedule", hint)
+    fields = match.group(1).split()
+    ok = (len(fields) == 6 and fields[0] == "0" and fields[2] == "?" and fields[3:] == ["*", "*", "*"]
+          and _MONITOR_HOURS.match(fields[1]))
+    if ok:
+        start, _, every = fields[1].partition("/")
+        ok = (start == "*" or int(start) <= 23) and (not every or 1 <= int(every) <= 24)
+    if not ok:
+        raise fail("MLC103", f"`{value}` is not a schedule Model Monitor accepts", hint)
+    return value  # type: ignore[return-value]
+
+
+# --- the parser -----------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1024)
+def parse(text: str) -> Parsed:
+    """The schedule `text` stands for; ScheduleError (message, hint) when it is not one."""
+    if text.startswith("rate"):
+        return _rate(text)
+    match = _CRON.match(text)
+    if not match:
+        raise ScheduleError(f"{describe(text)} is not a schedule expression",
+                            "write `cron(minutes hours day-of-month month day-of-week year)`, e.g. `cron(0 3 * * ? *)`, "
+                            "or `rate(12 hours)`")
     fields = match.group(1).split()
     if len(fields) != 6:
-        raise fail("MLC103", f"cron expression has {len(fields)} fields; EventBridge needs 6",
-                   "cron(minutes hours day-of-month month day-of-week year), e.g. `cron(0 3 * * ? *)`"
-                   + (" — add the year field `*`" if len(fields) == 5 else ""))
-    for spec, text in zip(FIELDS, fields):
-        problem = _field_problem(spec, text)
+        raise ScheduleError(f"cron expression has {len(fields)} fields; EventBridge needs 6",
+                            "cron(minutes hours day-of-month month day-of-week year), e.g. `cron(0 3 * * ? *)`"
+                            + (" — add the year field `*`" if len(fields) == 5 else ""))
+    for spec, field_text in zip(FIELDS, fields):
+        problem = _field_problem(spec, field_text)
         if problem:
-            raise fail("MLC103", f"cron {spec.name} field `{text}` {problem}", "see the EventBridge cron reference: "
-                       "https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#cron-based")
+            raise ScheduleError(f"cron {spec.name} field `{field_text}` {problem}", "see the EventBridge cron reference: "
+                                "https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#cron-based")
     if (fields[2] == "?") == (fields[4] == "?"):
         dom, dow = ("*", "?") if fields[2] == "?" else (fields[2], "?")
-        raise fail("MLC103", "cron needs `?` in exactly one of day-of-month and day-of-week",
-                   f"e.g. `cron({fields[0]} {fields[1]} {dom} {fields[3]} {dow} {fields[5]})`")
-    return value
+        raise ScheduleError("cron needs `?` in exactly one of day-of-month and day-of-week",
+                            f"e.g. `cron({fields[0]} {fields[1]} {dom} {fields[3]} {dow} {fields[5]})`")
+    days = Days(tuple(fields[2].split(",")), expand(fields[3], FIELDS[3]), tuple(fields[4].split(",")))
+    return Cron(text, expand(fields[0], FIELDS[0]), expand(fields[1], FIELDS[1]), days)
 
 
-def _rate(value: str) -> str:
+def parse_monitor(text: str) -> Parsed:
+    """A monitoring schedule; `hourly` and `daily` are fixed periods (730 and 730/24 runs a month, the
+    pricing convention) whose expression is the cron Model Monitor is given (`cron(0 * ? * * *)`)."""
+    if text in MONITOR_CADENCES:
+        return Rate(MONITOR_CADENCES[text], 3600 if text == "hourly" else 86400)
+    return parse(text)
+
+
+def _rate(value: str) -> Rate:
     match = _RATE.match(value)
     if not match:
-        raise fail("MLC103", f"{describe(value)} is not a rate expression", "write `rate(5 minutes)`, `rate(1 hour)` or `rate(7 days)`")
+        raise ScheduleError(f"{describe(value)} is not a rate expression",
+                            "write `rate(5 minutes)`, `rate(1 hour)` or `rate(7 days)`")
     amount, unit = int(match.group(1)), match.group(2)
     if amount < 1:
-        raise fail("MLC103", "a rate must be at least 1", "write `rate(1 hour)`")
+        raise ScheduleError("a rate must be at least 1", "write `rate(1 hour)`")
     if (amount == 1) == unit.endswith("s"):
         fixed = unit.rstrip("s") if amount == 1 else unit + "s"
-        raise fail("MLC103", f"`{value}`: EventBridge wants `{amount} {fixed}`", f"write `rate({amount} {fixed})`")
-    return value
+        raise ScheduleError(f"`{value}`: EventBridge wants `{amount} {fixed}`", f"write `rate({amount} {fixed})`")
+    return Rate(value, amount * _UNIT_SECONDS[unit.rstrip("s")])
 
 
 def _field_problem(spec: Field, text: str) -> str | None:
@@ -91,13 +181,13 @@ def _part_problem(spec: Field, part: str) -> str | None:
         return None
     if "#" in spec.extra and "#" in part:
         day, _, nth = part.partition("#")
-        if _value(spec, day) is None or not nth.isdigit() or not 1 <= int(nth) <= 5:
+        if value_of(spec, day) is None or not nth.isdigit() or not 1 <= int(nth) <= 5:
             return "has an invalid `day#n` (n is 1 to 5)"
         return None
     if "W" in spec.extra and part.endswith("W"):
-        return None if _value(spec, part[:-1]) is not None else "has an invalid `W` day"
+        return None if value_of(spec, part[:-1]) is not None else "has an invalid `W` day"
     if "L" in spec.extra and part.endswith("L") and spec.name == "day-of-week":
-        return None if _value(spec, part[:-1]) is not None else "has an invalid `L` day"
+        return None if value_of(spec, part[:-1]) is not None else "has an invalid `L` day"
     base, slash, step = part.partition("/")
     if slash and (not step.isdigit() or int(step) < 1):
         return "has an invalid step after `/`"
@@ -105,36 +195,6 @@ def _part_problem(spec: Field, part: str) -> str | None:
         return None
     low, dash, high = base.partition("-")
     for item in (low, high) if dash else (low,):
-        if _value(spec, item) is None:
+        if value_of(spec, item) is None:
             return f"is out of range ({spec.low}-{spec.high}" + (f" or {spec.names[0]}-{spec.names[-1]})" if spec.names else ")")
     return None
-
-
-def _value(spec: Field, item: str) -> int | None:
-    if item.isdigit() and spec.low <= int(item) <= spec.high:
-        return int(item)
-    if item.upper() in spec.names:
-        return spec.names.index(item.upper()) + 1
-    return None
-
-
-_MONITOR_HOURS = re.compile(r"^(\*|\d{1,2})(/\d{1,2})?$")
-
-
-def monitor_schedule(value: object) -> str:
-    """Model Monitor runs hourly or daily: `hourly`, `daily` or a cron(...) of that shape."""
-    if value in ("hourly", "daily"):
-        return value  # type: ignore[return-value]
-    hint = "use `hourly`, `daily`, or `cron(0 H ? * * *)` / `cron(0 */N ? * * *)` (Model Monitor runs at most hourly)"
-    match = _CRON.match(value.strip()) if isinstance(value, str) else None
-    if not match:
-        raise fail("MLC103", f"{describe(value)} is not a monitoring schedule", hint)
-    fields = match.group(1).split()
-    ok = (len(fields) == 6 and fields[0] == "0" and fields[2] == "?" and fields[3:] == ["*", "*", "*"]
-          and _MONITOR_HOURS.match(fields[1]))
-    if ok:
-        start, _, every = fields[1].partition("/")
-        ok = (start == "*" or int(start) <= 23) and (not every or 1 <= int(every) <= 24)
-    if not ok:
-        raise fail("MLC103", f"`{value}` is not a schedule Model Monitor accepts", hint)
-    return value  # type: ignore[return-value]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -10,11 +9,9 @@ from mlopsc.compile.definitions.expressions import EXECUTION_ID, References, Val
 
 if TYPE_CHECKING:
     from mlopsc.compile.context import CompileContext
+    from mlopsc.resolve.uses import Use
     from mlopsc.spec.models import Pipeline
 
-# Families whose instances bring NVMe instance storage: SageMaker refuses a VolumeKmsKeyId on
-# them (the local volumes are encrypted by the instance's hardware module instead).
-_LOCAL_STORAGE = re.compile(r"^(?:[a-z]+\d+[a-z-]*d[a-z]*|g5|g6|g6e|gr6|p5|p5e|p5en|trn1|trn1n|trn2|p6-b200|p6-b300)$")
 
 
 class DefinitionError(ValueError):
@@ -36,6 +33,10 @@ class Scope:
         steps = {s.name: s for s in pipeline.steps} if pipeline else {}
         return cls(name, ctx, References(ctx, pipeline), pipeline, steps)
 
+    def use(self, step) -> "Use":
+        """The instance use of one of this pipeline's steps (mlopsc.resolve)."""
+        return self.ctx.use("pipelines", self.name, step.name)
+
     def run_uri(self, *parts: str) -> Value:
         """s3://<bucket>/pipelines/<pipeline>/<execution id>/<parts…>: a fresh prefix per execution."""
         return join([self.ctx.s3_uri("pipelines", self.name), EXECUTION_ID, *parts], on="/")
@@ -44,16 +45,10 @@ class Scope:
         return {key: self.refs.text(value) for key, value in values.items()}
 
 
-def has_local_storage(instance_type: str) -> bool:
-    family = instance_type.split(".")[1] if instance_type.count(".") >= 2 else ""
-    return bool(_LOCAL_STORAGE.match(family))
-
-
-def volume_key(ctx: "CompileContext", instance_type: str) -> dict[str, str]:
-    """{"VolumeKmsKeyId": key} when the env encrypts with its own key and the instance allows it."""
-    if ctx.volume_kms_key is None or has_local_storage(instance_type):
-        return {}
-    return {"VolumeKmsKeyId": ctx.volume_kms_key}
+def volume_key(ctx: "CompileContext", use: "Use") -> dict[str, str]:
+    """{"VolumeKmsKeyId": key} when the env encrypts with a key of its own and the instance allows it."""
+    key = ctx.volume_key(use)
+    return {} if key is None else {"VolumeKmsKeyId": key}
 
 
 def output_key(ctx: "CompileContext", member: str = "KmsKeyId") -> dict[str, str]:

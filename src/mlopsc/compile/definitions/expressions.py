@@ -67,7 +67,7 @@ class References:
     """Renders the references of one pipeline (or, with pipeline=None, of a batch job)."""
 
     def __init__(self, ctx: "CompileContext", pipeline: "Pipeline | None" = None):
-        self.globals = {"project": ctx.spec.project.name, "env": ctx.env, "region": ctx.region, "bucket": ctx.bucket}
+        self.globals = {"project": ctx.resolved.project, "env": ctx.env, "region": ctx.region, "bucket": ctx.bucket}
         self.parameter_types = {n: p.type for n, p in pipeline.parameters.items()} if pipeline else {}
 
     def expression(self, ref: Ref) -> Value:

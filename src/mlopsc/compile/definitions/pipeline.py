@@ -28,10 +28,10 @@ def build_definition(name: str, pipeline: "Pipeline", ctx: "CompileContext") -> 
     return definition(parameters(pipeline), steps)
 
 
-def batch_definition(name: str, job: "Batch", model_name: str, ctx: "CompileContext") -> dict[str, Any]:
-    """A one-step Transform pipeline for `batch.<name>`, scoring with the SageMaker Model `model_name`."""
+def batch_definition(name: str, job: "Batch", model_name: str, ctx: "CompileContext", use) -> dict[str, Any]:
+    """A one-step Transform pipeline `name` for a batch job, scoring with the SageMaker Model `model_name`."""
     scope = Scope.of(name, ctx)
-    return definition([], [transform_step(scope, name, job, model_name)])
+    return definition([], [transform_step(scope, name, job, model_name, use)])
 
 
 def definition(params: list[dict[str, Any]], steps: list[dict[str, Any]]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ def processing_step(scope: Scope, step: ProcessingStep) -> dict[str, Any]:
             "InstanceCount": step.instance.count,
             "InstanceType": step.instance.type,
             "VolumeSizeInGB": step.instance.volume_gb,
-            **volume_key(ctx, step.instance.type),
+            **volume_key(ctx, scope.use(step)),
         }},
         "AppSpecification": _app(scope, step),
     }
@@ -49,7 +49,7 @@ def processing_step(scope: Scope, step: ProcessingStep) -> dict[str, Any]:
 
 
 def _app(scope: Scope, step: ProcessingStep) -> dict[str, Any]:
-    app: dict[str, Any] = {"ImageUri": scope.ctx.image(step.image, "processing", step.instance.type)}
+    app: dict[str, Any] = {"ImageUri": scope.ctx.image(scope.use(step))}
     if step.code:
         app["ContainerEntrypoint"] = ["python3", f"{INPUT_DIR}/{CODE_INPUT}/{scope.ctx.code_file(step.code).basename}"]
     if step.arguments:

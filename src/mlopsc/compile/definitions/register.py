@@ -10,17 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from mlopsc.compile.definitions.common import Scope, described
-from mlopsc.compile.registry import group_name
 from mlopsc.compile.definitions.expressions import Value, join, output_uri
 from mlopsc.spec.models import ProcessingStep, RegisterStep
 from mlopsc.spec.refs import find_refs
 
-DEFAULT_INSTANCE = "ml.m5.large"  # picks the CPU image when the step names no instance types
-
-
 def register_step(scope: Scope, step: RegisterStep) -> dict[str, Any]:
     ctx = scope.ctx
-    arguments: dict[str, Any] = {"ModelPackageGroupName": group_name(ctx.spec.project.name, step.model)}
+    arguments: dict[str, Any] = {"ModelPackageGroupName": ctx.resolved.registry.groups[step.model]}
     if step.description:
         arguments["ModelPackageDescription"] = scope.refs.plain(step.description)
     arguments["InferenceSpecification"] = _inference(scope, step)
@@ -33,8 +29,7 @@ def register_step(scope: Scope, step: RegisterStep) -> dict[str, Any]:
 
 
 def _inference(scope: Scope, step: RegisterStep) -> dict[str, Any]:
-    instance = next(iter(step.inference_instances or step.transform_instances), DEFAULT_INSTANCE)
-    container = {"Image": scope.ctx.image(step.image, "inference", instance),
+    container = {"Image": scope.ctx.image(scope.use(step)),
                  "ModelDataUrl": scope.refs.text(step.artifacts)}
     spec: dict[str, Any] = {
         "Containers": [container],

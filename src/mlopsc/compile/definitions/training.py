@@ -24,7 +24,7 @@ DEFAULT_CONTENT_TYPE = "text/csv"
 def training_step(scope: Scope, step: TrainingStep) -> dict[str, Any]:
     ctx = scope.ctx
     arguments: dict[str, Any] = {
-        "AlgorithmSpecification": {"TrainingImage": ctx.image(step.image, "training", step.instance.type),
+        "AlgorithmSpecification": {"TrainingImage": ctx.image(scope.use(step)),
                                    "TrainingInputMode": "File"},
     }
     hyperparameters = _hyperparameters(scope, step)
@@ -38,7 +38,7 @@ def training_step(scope: Scope, step: TrainingStep) -> dict[str, Any]:
         "InstanceCount": step.instance.count,
         "InstanceType": step.instance.type,
         "VolumeSizeInGB": step.instance.volume_gb,
-        **volume_key(ctx, step.instance.type),
+        **volume_key(ctx, scope.use(step)),
     }
     arguments.update(_stopping(scope, step))
     if ctx.spec.security.network_isolation:

@@ -8,12 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from mlopsc.compile.definitions.common import Scope, output_key, tags, volume_key
+from mlopsc.resolve.uses import Use
 from mlopsc.spec.models import Batch
 
 SPLIT_TYPES = {"line": "Line", "none": "None", "recordio": "RecordIO", "tfrecord": "TFRecord"}
 
 
-def transform_step(scope: Scope, step_name: str, job: Batch, model_name: str) -> dict[str, Any]:
+def transform_step(scope: Scope, step_name: str, job: Batch, model_name: str, use: "Use") -> dict[str, Any]:
     ctx = scope.ctx
     arguments: dict[str, Any] = {
         "ModelName": model_name,
@@ -31,7 +32,7 @@ def transform_step(scope: Scope, step_name: str, job: Batch, model_name: str) ->
         "TransformResources": {
             "InstanceType": job.instance.type,
             "InstanceCount": job.instance.count,
-            **volume_key(ctx, job.instance.type),
+            **volume_key(ctx, use),
         },
     }
     if job.environment:

@@ -1,0 +1,71 @@
+"""Where the spec runs something on an instance: the effective instance type, the image and the scope
+it is resolved for, and whether the instance has local storage (SageMaker refuses a volume KMS
+key there: its NVMe volumes are encrypted by the instance itself).
+
+One Use per job step, endpoint, batch job and monitor, keyed like the spec:
+("pipelines", P, S) for step S of pipeline P, ("endpoints", E), ("batch", B), ("monitoring", E).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+SERVERLESS_INSTANCE = "ml.m5.large"  # what a serverless endpoint's image is resolved for (CPU)
+REGISTER_INSTANCE = "ml.m5.large"  # a register step naming no instance types: the CPU image
+SCOPES = {"processing": "processing", "training": "training", "register": "inference"}
+
+
+@dataclass(frozen=True)
+class Use:
+    key: tuple[str, ...]
+    path: tuple  # the spec path of the value (image or instance) this use is read from
+    scope: str  # training | processing | inference | monitoring
+    instance_type: str
+    image: str | None  # as written: `framework:version` or a full URI; None for Model Monitor's analyzer
+    local_storage: bool
+
+
+@lru_cache(maxsize=1)
+def local_storage_types() -> frozenset[str]:
+    from mlopsc.spec.grammar import aws_data
+
+    return frozenset(aws_data()["local_storage"])
+
+
+def has_local_storage(instance_type: str) -> bool:
+    """True for instance types with NVMe instance storage (src/mlopsc/data/aws.json, from EC2's data)."""
+    return instance_type in local_storage_types()
+
+
+def _use(key: tuple[str, ...], path: tuple, scope: str, instance_type: str, image: str | None) -> Use:
+    return Use(key, path, scope, instance_type, image, has_local_storage(instance_type))
+
+
+def step_instance(step) -> str | None:
+    """The instance type a step runs on, or its image is resolved for (register steps)."""
+    if step.type == "register":
+        return next(iter(step.inference_instances or step.transform_instances), REGISTER_INSTANCE)
+    instance = getattr(step, "instance", None)
+    return None if instance is None else instance.type
+
+
+def collect_uses(spec) -> dict[tuple[str, ...], Use]:
+    uses: dict[tuple[str, ...], Use] = {}
+    for pname, pipeline in spec.pipelines.items():
+        for i, step in enumerate(pipeline.steps):
+            if step.type in SCOPES:
+                key = ("pipelines", pname, step.name)
+                uses[key] = _use(key, ("pipelines", pname, "steps", i, "image"), SCOPES[step.type],
+                                 step_instance(step), step.image)
+    for name, endpoint in spec.endpoints.items():
+        itype = endpoint.instance.type if endpoint.instance is not None else SERVERLESS_INSTANCE
+        uses[("endpoints", name)] = _use(("endpoints", name), ("endpoints", name, "image"), "inference", itype,
+                                         endpoint.image)
+        if endpoint.monitoring is not None:
+            uses[("monitoring", name)] = _use(("monitoring", name), ("endpoints", name, "monitoring", "instance"),
+                                              "monitoring", endpoint.monitoring.instance, None)
+    for name, job in spec.batch.items():
+        uses[("batch", name)] = _use(("batch", name), ("batch", name, "image"), "inference", job.instance.type,
+                                     job.image)
+    return uses
