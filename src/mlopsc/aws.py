@@ -65,7 +65,8 @@ def endpoint_for(service: str | None = None) -> tuple[str | None, str | None]:
 
 
 def config():
-    """The retry and timeout settings of every client: 3 attempts with backoff, 10 s to connect, 60 s to read."""
+    """The retry and timeout settings of every client: up to 3 retries with backoff (standard mode), 10 s to
+    connect, 60 s to read."""
     from botocore.config import Config
 
     return Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=10, read_timeout=60)
@@ -94,13 +95,13 @@ def explain(err: Exception, doing: str, service: str | None = None) -> AwsError:
     if isinstance(err, bx.ClientError):
         error = err.response.get("Error", {})
         code = str(error.get("Code", "") or err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
-        message = error.get("Message", "") or str(err)
-        said = f"{code}: {message}" if code else message
+        message = str(error.get("Message", ""))
+        said = f"{code}: {message}" if code and message else (code or message or str(err))
         if code in REJECTED_CODES:
             return AwsError(f"AWS refused the credentials while trying to {doing} ({said})", CREDENTIALS_HELP,
                             CREDENTIALS, code)
         if code in DENIED_CODES:
-            return AwsError(f"AWS denied access while trying to {doing} ({message})", DENIED_HELP, DENIED, code)
+            return AwsError(f"AWS denied access while trying to {doing} ({message or code})", DENIED_HELP, DENIED, code)
         return AwsError(f"AWS refused to {doing}: {said}", "", REFUSED, code)
     if isinstance(err, (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError)):
         override = endpoint_for(service)[1]
