@@ -62,7 +62,7 @@ def test_no_credentials_is_explained(monkeypatch):
 def test_rejected_credentials_are_explained():
     from botocore.exceptions import ClientError
 
-    from mlopsc.operate.aws import AwsError, explain
+    from mlopsc.aws import AwsError, explain
 
     err = ClientError({"Error": {"Code": "ExpiredToken", "Message": "The security token included in the request "
                                  "is expired"}}, "GetCallerIdentity")

@@ -313,7 +313,7 @@ def test_live_without_the_pulumi_cli_is_apply_s_paragraph_and_exit_1(run_cli, pr
 
 
 def test_live_without_credentials_is_exit_1_before_the_stack(run_cli, project, fake, monkeypatch):
-    from mlopsc.operate.aws import AwsError
+    from mlopsc.aws import AwsError
 
     def no_credentials(region):
         raise AwsError("no AWS credentials were found: run `aws configure` or set AWS_PROFILE")

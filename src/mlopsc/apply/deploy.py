@@ -18,7 +18,7 @@ from mlopsc.apply.workspace import open_stack as _open_stack
 
 open_stack = _open_stack
 which = shutil.which
-caller_account = None  # None: sts get-caller-identity (mlopsc.operate.aws.caller_account)
+caller_account = None  # None: sts get-caller-identity (mlopsc.aws.caller_account)
 
 
 def stdin_is_tty() -> bool:

@@ -51,7 +51,7 @@ def pulumi_missing(detail: str = "") -> GuardError:
 
 def check_account(expected: str | None, region: str, lookup: Callable[[str], str] | None = None) -> str:
     """The caller's account id; refuses when project.account names another account."""
-    from mlopsc.operate.aws import AwsError, caller_account
+    from mlopsc.aws import AwsError, caller_account
 
     try:
         actual = (lookup or caller_account)(region)

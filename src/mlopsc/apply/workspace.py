@@ -26,8 +26,9 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from mlopsc.aws import ENDPOINT_ENV  # the one name of the override; boto3 clients honour it too
+
 STATE_DIR = ".mlopsc"
-ENDPOINT_ENV = "MLOPSC_AWS_ENDPOINT_URL"
 PROVIDER_TYPE = "pulumi:providers:aws"
 # The pulumi-aws endpoint keys of every service the compiled graph uses.
 SERVICES = ("appautoscaling", "budgets", "ce", "cloudwatch", "events", "iam", "kms", "s3", "sagemaker",

@@ -53,7 +53,7 @@ def run(pipeline: str, spec: str, env: str, params: tuple[str, ...], wait: bool,
     MLOPSC_AWS_ENDPOINT_URL, when set, sends every AWS call there (e.g. a moto server).
     """
     from mlopsc.operate import run as runner
-    from mlopsc.operate.aws import client
+    from mlopsc.aws import client
     from mlopsc.operate.names import pipeline_key
 
     seconds = parse_timeout(timeout)
@@ -98,7 +98,7 @@ def status(spec: str, env: str, fmt: str) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
     from mlopsc.operate import status as report
-    from mlopsc.operate.aws import client, explain
+    from mlopsc.aws import client, explain
 
     names = env_names(spec_file(spec), env)
     if isinstance(names, int):

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Callable
 
-from mlopsc.operate.aws import explain
+from mlopsc.aws import explain
 
 TERMINAL = ("Succeeded", "Failed", "Stopped")
 # Error codes meaning "this AWS (e.g. an older moto) does not implement the call".

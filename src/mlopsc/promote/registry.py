@@ -7,12 +7,11 @@ reads. The group names are the target env's Resolved ones (mlopsc.resolve), as c
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from typing import Mapping
 
-ENDPOINT_ENV = "MLOPSC_AWS_ENDPOINT_URL"
+from mlopsc import aws
 
 
 class RegistryError(Exception):
@@ -35,13 +34,12 @@ class Finding:
 
 def check_versions(wanted: list[tuple[str, int]], groups: Mapping[str, str], region: str,
                    endpoint_url: str | None = None) -> list[Finding]:
-    """The approval status of each (model, version) in its registry group (`groups`: model -> group)."""
-    import boto3
+    """The approval status of each (model, version) in its registry group (`groups`: model -> group);
+    endpoint_url (--endpoint-url) wins over MLOPSC_AWS_ENDPOINT_URL."""
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
-    endpoint_url = endpoint_url or os.environ.get(ENDPOINT_ENV) or None
     try:
-        client = boto3.client("sagemaker", region_name=region, endpoint_url=endpoint_url)
+        client = aws.client("sagemaker", region, endpoint_url)
         statuses: dict[str, dict[int, str]] = {}
         findings = []
         for model, version in wanted:
@@ -56,14 +54,20 @@ def check_versions(wanted: list[tuple[str, int]], groups: Mapping[str, str], reg
                             "or leave out --check-registry") from None
     except NoRegionError:
         raise RegistryError("--check-registry: no AWS region", "set project.region") from None
-    except ClientError as exc:
-        error = exc.response.get("Error", {})
-        raise RegistryError(f"--check-registry: the model registry refused: {error.get('Code', '')}: "
-                            f"{error.get('Message', exc)}", "check the credentials' account and permissions "
-                            "(sagemaker:ListModelPackages)") from None
-    except BotoCoreError as exc:
-        raise RegistryError(f"--check-registry: cannot reach the model registry: {exc}",
-                            f"check the network, or {ENDPOINT_ENV} / --endpoint-url") from None
+    except (ClientError, BotoCoreError) as exc:
+        raise _registry_error(exc) from None
+
+
+def _registry_error(exc: Exception) -> RegistryError:
+    """A botocore error of the check, in aws.explain()'s words, with the hint of --check-registry."""
+    problem = aws.explain(exc, "read the model registry", "sagemaker")
+    if problem.kind == aws.CREDENTIALS:  # expired, refused, an SSO login to renew, a missing profile
+        return RegistryError(f"--check-registry needs AWS credentials: {problem.problem}",
+                             f"{problem.hint_or('')}; or leave out --check-registry")
+    permissions = "check the credentials' account and permissions (sagemaker:ListModelPackages)"
+    hints = {aws.UNREACHABLE: f"check the network, or {aws.ENDPOINT_ENV} / --endpoint-url",
+             aws.DENIED: permissions, aws.REFUSED: permissions}
+    return RegistryError(f"--check-registry: {problem.problem}", hints.get(problem.kind))
 
 
 def _statuses(client, group: str) -> dict[int, str]:

@@ -34,7 +34,8 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
-from mlopsc.state.store import AWS_ENDPOINT_ENV, ENDPOINT_ENV, LOCAL_DIR
+from mlopsc import aws
+from mlopsc.state.store import LOCAL_DIR
 
 LOCK = "lock"
 HELD = "MLC250"      # another process holds the env's lock
@@ -252,11 +253,12 @@ class EnvLock:
         return bucket, key
 
     def _client(self):
-        import boto3
         import botocore.exceptions as errors
 
-        endpoint = os.environ.get(ENDPOINT_ENV) or os.environ.get(AWS_ENDPOINT_ENV) or None
-        return boto3.client("s3", endpoint_url=endpoint), errors
+        try:
+            return aws.client("s3"), errors
+        except errors.BotoCoreError as exc:  # e.g. AWS_PROFILE names no profile
+            raise self._s3_error(exc, "use") from None
 
     def _read_s3(self, client, errors) -> tuple[bool, Holder | None]:
         bucket, key = self._bucket_key()
@@ -265,7 +267,9 @@ class EnvLock:
         except errors.ClientError as exc:
             if exc.response.get("Error", {}).get("Code", "") in ("NoSuchKey", "404"):
                 return False, None
-            raise self._unusable(f"cannot read {self.location}: {_code(exc)}") from None
+            raise self._s3_error(exc, "read") from None
+        except errors.BotoCoreError as exc:
+            raise self._s3_error(exc, "read") from None
         return True, Holder.parse(data)
 
     def _acquire_s3(self, me: Holder) -> None:
@@ -277,7 +281,7 @@ class EnvLock:
                                   IfNoneMatch="*")
             except errors.ClientError as exc:
                 if _code(exc) not in ("PreconditionFailed", "ConditionalRequestConflict", "412", "409"):
-                    raise self._unusable(f"cannot create {self.location}: {_code(exc)}") from None
+                    raise self._s3_error(exc, "create") from None
                 exists, holder = self._read_s3(client, errors)
                 if not exists:
                     continue  # released meanwhile
@@ -288,7 +292,7 @@ class EnvLock:
                     continue
                 raise self.held_error(holder) from None
             except errors.BotoCoreError as exc:
-                raise self._unusable(f"cannot create {self.location}: {exc}") from None
+                raise self._s3_error(exc, "create") from None
             _, written = self._read_s3(client, errors)  # a store that ignores If-None-Match: last writer wins
             if written is None or written.token != me.token:
                 raise self.held_error(written)
@@ -296,8 +300,8 @@ class EnvLock:
         raise self._unusable("the lock object kept changing while mlopsc tried to take it")
 
     def _release_s3(self) -> None:
-        client, errors = self._client()
         try:
+            client, errors = self._client()
             exists, holder = self._read_s3(client, errors)
         except LockError:
             return
@@ -309,13 +313,18 @@ class EnvLock:
         try:
             client.delete_object(Bucket=bucket, Key=key)
         except (errors.ClientError, errors.BotoCoreError) as exc:
-            raise self._unusable(f"cannot remove {self.location}: {exc}") from None
+            raise self._s3_error(exc, "remove") from None
 
-    def _unusable(self, message: str) -> LockError:
-        hint = ("check that the folder beside mlops.yaml is writable" if self.backend == "local" else
-                f"check the bucket exists and your AWS credentials may read, write and delete in it (set "
-                f"{ENDPOINT_ENV} to use another S3 endpoint)")
+    def _unusable(self, message: str, hint: str | None = None) -> LockError:
+        hint = hint or ("check that the folder beside mlops.yaml is writable" if self.backend == "local" else
+                        f"check the bucket exists and your AWS credentials may read, write and delete in it (set "
+                        f"{aws.S3_ENDPOINT_ENV} to use another S3 endpoint)")
         return LockError(message, UNUSABLE, self.location, hint)
+
+    def _s3_error(self, exc: Exception, verb: str) -> LockError:
+        """A botocore error of `verb` (read, create, remove) as an MLC251 LockError: aws.explain()'s text and fix."""
+        problem = aws.explain(exc, f"{verb} the lock object {self.location}", "s3")
+        return self._unusable(problem.problem, problem.hint_or(""))
 
 
 def _code(exc) -> str:

@@ -6,7 +6,8 @@
 
 `plan` without --base diffs against read(); `apply` calls write(manifest) after a successful
 update; `destroy` calls clear(). The S3 endpoint can be pointed elsewhere (a moto server, MinIO) with the environment
-variable MLOPSC_S3_ENDPOINT_URL (else MLOPSC_AWS_ENDPOINT_URL). Every failure is a StateError with a code and a hint.
+variable MLOPSC_S3_ENDPOINT_URL (else MLOPSC_AWS_ENDPOINT_URL; see mlopsc/aws.py). Every failure is a StateError with
+a code and a hint.
 """
 
 from __future__ import annotations
@@ -15,14 +16,13 @@ import json
 import os
 from dataclasses import dataclass
 
+from mlopsc import aws
 from mlopsc.fsutil import write_atomic
 from mlopsc.graph import canonical_json
 
 MANIFEST_VERSION = 1
 RECORD = "applied.json"
 LOCAL_DIR = os.path.join(".mlopsc", "state")
-ENDPOINT_ENV = "MLOPSC_S3_ENDPOINT_URL"
-AWS_ENDPOINT_ENV = "MLOPSC_AWS_ENDPOINT_URL"  # the one endpoint override `run`/`status` honour too
 
 
 class StateError(Exception):
@@ -74,17 +74,17 @@ class StateStore:
             raise StateError(f"cannot read the state record: {exc.strerror or exc}", "MLC404", self.location) from None
 
     def _read_s3(self) -> bytes | None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
         bucket, key = self._bucket_key()
-        client, errors = self._client()
         try:
-            return client.get_object(Bucket=bucket, Key=key)["Body"].read()
-        except errors.ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            if code in ("NoSuchKey", "404"):
+            return aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code", "") in ("NoSuchKey", "404"):
                 return None
-            raise self._s3_error(f"cannot read {self.location}: {code or exc}") from None
-        except errors.BotoCoreError as exc:
-            raise self._s3_error(f"cannot read {self.location}: {exc}") from None
+            raise self._s3_error(exc, "read") from None
+        except BotoCoreError as exc:
+            raise self._s3_error(exc, "read") from None
 
     def _checked(self, data: bytes) -> dict:
         try:
@@ -133,12 +133,13 @@ class StateStore:
             raise StateError(f"cannot write the state record: {exc.strerror or exc}", "MLC405", self.location) from None
 
     def _write_s3(self, data: bytes) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
         bucket, key = self._bucket_key()
-        client, errors = self._client()
         try:
-            client.put_object(Bucket=bucket, Key=key, Body=data, ContentType="application/json")
-        except (errors.ClientError, errors.BotoCoreError) as exc:
-            raise self._s3_error(f"cannot write {self.location}: {exc}", "MLC405") from None
+            aws.client("s3").put_object(Bucket=bucket, Key=key, Body=data, ContentType="application/json")
+        except (ClientError, BotoCoreError) as exc:
+            raise self._s3_error(exc, "write", "MLC405") from None
 
     # --- clearing -----------------------------------------------------------------------------
 
@@ -153,12 +154,13 @@ class StateStore:
                 raise StateError(f"cannot remove the state record: {exc.strerror or exc}", "MLC405",
                                  self.location) from None
             return
+        from botocore.exceptions import BotoCoreError, ClientError
+
         bucket, key = self._bucket_key()
-        client, errors = self._client()
         try:
-            client.delete_object(Bucket=bucket, Key=key)  # S3 deletes a missing key without complaint
-        except (errors.ClientError, errors.BotoCoreError) as exc:
-            raise self._s3_error(f"cannot remove {self.location}: {exc}", "MLC405") from None
+            aws.client("s3").delete_object(Bucket=bucket, Key=key)  # S3 deletes a missing key without complaint
+        except (ClientError, BotoCoreError) as exc:
+            raise self._s3_error(exc, "remove", "MLC405") from None
 
     # --- S3 -----------------------------------------------------------------------------------
 
@@ -166,14 +168,9 @@ class StateStore:
         bucket, _, key = self.location[len("s3://"):].partition("/")
         return bucket, key
 
-    def _client(self):
-        import boto3  # only the s3 backend pays for boto3
-        import botocore.exceptions as errors
-
-        endpoint = os.environ.get(ENDPOINT_ENV) or os.environ.get(AWS_ENDPOINT_ENV) or None
-        return boto3.client("s3", endpoint_url=endpoint), errors
-
-    def _s3_error(self, message: str, code: str = "MLC404") -> StateError:
-        return StateError(message, code, self.location,
-                          "check the bucket exists and your AWS credentials may read and write it "
-                          f"(set {ENDPOINT_ENV} to use another S3 endpoint)")
+    def _s3_error(self, exc: Exception, verb: str, code: str = "MLC404") -> StateError:
+        """A botocore error of `verb` (read, write, remove) as a StateError: aws.explain()'s text and fix."""
+        problem = aws.explain(exc, f"{verb} {self.location}", "s3")
+        return StateError(problem.problem, code, self.location, problem.hint_or(
+            "check the bucket exists and your AWS credentials may read and write it "
+            f"(set {aws.S3_ENDPOINT_ENV} to use another S3 endpoint)"))
