@@ -4,8 +4,8 @@ For every generated project (base spec + overlays + code files), for every env i
 
 (1) `load_project` validates it (a generated spec that does not validate is a strategy bug and
     fails loudly with the diagnostics), and `compile_env` never raises;
-(2) every pipeline definition passes AWS's pipeline-definition schema (extended, with the
-    known lags handled by definition_checks.schema_errors) once the account is filled in, and
+(2) every pipeline definition passes AWS's pipeline-definition schema (as extended in
+    tests/reference, validated whole) once the account is filled in, and
     every job step is a valid request of its SageMaker API call (botocore's model);
 (3) compiling the same spec twice -- loaded afresh, from a second copy in another folder --
     gives byte-identical canonical JSON for the manifest and every definition;
