@@ -38,7 +38,7 @@ for folder in (HERE, HERE.parent / "compile"):
         sys.path.insert(0, str(folder))
 
 from definition_checks import OPERATIONS, all_steps, botocore_errors, fill_account, schema_errors, stub_images  # noqa: E402
-from strategies import Project, projects  # noqa: E402
+from strategies import DETERMINISTIC, Project, projects  # noqa: E402
 
 from mlopsc.compile.build import compile_env  # noqa: E402
 from mlopsc.emit.writer import manifest_dict  # noqa: E402
@@ -46,9 +46,8 @@ from mlopsc.graph import canonical_json  # noqa: E402
 from mlopsc.plan.diff import diff  # noqa: E402
 from mlopsc.spec.project import load_project  # noqa: E402
 
-PROPERTY = settings(max_examples=150, derandomize=True, deadline=None, database=None, print_blob=False,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                           HealthCheck.function_scoped_fixture])
+PROPERTY = settings(max_examples=150, **{**DETERMINISTIC, "suppress_health_check": [
+    *DETERMINISTIC["suppress_health_check"], HealthCheck.function_scoped_fixture]})
 INLINE_REF = re.compile(r"\$\{ref:([^:}]+):[^}]*\}")
 
 

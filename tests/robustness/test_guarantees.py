@@ -1,6 +1,6 @@
 """The README's "Guarantees" section states what the suites prove, in the suites' own figures.
 
-The figures are counted here from the suites themselves (tests/hostile/ folders, the cases of
+The figures are counted here from the suites themselves (tests/spec/hostile/ folders, the cases of
 tests/robustness/test_robustness.py, the colliding-names and 10,000-step inputs) and the bounds
 are robustness_bounds.py's constants, so neither the README nor a test can drift alone.
 """
@@ -14,7 +14,7 @@ from robustness_bounds import BIG_MEGABYTES, BIG_SECONDS, BIG_STEPS, CASE_SECOND
 from test_robustness import CASES
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-HOSTILE = ROOT / "tests" / "hostile"
+HOSTILE = ROOT / "tests" / "spec" / "hostile"
 EXTRA_INPUTS = 2  # long endpoint names equal in 60 characters (test_robustness), 10,000 steps (test_big)
 KNOWN_WRONG_EXTRA = 0  # inputs outside the case tables that mlopsc still gets wrong (none)
 
