@@ -192,7 +192,7 @@ def test_each_lag_is_refused_as_published_and_accepted_as_extended(lag):
 @pytest.mark.parametrize("broken", [
     {"Type": "Not", "Condition": {"Type": "Equals", "LeftValue": 1}},  # the negated condition is checked
     {"Type": "Not", "Expression": {"Type": "Equals", "LeftValue": 1, "RightValue": 1}},  # the SDK's old, refused shape
-])
+], ids=["negated-condition-incomplete", "expression-instead-of-condition"])
 def test_the_not_condition_is_checked_inside(broken):
     definition = _definition(_condition(negate=True))
     definition["Steps"][0]["Arguments"]["Conditions"] = [broken]
