@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 
@@ -13,8 +12,6 @@ from mlopsc.apply import deploy, guards
 
 BUCKET = "aws:s3/bucket:Bucket"
 TOPIC = "aws:sns/topic:Topic"
-HAS_STATE_STORE = importlib.util.find_spec("mlopsc.state") is not None and \
-    importlib.util.find_spec("mlopsc.state.store") is not None
 
 
 @pytest.fixture
@@ -128,7 +125,6 @@ def test_no_changes_skips_up(run_cli, project, fake):
     assert result.code == 0 and "No changes" in result.out and fake["stack"].calls == ["preview"]
 
 
-@pytest.mark.skipif(not HAS_STATE_STORE, reason="mlopsc.state.store (StateStore) does not exist yet in this tree")
 def test_the_applied_graph_is_recorded(run_cli, project, fake):
     from mlopsc.state.store import StateStore
 
@@ -213,7 +209,6 @@ def test_destroy_with_allow_data_loss_lifts_protection_and_keeps_retained(run_cl
     assert "Kept in AWS (retain_on_delete): bucket.artifacts." in result.out
 
 
-@pytest.mark.skipif(not HAS_STATE_STORE, reason="mlopsc.state.store (StateStore) does not exist yet in this tree")
 def test_destroy_clears_the_state_record(run_cli, project, fake):
     from mlopsc.state.store import StateStore
 

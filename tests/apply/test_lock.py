@@ -211,7 +211,6 @@ def test_an_invalid_spec_takes_no_lock(run_cli, write, tmp_path):
 
 @pytest.fixture
 def moto_s3(monkeypatch):
-    pytest.importorskip("moto.server")
     server, url = start_moto()
     aws_test_env(monkeypatch, url)
     import boto3

@@ -1,9 +1,12 @@
 """Checks a pipeline definition must pass: AWS's JSON schema, botocore's request models, moto.
 
-Used by test_definitions.py. Three judges, each independent of the code under test:
+Used by test_definitions.py and tests/properties. Three judges, each independent of the code
+under test:
 
-- the pipeline-definition JSON schema AWS publishes, as extended in ../shared/reference where
-  it lags the service (its README says what differs);
+- the pipeline-definition JSON schema AWS publishes, as extended in tests/reference where it
+  lags what the service accepts and the SageMaker SDK writes (tests/reference/README.md lists
+  every difference and its evidence; tests/reference/test_reference_files.py holds the list
+  to the files). A definition is validated whole against it, nothing patched or stripped;
 - botocore's SageMaker service model: each step's Arguments are the request body of
   CreateProcessingJob / CreateTrainingJob / CreateModelPackage / CreateTransformJob, with the
   pipeline expressions standing in for values replaced by placeholders of the member's type
@@ -14,18 +17,17 @@ Used by test_definitions.py. Three judges, each independent of the code under te
 
 from __future__ import annotations
 
-import copy
 import json
 import pathlib
 import re
 from functools import lru_cache
 from typing import Any, Iterator
 
-import pytest
-
 REPO = pathlib.Path(__file__).resolve().parents[2]
-REFERENCE = REPO / ".." / "shared" / "reference"
+REFERENCE = REPO / "tests" / "reference"
+PUBLISHED_SCHEMA = REFERENCE / "sagemaker-pipeline-definition.schema.json"
 EXTENDED_SCHEMA = REFERENCE / "sagemaker-pipeline-definition.extended.schema.json"
+SDK_SAMPLE = REFERENCE / "sdk-v3-sample-definition.json"
 TEST_ACCOUNT = "123456789012"
 
 OPERATIONS = {
@@ -35,63 +37,30 @@ OPERATIONS = {
     "Transform": ("CreateTransformJob", "TransformJobName"),
 }
 
-# Where even the extended schema lags what the service accepts and the SageMaker SDK writes.
-# Each is additive; `strip_known_lags` removes exactly these members, so the rest of every
-# definition is also checked against the schema exactly as shipped.
-#  - RegisterModel's ModelApprovalStatus: the SDK's RegisterModel step always sends it
-#    (sagemaker.workflow._RegisterModelStep -> get_create_model_package_request).
-#  - Training's Environment: a CreateTrainingJob member the SDK's TrainingStep passes through.
-#  - {"Type": "Not", "Condition": …}: the SDK's ConditionNot (aws/sagemaker-python-sdk#4351).
-KNOWN_LAGS = ("RegisterModel.ModelApprovalStatus", "Training.Environment", "Condition.Not")
+
+@lru_cache(maxsize=None)
+def published_schema() -> dict:
+    """The schema exactly as AWS publishes it (tests/reference/README.md says where from)."""
+    return json.loads(PUBLISHED_SCHEMA.read_text())
 
 
 @lru_cache(maxsize=None)
 def extended_schema() -> dict:
-    if not EXTENDED_SCHEMA.is_file():
-        pytest.skip(f"the pipeline-definition schema is not beside the repo ({EXTENDED_SCHEMA}); "
-                    "CI checks out ../shared next to the clone")
+    """The extended schema; a missing file is an error, not a skip (it is part of the repository)."""
     return json.loads(EXTENDED_SCHEMA.read_text())
 
 
 @lru_cache(maxsize=None)
-def schema_with_known_lags() -> dict:
-    schema = copy.deepcopy(extended_schema())
-    defs = schema["definitions"]
-    defs["RegisterModelStep"]["properties"]["Arguments"]["properties"]["ModelApprovalStatus"] = {
-        "enum": ["Approved", "Rejected", "PendingManualApproval"], "type": "string"}
-    defs["TrainingStep"]["properties"]["Arguments"]["properties"]["Environment"] = {
-        "patternProperties": {".*": {"$ref": "#/definitions/StringArgumentValue"}}, "type": "object"}
-    defs["NotCondition"] = {"additionalProperties": False, "required": ["Type", "Condition"], "type": "object",
-                            "properties": {"Type": {"enum": ["Not"]}, "Condition": {"oneOf": [
-                                {"$ref": "#/definitions/BinaryCondition"}, {"$ref": "#/definitions/InCondition"}]}}}
-    conditions = defs["ConditionStep"]["properties"]["Arguments"]["properties"]["Conditions"]["items"]["oneOf"]
-    conditions.append({"$ref": "#/definitions/NotCondition"})
-    return schema
-
-
-def strip_known_lags(definition: dict) -> dict:
-    stripped = copy.deepcopy(definition)
-    for step in all_steps(stripped):
-        arguments = step.get("Arguments", {})
-        if step["Type"] == "RegisterModel":
-            arguments.pop("ModelApprovalStatus", None)
-        if step["Type"] == "Training":
-            arguments.pop("Environment", None)
-        if step["Type"] == "Condition":
-            arguments["Conditions"] = [c["Condition"] if c.get("Type") == "Not" else c for c in arguments["Conditions"]]
-    return stripped
-
-
-def schema_errors(definition: dict) -> list[str]:
-    """Errors against the extended schema (known lags removed) and against it plus the lags."""
+def _validator(which: str):
     from jsonschema import Draft7Validator
 
-    out = []
-    for label, schema, document in (("extended schema", extended_schema(), strip_known_lags(definition)),
-                                    ("extended schema + known lags", schema_with_known_lags(), definition)):
-        for error in Draft7Validator(schema).iter_errors(document):
-            out.append(f"{label}: {'/'.join(map(str, error.absolute_path))}: {error.message[:300]}")
-    return out
+    return Draft7Validator({"extended": extended_schema, "published": published_schema}[which]())
+
+
+def schema_errors(definition: dict, against: str = "extended") -> list[str]:
+    """Every error of the whole definition against the extended schema (or the published one)."""
+    return [f"{against} schema: {'/'.join(map(str, error.absolute_path))}: {error.message[:300]}"
+            for error in _validator(against).iter_errors(definition)]
 
 
 # --- botocore ---------------------------------------------------------------------------------

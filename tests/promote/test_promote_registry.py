@@ -5,10 +5,9 @@ from __future__ import annotations
 import socket
 import urllib.request
 
+import boto3
+import moto.server as moto_server
 import pytest
-
-boto3 = pytest.importorskip("boto3")
-moto_server = pytest.importorskip("moto.server")
 
 SPEC = """\
 version: 1

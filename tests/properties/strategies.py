@@ -12,6 +12,8 @@ instance/serverless, autoscaling ranges holding the instance count, canary 1-50%
 attributes, batch/endpoint models from the registry or bring-your-own, budgets with a channel
 when they alert, no duplicate alerts or addresses, and one region for every env (MLC222: the
 registry is regional, so overlays never change the region).
+
+`DETERMINISTIC` holds the settings every property test of this folder shares.
 """
 
 from __future__ import annotations
@@ -20,7 +22,13 @@ import pathlib
 from dataclasses import dataclass, field
 
 import yaml
+from hypothesis import HealthCheck
 from hypothesis import strategies as st
+
+# Settings shared by the property tests of this folder (test_generated_specs.py, test_random_yaml.py):
+# derandomized, so every run tries the same examples, with no example database and no deadline.
+DETERMINISTIC = dict(derandomize=True, deadline=None, database=None, print_blob=False,
+                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 REGIONS = ("eu-west-1", "us-east-1", "us-west-2", "ap-southeast-2", "eu-central-1")
 ENV_NAMES = ("dev", "staging", "prod", "qa", "perf-1")

@@ -47,7 +47,7 @@ def test_schemas_are_the_current_ones(tmp_path, run_cli):
 
 
 def test_the_scaffold_validates_against_its_json_schema(tmp_path, run_cli):
-    jsonschema = pytest.importorskip("jsonschema")
+    import jsonschema
     from ruamel.yaml import YAML
 
     folder = tmp_path / "proj"

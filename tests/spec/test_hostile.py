@@ -1,6 +1,6 @@
-"""The hostile-input corpus (tests/hostile/): every bad input gives exit 1 and a positioned diagnostic.
+"""The hostile-input corpus (tests/spec/hostile/): every bad input gives exit 1 and a positioned diagnostic.
 
-Each case is a folder tests/hostile/<NN-name>/ holding what a project folder would hold
+Each case is a folder tests/spec/hostile/<NN-name>/ holding what a project folder would hold
 (mlops.yaml, environments/<env>.yaml, code files) plus these files, which are not copied:
 
   expect.txt      diagnostics that must appear on stderr, each line exact: a line that does not

@@ -1,8 +1,8 @@
 """Property-based tests of the front end: hostile text, mutated specs and the loader round-trip.
 
-All tests are deterministic (derandomize=True, no example database) and offline. The CLI runs
-in-process (`mlopsc.cli.main`) in a fresh temporary folder per example; function-scoped
-fixtures cannot be used inside @given tests.
+All tests are deterministic (strategies.DETERMINISTIC: derandomize=True, no example database)
+and offline. The CLI runs in-process (`mlopsc.cli.main`) in a fresh temporary folder per
+example; function-scoped fixtures cannot be used inside @given tests.
 
 (a) random bytes, random Unicode and soups of YAML tokens never crash `mlopsc validate`:
     no traceback, no "internal error", exit 0 or 1, and stderr holds only well-formed lines.
@@ -25,8 +25,9 @@ from dataclasses import dataclass
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, assume, event, given, note, settings
+from hypothesis import assume, event, given, note, settings
 from hypothesis import strategies as st
+from strategies import DETERMINISTIC
 
 from mlopsc.cli import main
 from mlopsc.spec.loader import load_bytes
@@ -34,10 +35,7 @@ from mlopsc.spec.nodes import YFloat, YInt, YMap, YScalar, YSeq, to_data
 from mlopsc.spec.project import load_project
 from mlopsc.spec.scalars import resolve_scalar
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-
-DETERMINISTIC = dict(derandomize=True, deadline=None, database=None, print_blob=False,
-                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 DIAGNOSTIC = re.compile(r"^([^:\s][^:]*):(\d+):(\d+): (error|warning|info)\[MLC\d{3}\]: .+$")
 FILE_DIAGNOSTIC = re.compile(r"^([^:\s][^:]*): (error|warning|info)\[MLC\d{3}\]: .+$")
@@ -105,7 +103,7 @@ def _stray(line: str) -> bool:
 
 
 def _message_with_newline() -> bool:
-    """Known bug (tests/hostile/21-control-character and 89-multiline-text-in-message): a diagnostic
+    """Known bug (tests/spec/hostile/21-control-character and 89-multiline-text-in-message): a diagnostic
     whose message or hint holds a newline (a raw PyYAML reader error, or user text quoted in the
     message) spills onto a second stderr line. Examples hitting exactly that are set aside here;
     those two hostile cases are strict xfails, so this escape hatch goes once they are fixed."""
@@ -140,7 +138,7 @@ def check(outcome: Outcome) -> None:
             file, row, col = match.group(1), int(match.group(2)), int(match.group(3))
             assert row >= 1 and col >= 1, line
             if file in outcome.lines:
-                # Known bug (tests/hostile/90-missing-colon-on-last-line): libyaml puts "could not find
+                # Known bug (tests/spec/hostile/90-missing-colon-on-last-line): libyaml puts "could not find
                 # expected ':'" on the line after the last one when the file does not end with a line break.
                 assume(not (file in outcome.unterminated and row == outcome.lines[file] + 1 and col == 1
                             and "error[MLC005]: invalid YAML: " in line))

@@ -8,7 +8,7 @@ import pytest
 
 from mlopsc.spec.project import load_project
 
-EXAMPLE = (pathlib.Path(__file__).parent / "data" / "spec_example.yaml").read_text()
+EXAMPLE = (pathlib.Path(__file__).resolve().parents[1] / "data" / "spec_example.yaml").read_text()
 
 
 @pytest.fixture
