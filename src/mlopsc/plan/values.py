@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from mlopsc.cli.render import one_line
 from mlopsc.plan.model import CREATE, DELETE, KNOWN_AFTER_APPLY, REPLACE, UPDATE, Change, InputDiff
 from mlopsc.plan.secrets import REDACTED
+from mlopsc.text import one_line
 
 MARKERS = {CREATE: "+", UPDATE: "~", REPLACE: "-/+", DELETE: "-"}
 VERBS = {CREATE: "will be created", UPDATE: "will be updated in place", REPLACE: "must be replaced",
