@@ -36,3 +36,21 @@ def test_one_line_escapes_control_characters_and_the_cli_shares_it():
 
     assert cli_one_line is one_line
     assert one_line("a\nb\tc\x1b[2J\x7f") == "a\\nb\\tc\\x1b[2J\\x7f"
+
+
+def test_each_shared_constant_is_defined_once():
+    """MANIFEST_VERSION, PROVIDER_PREFIX, PLAN_VERSION and manifest_sha256 have one home each (the
+    interpreter, copied into every build folder whole, keeps pinned copies: tests/program)."""
+    homes = {"MANIFEST_VERSION": {"graph.py", "program/interpreter.py"},
+             "PROVIDER_PREFIX": {"graph.py", "program/interpreter.py"},
+             "PLAN_VERSION": {"plan/model.py"}, "manifest_sha256": {"graph.py"}}
+    found: dict[str, set[str]] = {name: set() for name in homes}
+    for path in sorted(SRC.rglob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            targets = [t.id for t in getattr(node, "targets", []) if isinstance(t, ast.Name)]
+            if isinstance(node, ast.FunctionDef):
+                targets = [node.name]
+            for name in targets:
+                if name in found:
+                    found[name].add(str(path.relative_to(SRC)))
+    assert found == homes

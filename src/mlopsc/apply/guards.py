@@ -5,14 +5,14 @@ Each failing check raises GuardError with one paragraph: what is wrong and how t
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from typing import Callable
 
 from mlopsc.apply.progress import ResourceStep
+from mlopsc.graph import manifest_sha256
+from mlopsc.plan.model import PLAN_VERSION
 
-PLAN_VERSION = 1
 INSTALL_URL = "https://www.pulumi.com/docs/install/"
 DATA_LOSS_FLAG = "--allow-data-loss"
 # Resources holding data that a delete or replace would lose (compile marks them protect/retain_on_delete).
@@ -115,12 +115,6 @@ def check_data_loss(steps: list[ResourceStep], allow: bool, *manifests: dict | N
 
 
 PLAN_FILE_CODE = "MLC252"
-
-
-def manifest_sha256(manifest: dict) -> str:
-    from mlopsc.graph import canonical_json
-
-    return hashlib.sha256(canonical_json(manifest).encode("utf-8")).hexdigest()
 
 
 def read_plan_file(path: str) -> dict:

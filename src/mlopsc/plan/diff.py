@@ -10,22 +10,14 @@ whose region changes replaces every resource it manages.
 
 from __future__ import annotations
 
-import hashlib
-
-from mlopsc.graph import canonical_json
+from mlopsc.graph import PROVIDER_PREFIX, manifest_sha256
 from mlopsc.plan.model import (CREATE, DELETE, KNOWN_AFTER_APPLY, REPLACE, SAME, UPDATE, Change, InputDiff, Plan,
                                summarise)
 from mlopsc.plan.paths import MISSING, covers, leaf_diffs, ref_sites, top_key
 from mlopsc.plan.replacement import forcing_input
 from mlopsc.plan.secrets import redacted_pair
 
-PROVIDER_PREFIX = "pulumi:providers:"
 OPTION_KEYS = ("protect", "retain_on_delete")
-
-
-def manifest_sha256(manifest: dict) -> str:
-    """What `apply --plan FILE` compares: the sha256 of the head manifest's canonical JSON."""
-    return hashlib.sha256(canonical_json(manifest).encode("utf-8")).hexdigest()
 
 
 def diff(base: dict | None, head: dict, base_kind: str | None = None) -> Plan:

@@ -26,7 +26,7 @@ import json
 import re
 from typing import Iterable
 
-from mlopsc.plan.diff import manifest_sha256
+from mlopsc.graph import PROVIDER_PREFIX, manifest_sha256
 from mlopsc.plan.model import (CREATE, DELETE, KNOWN_AFTER_APPLY, REPLACE, SAME, UPDATE, Change, InputDiff, Plan,
                                summarise)
 from mlopsc.plan.paths import MISSING, covers, is_container, item_path, join_path, keyed, leaf_diffs, natural_key
@@ -34,7 +34,6 @@ from mlopsc.plan.secrets import REDACTED, redacted_pair
 
 BASE_KIND = "live"
 STACK_TYPE = "pulumi:pulumi:Stack"
-PROVIDER_PREFIX = "pulumi:providers:"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's spelling of a value known only after apply
 ENGINE_SECRET = "[secret]"
 RAW_KEYS = ("tags", "tags_all")  # maps whose keys are the user's, never renamed

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 SAME, CREATE, UPDATE, REPLACE, DELETE = "same", "create", "update", "replace", "delete"
 ACTIONS = (CREATE, UPDATE, REPLACE, DELETE, SAME)
 KNOWN_AFTER_APPLY = "(known after apply)"
+PLAN_VERSION = 1  # the `plan_version` of the JSON plan (SPEC.md §3) that `apply --plan FILE` reads
 
 
 @dataclass(frozen=True)

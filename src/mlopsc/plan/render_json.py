@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 
-from mlopsc.plan.model import Change, InputDiff, Plan
-
-PLAN_VERSION = 1
+from mlopsc.plan.model import PLAN_VERSION, Change, InputDiff, Plan
 
 
 def plan_dict(plan: Plan, cost: dict | None = None) -> dict:

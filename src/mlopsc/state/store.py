@@ -16,9 +16,8 @@ import os
 from dataclasses import dataclass
 
 from mlopsc.fsutil import write_atomic
-from mlopsc.graph import canonical_json
+from mlopsc.graph import MANIFEST_VERSION, canonical_json
 
-MANIFEST_VERSION = 1
 RECORD = "applied.json"
 LOCAL_DIR = os.path.join(".mlopsc", "state")
 ENDPOINT_ENV = "MLOPSC_S3_ENDPOINT_URL"
