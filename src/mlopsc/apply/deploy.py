@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from mlopsc.apply import engine, guards
-from mlopsc.apply.progress import MARKS, Outcome
+from mlopsc.apply.progress import Outcome
+from mlopsc.plan.actions import MARKERS as MARKS
 from mlopsc.apply.workspace import StackTarget, WorkspaceError
 from mlopsc.apply.workspace import open_stack as _open_stack
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import html
 import re
 
-from mlopsc.plan.model import Change, Plan, summary_line
-from mlopsc.plan.values import MARKERS, diff_line, notes
+from mlopsc.plan.actions import MARKERS, summary_line
+from mlopsc.plan.model import Change, Plan
+from mlopsc.plan.values import diff_line, notes
 
 LIMIT = 60_000
 RESERVE = 600  # room kept for the closing note

@@ -3,10 +3,12 @@ what forces a replace, and the summary as the last line."""
 
 from __future__ import annotations
 
-from mlopsc.plan.model import CREATE, DELETE, REPLACE, UPDATE, Change, Plan, summary_line
-from mlopsc.plan.values import MARKERS, VERBS, diff_line, notes
+from mlopsc.plan.actions import MARKERS, VERBS, Action, summary_line
+from mlopsc.plan.model import Change, Plan
+from mlopsc.plan.values import diff_line, notes
 
-COLOURS = {CREATE: "32", UPDATE: "33", REPLACE: "35", DELETE: "31", "+": "32", "-": "31", "~": "33", "!": "1;31"}
+COLOURS = {Action.CREATE: "32", Action.UPDATE: "33", Action.REPLACE: "35", Action.DELETE: "31",
+           "+": "32", "-": "31", "~": "33", "!": "1;31"}
 MAX_CREATE_LINES = 40
 
 
@@ -27,9 +29,9 @@ def _change_lines(change: Change, colour: bool) -> list[str]:
     marker = MARKERS[change.action]
     head = f"{marker:>3} {change.address}  {change.type}  {change.name}"
     lines = [f"  # {change.address} {VERBS[change.action]}", _paint(head, change.action, colour)]
-    if change.action == REPLACE and change.replace_reasons:
+    if change.action == Action.REPLACE and change.replace_reasons:
         lines.append(f"      # replaced because of: {', '.join(change.replace_reasons)}")
-    shown = change.diffs if change.action != CREATE else change.diffs[:MAX_CREATE_LINES]
+    shown = change.diffs if change.action != Action.CREATE else change.diffs[:MAX_CREATE_LINES]
     for d in shown:
         sign, text = diff_line(d)
         lines.append(f"      {_paint(sign, sign, colour)} {text}")
