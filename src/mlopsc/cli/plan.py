@@ -93,7 +93,6 @@ def _live(spec: str, env: str, env_spec: EnvSpec):
     from mlopsc.apply.workspace import StackTarget
     from mlopsc.cli.apply import fail
     from mlopsc.cli.compile import build_artifacts, default_out
-    from mlopsc.plan.live import plan_from_events
 
     build_dir = default_out(spec, env)
     try:
@@ -106,14 +105,12 @@ def _live(spec: str, env: str, env_spec: EnvSpec):
     target = StackTarget(model.project.name, env, env_spec.base_dir, model.state.backend, model.project.region)
     request = deploy.Request(target, list(model.environments), model.project.account, manifest, build_dir,
                              emit=lambda line: click.echo(line, err=True))
-    events: list = []
     try:
-        deploy.preview_env(request, events.append)
+        return deploy.preview_env(request)
     except GuardError as err:
         return fail(str(err))
     except EngineError as err:
         return fail(f"{err}. Nothing was changed.")
-    return plan_from_events(events, manifest)
 
 
 def _failed(spec: str, diagnostics: list[Diagnostic]) -> int:
