@@ -21,6 +21,7 @@ pipeline definition): the whole string then becomes a secret at apply time.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -28,6 +29,10 @@ from typing import Any, Callable, Iterator
 
 from mlopsc.errors import Mark
 
+# The one definition of each (program/interpreter.py, copied into every build folder, keeps its own
+# copies, which tests/program/test_interpreter.py pins to these).
+MANIFEST_VERSION = 1  # the `manifest_version` of manifest.json (SPEC.md §3)
+PROVIDER_PREFIX = "pulumi:providers:"  # a provider resource's type token: pulumi:providers:<package>
 ACCOUNT = "${aws:accountId}"
 MARKERS = ("$ref", "$join", "$json", "$asset", "$secret")
 INLINE_SECRET = re.compile(r"\$\{secret:(ssm|secretsmanager):([^}#]+)(?:#([^}]+))?\}")
@@ -164,3 +169,8 @@ class ResourceGraph:
 def canonical_json(value: Any) -> str:
     """The one JSON spelling we write: sorted keys, two-space indent, UTF-8, final newline."""
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def manifest_sha256(manifest: dict) -> str:
+    """What `apply --plan FILE` compares: the sha256 of a manifest's canonical JSON."""
+    return hashlib.sha256(canonical_json(manifest).encode("utf-8")).hexdigest()

@@ -41,15 +41,46 @@ def test_apply_dev_previews_applies_and_streams_lines(run_cli, project, fake):
     result = run_cli(["apply", str(project / "mlops.yaml"), "--env", "dev"])
     assert result.code == 0, result.err
     assert fake["stack"].calls == ["preview", "up"]
-    assert "   + create topic.oncall (aws:sns/topic:Topic)\n" in result.out  # the preview
-    assert "Preview: 1 to create, 0 to update, 0 to replace, 0 to delete." in result.out
+    assert "  + topic.oncall  aws:sns/topic:Topic" in result.out  # the preview, as `mlopsc plan` shows it
+    assert "\nPlan: 1 to create, 0 to update, 0 to replace, 0 to delete.\n" in result.out
     assert "   + create topic.oncall (aws:sns/topic:Topic) … done 1s" in result.out  # the progress line
-    assert "Apply complete" in result.out and "1 created" in result.out
+    assert "Apply complete" in result.out and ": 1 created, 0 updated, 0 replaced, 0 deleted." in result.out
     target, manifest, build_dir = fake["opened"][0]
     assert target.name == "demo-dev" and target.region == "eu-west-1" and target.backend == "local"
     assert manifest["project"] == "demo" and manifest["env"] == "dev"
     with open(os.path.join(build_dir, "manifest.json"), encoding="utf-8") as handle:
         assert json.load(handle) == manifest  # the program registers the build folder's manifest
+
+
+def test_apply_s_preview_is_the_plan_rendered_as_mlopsc_plan_renders_it(fake, tmp_path):
+    from mlopsc.apply.workspace import StackTarget
+    from mlopsc.plan.live import plan_from_events
+    from mlopsc.plan.render_text import render_text
+
+    steps = [("create", "topic.oncall", TOPIC), ("replace", "topic.renamed", TOPIC, {"keys": ["name"]}),
+             ("delete", "topic.old", TOPIC), ("same", "bucket.artifacts", BUCKET)]
+    fake["stack"] = FakeStack(steps)
+    manifest = {"manifest_version": 1, "project": "demo", "env": "dev", "resources": [
+        {"address": "bucket.artifacts", "type": BUCKET, "name": "demo-dev-artifacts", "inputs": {}},
+        {"address": "topic.oncall", "type": TOPIC, "name": "demo-dev-oncall", "inputs": {"name": "demo-dev-oncall"}},
+        {"address": "topic.renamed", "type": TOPIC, "name": "demo-dev-renamed", "inputs": {"name": "demo-dev-renamed"}}]}
+    lines: list[str] = []
+    request = deploy.Request(StackTarget("demo", "dev", str(tmp_path), "local", "eu-west-1"), ["dev", "prod"], None,
+                             manifest, str(tmp_path / "build"), emit=lines.append)
+    planned = deploy.apply_env(request)
+
+    events: list = []
+    FakeStack(steps).preview(on_event=events.append)
+    assert planned == plan_from_events(events, manifest)
+    expected = render_text(planned).splitlines()
+    start = lines.index("Previewing demo-dev (eu-west-1) …") + 1
+    assert lines[start:start + len(expected)] == expected
+    assert expected[0] == "mlopsc plan: demo / dev (base: live)" and "-/+ topic.renamed  aws:sns/topic:Topic  demo-dev-renamed" in expected
+    assert expected[-1] == "Plan: 1 to create, 0 to update, 1 to replace, 1 to delete."
+    assert lines[start + len(expected)] == "Applying demo-dev …"
+    assert " -/+ replace topic.renamed (aws:sns/topic:Topic) … done 1s" in lines  # progress: the same marker
+    complete = next(line for line in lines if line.startswith("Apply complete"))
+    assert complete.endswith(": 1 created, 0 updated, 1 replaced, 1 deleted.")
 
 
 def test_missing_pulumi_cli_is_one_paragraph_and_exit_1(run_cli, project, fake, monkeypatch):
@@ -104,7 +135,8 @@ def test_replacing_the_bucket_needs_allow_data_loss(run_cli, project, fake):
     fake["stack"] = FakeStack([("replace", "bucket.artifacts", BUCKET, {"keys": ["bucket"]})])
     result = run_cli(["apply", str(project / "mlops.yaml"), "--env", "dev"])
     assert result.code == 1 and "replace bucket.artifacts (bucket)" in result.err
-    assert "--allow-data-loss" in result.err and "(replace forced by bucket)" in result.out
+    assert "--allow-data-loss" in result.err and "-/+ bucket.artifacts" in result.out
+    assert "# replaced because of: bucket" in result.out
     assert fake["stack"].calls == ["preview"]
     allowed = run_cli(["apply", str(project / "mlops.yaml"), "--env", "dev", "--allow-data-loss"])
     assert allowed.code == 0, allowed.err

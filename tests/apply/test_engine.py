@@ -50,11 +50,21 @@ def test_up_streams_one_line_per_changed_resource_with_its_duration():
     assert lines == [
         "   + create endpoint.churn (aws:sagemaker/endpoint:Endpoint) … done 12s",
         "   ~ update topic.oncall (aws:sns/topic:Topic) … done 1s",
-        "  +- replace endpoint-config.churn (aws:sagemaker/endpointConfiguration:EndpointConfiguration) … done 3s",
+        " -/+ replace endpoint-config.churn (aws:sagemaker/endpointConfiguration:EndpointConfiguration) … done 3s",
         "   - delete topic.old (aws:sns/topic:Topic) … done 1s",
     ]
     assert stack.calls == ["up"]
     assert outcome.counts()["replace"] == 1 and outcome.duration is not None
+
+
+def test_progress_folds_engine_ops_as_the_plan_does():
+    """An import is a create, a discard or a read is no change at all (nothing in the cloud goes)."""
+    lines: list[str] = []
+    stack = FakeStack([("import", "topic.adopted", TOPIC), ("discard", "topic.was-read", TOPIC),
+                       ("read", "topic.external", TOPIC), ("remove-pending-replace", "topic.pending", TOPIC)])
+    outcome = engine.up(stack, lines.append)
+    assert lines == ["   + create topic.adopted (aws:sns/topic:Topic) … done 1s"]
+    assert outcome.counts() == {"create": 1} and outcome.summary().changes == 1
 
 
 def test_a_failed_resource_is_a_failed_line_an_error_and_an_engine_error():
@@ -95,7 +105,7 @@ def test_event_helpers():
     assert address_of("urn:pulumi:s::p::pulumi:providers:aws$aws:x/y:Z::object.code.abc") == "object.code.abc"
     step = step_of(metadata("delete-replaced", "kms.key", "aws:kms/key:Key", protect=True))
     assert (step.op, step.engine_op, step.protect) == ("replace", "delete-replaced", True)
-    assert format_line(step, "done", None) == "  +- replace kms.key (aws:kms/key:Key) … done"
+    assert format_line(step, "done", None) == " -/+ replace kms.key (aws:kms/key:Key) … done"  # the plan's marker
 
 
 def test_stack_and_info_diagnostics_are_not_resource_lines():

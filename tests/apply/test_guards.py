@@ -8,10 +8,11 @@ import stat
 
 import pytest
 from apply_fakes import aws_test_env, metadata, start_moto
+from pulumi.automation.events import ResourcePreEvent
 
 from mlopsc.apply import guards, workspace
-from mlopsc.apply.progress import step_of
 from mlopsc.graph import canonical_json
+from mlopsc.plan.live import plan_from_events
 
 
 @pytest.fixture
@@ -93,9 +94,14 @@ MANIFEST = {"manifest_version": 1, "project": "demo", "env": "prod", "resources"
     {"address": "topic.oncall", "type": "aws:sns/topic:Topic"}]}
 
 
+def previewed(*metas, manifest=None) -> list:
+    """The pending changes of the Plan apply makes of a preview's steps (as apply_env guards them)."""
+    return plan_from_events([ResourcePreEvent(m, planning=True) for m in metas], manifest or {}).pending()
+
+
 def test_replacing_a_stateful_resource_needs_allow_data_loss():
-    steps = [step_of(metadata("replace", "bucket.artifacts", "aws:s3/bucket:Bucket", keys=["bucket"])),
-             step_of(metadata("replace", "topic.oncall", "aws:sns/topic:Topic"))]
+    steps = previewed(metadata("replace", "bucket.artifacts", "aws:s3/bucket:Bucket", keys=["bucket"]),
+                      metadata("replace", "topic.oncall", "aws:sns/topic:Topic"))
     with pytest.raises(guards.GuardError) as raised:
         guards.check_data_loss(steps, False, MANIFEST)
     assert "replace bucket.artifacts (bucket)" in str(raised.value) and "--allow-data-loss" in str(raised.value)
@@ -106,11 +112,18 @@ def test_replacing_a_stateful_resource_needs_allow_data_loss():
 def test_deleting_a_resource_only_the_previous_graph_marked_is_caught():
     previous = {"resources": [{"address": "registry.old", "type": "aws:sagemaker/modelPackageGroup:ModelPackageGroup",
                                "options": {"protect": True, "retain_on_delete": True}}]}
-    steps = [step_of(metadata("delete", "registry.old", "aws:sagemaker/modelPackageGroup:ModelPackageGroup"))]
+    steps = previewed(metadata("delete", "registry.old", "aws:sagemaker/modelPackageGroup:ModelPackageGroup"))
     with pytest.raises(guards.GuardError, match="delete registry.old"):
         guards.check_data_loss(steps, False, MANIFEST, previous)
-    updates = [step_of(metadata("update", "bucket.artifacts", "aws:s3/bucket:Bucket"))]
+    updates = previewed(metadata("update", "bucket.artifacts", "aws:s3/bucket:Bucket"))
     assert guards.check_data_loss(updates, False, MANIFEST) == []
+
+
+def test_a_resource_the_stack_protects_is_guarded_whatever_its_type_and_a_discard_is_no_loss():
+    protected = previewed(metadata("delete", "topic.kept", "aws:sns/topic:Topic", protect=True))
+    with pytest.raises(guards.GuardError, match="delete topic.kept"):
+        guards.check_data_loss(protected, False)
+    assert guards.check_data_loss(previewed(metadata("discard", "bucket.read", "aws:s3/bucket:Bucket")), False) == []
 
 
 # --- --plan FILE ------------------------------------------------------------------------------

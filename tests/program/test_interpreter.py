@@ -334,3 +334,12 @@ def test_the_interpreter_imports_only_the_standard_library_and_pulumi():
     foreign = {m for m in modules if m not in sys.stdlib_module_names and m not in ("pulumi", "pulumi_aws", "pulumi_aws_native")}
     assert foreign == set()
     assert not any(isinstance(n, ast.ImportFrom) and n.level for n in ast.walk(tree))
+
+
+def test_the_interpreter_s_own_copies_of_shared_constants_equal_the_one_definition():
+    """It imports nothing from mlopsc, so it keeps copies; they must never drift from mlopsc.graph."""
+    from mlopsc import graph
+
+    assert interpreter.MANIFEST_VERSION == graph.MANIFEST_VERSION
+    assert interpreter.PROVIDER_PREFIX == graph.PROVIDER_PREFIX
+    assert interpreter.MARKERS == graph.MARKERS

@@ -1,4 +1,5 @@
-"""apply and destroy of one env: guards, preview, up/destroy, the state record.
+"""apply and destroy of one env: guards, preview (a Plan, shown as `mlopsc plan` shows it), up/destroy,
+the state record.
 
 The hooks (`open_stack`, `caller_account`, `which`, `stdin_is_tty`, `ask`) are module
 attributes so tests replace them: a fake StackRunner, a fake STS, a terminal that answers.
@@ -12,9 +13,13 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from mlopsc.apply import engine, guards
-from mlopsc.apply.progress import MARKS, Outcome
+from mlopsc.apply.progress import Outcome
 from mlopsc.apply.workspace import StackTarget, WorkspaceError
 from mlopsc.apply.workspace import open_stack as _open_stack
+from mlopsc.plan.actions import summary_line
+from mlopsc.plan.live import plan_from_events
+from mlopsc.plan.model import Plan
+from mlopsc.plan.render_text import render_text
 
 open_stack = _open_stack
 which = shutil.which
@@ -46,15 +51,6 @@ class Request:
     emit: Callable[[str], None] = field(default=print)
 
 
-ORDER = ("create", "update", "replace", "delete")
-
-
-def summary_line(counts: dict[str, int], future: bool) -> str:
-    verbs = {"create": ("to create", "created"), "update": ("to update", "updated"),
-             "replace": ("to replace", "replaced"), "delete": ("to delete", "deleted")}
-    return ", ".join(f"{counts.get(op, 0)} {verbs[op][0 if future else 1]}" for op in ORDER)
-
-
 def _prelude(request: Request, action: str, always_confirm: bool) -> None:
     """Checks that need no stack: the plan file, the CLI, credentials and account, who can confirm."""
     if request.plan_file:
@@ -76,11 +72,17 @@ def _open(request: Request) -> engine.StackRunner:
         raise guards.GuardError(message) from None
 
 
-def _show_preview(outcome: Outcome, emit: Callable[[str], None]) -> None:
-    for step in outcome.changed():
-        why = f" (replace forced by {', '.join(step.keys)})" if step.op == "replace" and step.keys else ""
-        emit(f"  {MARKS.get(step.op, '*'):>2} {step.op} {step.address} ({step.type}){why}")
-    emit(f"Preview: {summary_line(outcome.counts(), future=True)}.")
+def _preview(stack: engine.StackRunner, request: Request) -> Plan:
+    """A preview of the stack, as the Plan its engine events describe (what `plan --live` shows)."""
+    events: list = []
+    engine.preview(stack, request.emit, events.append)
+    return plan_from_events(events, request.manifest)
+
+
+def _show_preview(plan: Plan, emit: Callable[[str], None]) -> None:
+    """The preview as `mlopsc plan` renders a plan, line by line."""
+    for line in render_text(plan).splitlines():
+        emit(line)
 
 
 def previous_manifest(target: StackTarget, emit: Callable[[str], None]) -> dict | None:
@@ -105,24 +107,25 @@ def state_store(target: StackTarget):
         return None
 
 
-def preview_env(request: Request, listener: Callable[[object], None] | None = None) -> Outcome:
-    """A preview of the env's stack with apply's checks (CLI, credentials and account) and nothing
-    changed: `plan --live`. listener sees every engine event; raises GuardError or EngineError."""
+def preview_env(request: Request) -> Plan:
+    """The Plan of a preview of the env's stack, with apply's checks (CLI, credentials and account)
+    and nothing changed: `plan --live`. Raises GuardError or EngineError."""
     guards.require_pulumi_cli(which)
     guards.check_account(request.account, request.target.region, caller_account)
-    return engine.preview(_open(request), request.emit, listener)
+    return _preview(_open(request), request)
 
 
-def apply_env(request: Request) -> Outcome:
-    """Preview, guard, deploy and record; raises GuardError or engine.EngineError."""
+def apply_env(request: Request) -> Plan:
+    """Preview (shown as a plan), guard, deploy and record; raises GuardError or engine.EngineError."""
     emit, target = request.emit, request.target
     _prelude(request, "apply", always_confirm=False)
     stack = _open(request)
     emit(f"Previewing {target.name} ({target.region}) …")
-    planned = engine.preview(stack, emit)
+    planned = _preview(stack, request)
     _show_preview(planned, emit)
-    guards.check_data_loss(planned.steps, request.allow_data_loss, request.manifest, previous_manifest(target, emit))
-    if not planned.changed():
+    guards.check_data_loss(planned.pending(), request.allow_data_loss, request.manifest,
+                           previous_manifest(target, emit))
+    if not planned.has_changes:
         emit(f"No changes: {target.name} already matches the spec.")
     else:
         if guards.needs_confirmation(target.env, request.environments):
@@ -130,7 +133,7 @@ def apply_env(request: Request) -> Outcome:
         emit(f"Applying {target.name} …")
         done = engine.up(stack, emit)
         took = f" in {done.duration}s" if done.duration is not None else ""
-        emit(f"Apply complete{took}: {summary_line(done.counts(), future=False)}.")
+        emit(summary_line(done.summary(), done=f"Apply complete{took}"))
     record(request)
     return planned
 

@@ -5,14 +5,13 @@ Each failing check raises GuardError with one paragraph: what is wrong and how t
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
-from typing import Callable
+from typing import Callable, Iterable
 
-from mlopsc.apply.progress import ResourceStep
+from mlopsc.graph import manifest_sha256
+from mlopsc.plan.model import PLAN_VERSION, Action, Change
 
-PLAN_VERSION = 1
 INSTALL_URL = "https://www.pulumi.com/docs/install/"
 DATA_LOSS_FLAG = "--allow-data-loss"
 # Resources holding data that a delete or replace would lose (compile marks them protect/retain_on_delete).
@@ -92,19 +91,20 @@ def stateful_addresses(manifest: dict | None) -> dict[str, str]:
     return found
 
 
-def data_loss(steps: list[ResourceStep], *manifests: dict | None) -> list[ResourceStep]:
-    """Steps that replace or delete a resource holding data."""
+def data_loss(changes: Iterable[Change], *manifests: dict | None) -> list[Change]:
+    """The changes of a plan that replace or delete a resource holding data: marked so in a manifest
+    (head or last applied) or in the stack's state (Change.protected), or of a stateful type."""
     marked: dict[str, str] = {}
     for manifest in manifests:
         marked.update(stateful_addresses(manifest))
-    return [s for s in steps if s.op in ("replace", "delete")
-            and (s.address in marked or s.protect or s.retain_on_delete or s.type in STATEFUL_TYPES)]
+    return [c for c in changes if c.action in (Action.REPLACE, Action.DELETE)
+            and (c.address in marked or c.protected or c.type in STATEFUL_TYPES)]
 
 
-def check_data_loss(steps: list[ResourceStep], allow: bool, *manifests: dict | None) -> list[ResourceStep]:
-    risky = data_loss(steps, *manifests)
+def check_data_loss(changes: Iterable[Change], allow: bool, *manifests: dict | None) -> list[Change]:
+    risky = data_loss(changes, *manifests)
     if risky and not allow:
-        listed = ", ".join(f"{s.op} {s.address} ({STATEFUL_TYPES.get(s.type, s.type)})" for s in risky)
+        listed = ", ".join(f"{c.action} {c.address} ({STATEFUL_TYPES.get(c.type, c.type)})" for c in risky)
         raise GuardError(
             f"this apply would {listed}: resources that hold data (artifacts, encryption keys, registered "
             f"models) are never replaced or deleted by accident. If that is really intended, re-run with "
@@ -115,12 +115,6 @@ def check_data_loss(steps: list[ResourceStep], allow: bool, *manifests: dict | N
 
 
 PLAN_FILE_CODE = "MLC252"
-
-
-def manifest_sha256(manifest: dict) -> str:
-    from mlopsc.graph import canonical_json
-
-    return hashlib.sha256(canonical_json(manifest).encode("utf-8")).hexdigest()
 
 
 def read_plan_file(path: str) -> dict:

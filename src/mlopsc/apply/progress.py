@@ -2,7 +2,8 @@
 
 Works on pulumi.automation.events objects (EngineEvent and the events it carries) without
 importing them: the fields are read by name, so `--help` never pays for the Pulumi SDK.
-The vocabulary is the SDK's OpType ("create", "update", "replace", ...).
+The vocabulary is the plan's (plan/actions.py): engine ops fold by the table `plan --live`
+uses, and a line has the marker and action word `mlopsc plan` shows.
 """
 
 from __future__ import annotations
@@ -10,33 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-STACK_TYPE = "pulumi:pulumi:Stack"
-# Engine step ops folded into the op a user reasons about.
-FOLD = {"create-replacement": "replace", "delete-replaced": "replace", "discard-replaced": "replace",
-        "import-replacement": "replace", "read-replacement": "read", "discard": "delete"}
-MARKS = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "read": ">", "import": "=", "refresh": "~",
-         "same": " "}
-# Steps that are the bookkeeping half of a replace: no line of their own.
-SILENT = {"replace", "delete-replaced", "discard-replaced", "same", "remove-pending-replace"}
+from mlopsc.plan.actions import MARKERS, Action, Summary, fold, op_name
+from mlopsc.plan.live import STACK_TYPE, address_of
 
-
-def op_name(op: object) -> str:
-    """'create' for OpType.CREATE or the plain string."""
-    return str(getattr(op, "value", op))
-
-
-def address_of(urn: str) -> str:
-    """The resource's name in its URN: mlopsc names each resource by its manifest address."""
-    return urn.rsplit("::", 1)[-1] if urn else ""
+# The steps of a replace after the one that names it (create-replacement): no line of their own.
+SILENT = {"replace", "delete-replaced", "discard-replaced"}
 
 
 @dataclass(frozen=True)
 class ResourceStep:
-    """One resource's change: its address, type, folded op and the engine's own op."""
+    """One resource's change: its address, type, folded op (None: the step changes nothing) and the
+    engine's own op."""
 
     address: str
     type: str
-    op: str
+    op: Action | None
     engine_op: str
     keys: tuple[str, ...] = ()       # inputs forcing a replace
     diffs: tuple[str, ...] = ()      # inputs that change
@@ -62,14 +51,17 @@ class Outcome:
     duration: int | None = None
     message: str = ""
 
-    def counts(self) -> dict[str, int]:
-        found: dict[str, int] = {}
+    def counts(self) -> dict[Action, int]:
+        found: dict[Action, int] = {}
         for step in self.steps:
             found[step.op] = found.get(step.op, 0) + 1
         return found
 
+    def summary(self) -> Summary:
+        return Summary.of(self.counts())
+
     def changed(self) -> list[ResourceStep]:
-        return [s for s in self.steps if s.op not in ("same", "read")]
+        return [s for s in self.steps if s.op != Action.SAME]
 
 
 def step_of(metadata) -> ResourceStep:
@@ -78,14 +70,15 @@ def step_of(metadata) -> ResourceStep:
     if engine_op.startswith("delete") and metadata.old is not None:
         state = metadata.old
     return ResourceStep(
-        address=address_of(metadata.urn), type=metadata.type, op=FOLD.get(engine_op, engine_op), engine_op=engine_op,
+        address=address_of(metadata.urn), type=metadata.type, op=fold(engine_op), engine_op=engine_op,
         keys=tuple(metadata.keys or ()), diffs=tuple(metadata.diffs or ()),
         protect=bool(getattr(state, "protect", False)), retain_on_delete=bool(getattr(state, "retain_on_delete", False)))
 
 
 def format_line(step: ResourceStep, result: str, seconds: int | None) -> str:
+    """`   + create topic.a (aws:sns/topic:Topic) … done 3s`: the plan's marker and action word."""
     took = f" {seconds}s" if seconds is not None else ""
-    return f"  {MARKS.get(step.op, '*'):>2} {step.op} {step.address} ({step.type}) … {result}{took}"
+    return f" {MARKERS.get(step.op, '*'):>3} {step.op or step.engine_op} {step.address} ({step.type}) … {result}{took}"
 
 
 class EventCollector:
@@ -115,7 +108,7 @@ class EventCollector:
             return
         step = step_of(meta)
         self._started[(meta.urn, step.engine_op)] = timestamp
-        if step.engine_op in ("delete-replaced", "discard-replaced") or step.op == "read":
+        if step.op is None or step.engine_op in ("delete-replaced", "discard-replaced"):
             return
         if meta.urn in self._seen:  # a replace shows as create-replacement then replace: keep the first
             return
@@ -127,7 +120,7 @@ class EventCollector:
         if not self.live or meta.type == STACK_TYPE:
             return
         step = step_of(meta)
-        if step.engine_op in SILENT:
+        if step.op in (None, Action.SAME) or step.engine_op in SILENT:
             return
         start = self._started.get((meta.urn, step.engine_op))
         self.emit(format_line(step, "done", None if start is None else max(0, timestamp - start)))

@@ -11,10 +11,8 @@ import click
 from mlopsc.cli.render import print_diagnostics, summary, use_colour
 from mlopsc.cli.common import paused_gc
 from mlopsc.errors import Diagnostic, DiagnosticError, Mark, has_errors, sort_diagnostics
+from mlopsc.plan.render import FORMATS
 from mlopsc.spec.project import EnvSpec, load_project, spec_file
-
-FORMATS = ("text", "markdown", "json")
-COST_SECTION_LIMIT = 12_000  # of the 60,000 characters a pull-request comment may have
 
 
 @click.command("plan")
@@ -56,7 +54,7 @@ def plan(spec: str, env: str, base_ref: str | None, fmt: str, out: str | None, l
         the_plan = _live(spec, env, result.specs[env])
         if isinstance(the_plan, int):
             return the_plan
-        return _emit(spec, env, the_plan, fmt, out, _cost(None, estimate(result.specs[env])))
+        return _emit(spec, env, the_plan.with_cost(None, estimate(result.specs[env])), fmt, out)
     before: list = []
     try:
         head, findings = compile_checked(result.specs[env])
@@ -68,14 +66,15 @@ def plan(spec: str, env: str, base_ref: str | None, fmt: str, out: str | None, l
         return _failed(spec, exc.diagnostics)
     except StateError as exc:
         return _failed(spec, [Diagnostic(Mark(exc.where or spec, 0, 0), exc.code, exc.message, exc.hint)])
-    the_plan = diff(base, head, kind)
-    cost = _cost(before[0] if before else None, estimate(result.specs[env]))
-    return _emit(spec, env, the_plan, fmt, out, cost)
+    the_plan = diff(base, head, kind).with_cost(before[0] if before else None, estimate(result.specs[env]))
+    return _emit(spec, env, the_plan, fmt, out)
 
 
-def _emit(spec: str, env: str, the_plan, fmt: str, out: str | None, cost: "_Cost") -> int:
+def _emit(spec: str, env: str, the_plan, fmt: str, out: str | None) -> int:
     """Render the plan to stdout or --out; exit 2 when it has changes, 0 when not."""
-    text = _render(the_plan, fmt, cost, colour=out is None and fmt == "text" and use_colour(sys.stdout))
+    from mlopsc.plan.render import render
+
+    text = render(the_plan, fmt, colour=out is None and fmt == "text" and use_colour(sys.stdout))
     if out:
         problem = _write(out, text)
         if problem:
@@ -94,7 +93,6 @@ def _live(spec: str, env: str, env_spec: EnvSpec):
     from mlopsc.apply.workspace import StackTarget
     from mlopsc.cli.apply import fail
     from mlopsc.cli.compile import build_artifacts, default_out
-    from mlopsc.plan.live import plan_from_events
 
     build_dir = default_out(spec, env)
     try:
@@ -107,14 +105,12 @@ def _live(spec: str, env: str, env_spec: EnvSpec):
     target = StackTarget(model.project.name, env, env_spec.base_dir, model.state.backend, model.project.region)
     request = deploy.Request(target, list(model.environments), model.project.account, manifest, build_dir,
                              emit=lambda line: click.echo(line, err=True))
-    events: list = []
     try:
-        deploy.preview_env(request, events.append)
+        return deploy.preview_env(request)
     except GuardError as err:
         return fail(str(err))
     except EngineError as err:
         return fail(f"{err}. Nothing was changed.")
-    return plan_from_events(events, manifest)
 
 
 def _failed(spec: str, diagnostics: list[Diagnostic]) -> int:
@@ -135,60 +131,6 @@ def _base(spec: str, env: str, ref: str | None, env_spec: EnvSpec, head: dict,
     store = StateStore.for_env(env_spec.base_dir, env_spec.spec.state.backend, head["project"], env)
     applied = store.read()
     return applied, "state" if applied is not None else "empty"
-
-
-class _Cost:
-    """The plan's cost section: the estimates before (a git base) and after, and their comparison."""
-
-    def __init__(self, before, after):
-        from mlopsc.cost import compare
-
-        self.before, self.after = before, after
-        self.summary = compare(before, after)
-
-
-def _cost(before, after) -> _Cost:
-    return _Cost(before, after)
-
-
-def _render(the_plan, fmt: str, cost: _Cost, colour: bool) -> str:
-    if fmt == "json":
-        from mlopsc.plan.render_json import render_json
-
-        return render_json(the_plan, cost.summary)
-    if fmt == "markdown":
-        from mlopsc.cost import render_cost_markdown
-        from mlopsc.plan.render_markdown import render_markdown
-
-        from mlopsc.plan.render_markdown import LIMIT
-
-        section = render_cost_markdown(cost.after)
-        if len(section) > COST_SECTION_LIMIT:  # thousands of priced resources: keep the totals and budgets
-            section = section.split("\n| resource |")[0].rstrip() + "\n\n_(per-resource costs cut: run `mlopsc cost` locally)_\n"
-        room = LIMIT - len(section) - 200
-        return _with_cost_first(render_markdown(the_plan, limit=room), section, cost.summary)
-    from mlopsc.plan.render_text import render_text
-
-    body = render_text(the_plan, colour).rstrip("\n").split("\n")
-    return "\n".join(body[:-1] + [_cost_text(cost.summary).rstrip("\n"), "", body[-1]]) + "\n"  # Plan: … stays last
-
-
-def _with_cost_first(body: str, cost_section: str, summary: dict) -> str:
-    """The PR comment: the plan's heading and summary, then cost (budgets loudly), then the details."""
-    head, sep, rest = body.partition("\n\n")
-    head2, sep2, rest2 = rest.partition("\n\n")
-    loud = "> **:warning: This change would exceed a budget.**\n\n" if summary.get("over_budget") else ""
-    return f"{head}{sep}{head2}{sep2}{loud}{cost_section.rstrip()}\n\n{rest2}"
-
-
-def _cost_text(summary: dict) -> str:
-    after, before = summary["after"], summary.get("before")
-    line = f"Cost: ${after['low']:,.2f} - ${after['high']:,.2f} a month"
-    if before is not None:
-        line += f" (was ${before['low']:,.2f} - ${before['high']:,.2f})"
-    over = [b for b in summary.get("budgets", []) if b.get("status") == "over"]
-    loud = "".join(f"\nOVER BUDGET: `{b['name']}` ${b['monthly']:,.2f}/month, by up to ${b['over_by']:,.2f}" for b in over)
-    return f"{line}.{loud}\n"
 
 
 def _write(path: str, text: str) -> Diagnostic | None:

@@ -8,6 +8,7 @@ import sys
 from typing import TextIO
 
 from mlopsc.errors import Diagnostic, Severity
+from mlopsc.text import one_line  # noqa: F401  (cli/init.py takes it from here)
 
 _COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 
@@ -32,15 +33,6 @@ def format_diagnostic(d: Diagnostic, colour: bool = False) -> str:
     if d.hint:
         text += f"\n  hint: {one_line(d.hint)}"
     return text
-
-
-_CONTROL = {c: f"\\x{c:02x}" for c in range(32)} | {10: "\\n", 13: "\\r", 9: "\\t", 127: "\\x7f"}
-
-
-def one_line(text: str) -> str:
-    """User text quoted in a message may hold line breaks or control characters: escape them,
-    so one diagnostic is always one line (plus its hint) and nothing can move the terminal."""
-    return text.translate(_CONTROL)
 
 
 def print_diagnostics(diagnostics: list[Diagnostic], stream: TextIO | None = None) -> None:

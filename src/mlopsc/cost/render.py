@@ -56,14 +56,17 @@ def _paint(text: str, code: str, colour: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if colour else text
 
 
-def render_cost_markdown(estimate: CostEstimate) -> str:
-    """A markdown section for pull-request previews: budgets first, then the per-resource table."""
+def render_cost_markdown(estimate: CostEstimate, per_resource: bool = True) -> str:
+    """A markdown section for pull-request previews: budgets first, then the per-resource table
+    (per_resource=False: the total, budgets and warnings alone)."""
     out = [f"**Estimated monthly cost ({estimate.env}): {span(estimate.low, estimate.high)}**", ""]
     for check in estimate.budgets:
         sentence = budget_sentence(check, estimate)
         out.append(f"- :rotating_light: **{sentence}**" if check.status == "over" else f"- {sentence}")
     for warning in estimate.warnings:
         out.append(f"- :warning: {_md(warning)}")
+    if not per_resource:
+        return "\n".join(out).rstrip()
     if estimate.budgets or estimate.warnings:
         out.append("")
     out += ["| resource | what | low | high |", "|---|---|---:|---:|"]

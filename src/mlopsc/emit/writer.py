@@ -22,9 +22,8 @@ import re
 import shutil
 
 from mlopsc.emit import atomic, project
-from mlopsc.graph import canonical_json
+from mlopsc.graph import MANIFEST_VERSION, canonical_json
 
-MANIFEST_VERSION = 1
 MANIFEST = "manifest.json"
 ASSETS = "assets"
 PIPELINES = "pipelines"

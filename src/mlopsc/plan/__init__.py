@@ -1,13 +1,17 @@
 """The plan stage: a desired resource graph diffed against a base (a git ref, the last applied
 state, or nothing) into one Plan, rendered as text, markdown or JSON.
 
-    model.py        Plan, Change, InputDiff (Pulumi Automation API vocabulary: same/create/update/replace/delete)
+    actions.py      Action (Pulumi's OpType words: same/create/update/replace/delete), how every engine op
+                    folds into it, markers and summary lines: the vocabulary apply speaks too
+    model.py        Plan, Change, InputDiff, PlanCost (the cost comparison a plan carries)
     diff.py         diff(base manifest | None, head manifest) -> Plan
     paths.py        how a value is walked into paths ($json documents, JSON strings, keyed lists)
     replacement.py  per type token, the inputs whose change forces a replacement (with sources)
     secrets.py      which values never appear in a rendering
     base.py         the base at a git ref, compiled from `git archive` into a temp dir
     manifest.py     compile one env's spec into its manifest dict (no files written)
-    render_*.py     text (terminal), markdown (pull requests), json (SPEC.md §3)
+    live.py         the engine events of a preview mapped into a Plan (`plan --live`, apply's preview)
+    render.py       render(plan, format): text (terminal), markdown (pull requests), json (SPEC.md §3),
+                    each placing the plan's cost itself (render_text.py, render_markdown.py, render_json.py)
     codes.py        the diagnostic codes of this stage (MLC400-MLC419)
 """

@@ -10,22 +10,13 @@ whose region changes replaces every resource it manages.
 
 from __future__ import annotations
 
-import hashlib
-
-from mlopsc.graph import canonical_json
-from mlopsc.plan.model import (CREATE, DELETE, KNOWN_AFTER_APPLY, REPLACE, SAME, UPDATE, Change, InputDiff, Plan,
-                               summarise)
+from mlopsc.graph import PROVIDER_PREFIX, manifest_sha256
+from mlopsc.plan.model import KNOWN_AFTER_APPLY, Action, Change, InputDiff, Plan, summarise
 from mlopsc.plan.paths import MISSING, covers, leaf_diffs, ref_sites, top_key
 from mlopsc.plan.replacement import forcing_input
 from mlopsc.plan.secrets import redacted_pair
 
-PROVIDER_PREFIX = "pulumi:providers:"
 OPTION_KEYS = ("protect", "retain_on_delete")
-
-
-def manifest_sha256(manifest: dict) -> str:
-    """What `apply --plan FILE` compares: the sha256 of the head manifest's canonical JSON."""
-    return hashlib.sha256(canonical_json(manifest).encode("utf-8")).hexdigest()
 
 
 def diff(base: dict | None, head: dict, base_kind: str | None = None) -> Plan:
@@ -63,16 +54,16 @@ def _compare(old: dict | None, new: dict | None) -> Change:
     if old is None:
         inputs = res.get("inputs") or {}
         diffs = tuple(_input_diff(None, key, MISSING, inputs[key]) for key in sorted(inputs))
-        return Change(action=CREATE, diffs=diffs, **common)
+        return Change(action=Action.CREATE, diffs=diffs, **common)
     if new is None:
-        return Change(action=DELETE, **common)
+        return Change(action=Action.DELETE, **common)
     diffs = [_input_diff(new["type"], path, before, after)
              for path, before, after in leaf_diffs(old.get("inputs") or {}, new.get("inputs") or {})]
     diffs += _option_diffs(old, new)
     reasons = sorted({forcing_input(new["type"], d.path) or "" for d in diffs if d.forces_replacement})
     if old["type"] != new["type"]:
         reasons.insert(0, f"type changed from {old['type']}")
-    action = REPLACE if reasons else UPDATE if diffs else SAME
+    action = Action.REPLACE if reasons else Action.UPDATE if diffs else Action.SAME
     return Change(action=action, diffs=tuple(diffs), replace_reasons=tuple(reasons), **common)
 
 
@@ -91,7 +82,7 @@ def _propagate(changes: dict[str, Change], new: dict[str, dict]) -> None:
         moved = False
         for address, res in new.items():
             change = changes[address]
-            if change.action == CREATE:
+            if change.action == Action.CREATE:
                 continue
             updated = _follow_provider(change, providers.get(address), changes)
             updated = _follow_refs(updated, sites[address], changes)
@@ -119,7 +110,7 @@ def _providers(resources: dict[str, dict]) -> dict[str, str]:
 
 
 def _follow_provider(change: Change, provider: str | None, changes: dict[str, Change]) -> Change:
-    if provider is None or provider not in changes or changes[provider].action != REPLACE:
+    if provider is None or provider not in changes or changes[provider].action != Action.REPLACE:
         return change
     reason = f"provider {provider} is replaced ({', '.join(changes[provider].replace_reasons)})"
     if reason in change.replace_reasons:
@@ -130,9 +121,9 @@ def _follow_provider(change: Change, provider: str | None, changes: dict[str, Ch
 def _output_changes(target: Change | None, attr: str) -> bool:
     if target is None:
         return False
-    if target.action == REPLACE:
+    if target.action == Action.REPLACE:
         return True
-    return target.action == UPDATE and any(top_key(d.path) == attr for d in target.diffs)
+    return target.action == Action.UPDATE and any(top_key(d.path) == attr for d in target.diffs)
 
 
 def _follow_refs(change: Change, sites: list[tuple[str, str, str]], changes: dict[str, Change]) -> Change:
@@ -154,7 +145,7 @@ def _follow_refs(change: Change, sites: list[tuple[str, str, str]], changes: dic
 
 def _with(change: Change, extra: tuple[InputDiff, ...], reasons: tuple[str, ...]) -> Change:
     diffs = change.diffs + extra
-    action = REPLACE if reasons else UPDATE if diffs else SAME
-    if change.action == DELETE:
-        action = DELETE
+    action = Action.REPLACE if reasons else Action.UPDATE if diffs else Action.SAME
+    if change.action == Action.DELETE:
+        action = Action.DELETE
     return Change(change.address, change.type, action, change.name, diffs, reasons, change.origin, change.protected)

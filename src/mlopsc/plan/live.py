@@ -6,8 +6,9 @@ state (inputs), `diffs` (changed top-level properties), `detailed_diff` (propert
 add/update/delete, with a `-replace` suffix when that change forces a replacement) and `keys`
 (the properties forcing a replace).
 
-- ops fold into the Plan's vocabulary: create-replacement / replace / delete-replaced (and the
-  other *-replacement steps) are one replace; read, refresh and discard are not changes;
+- ops fold into the Plan's vocabulary by the one table apply's progress uses too
+  (actions.ENGINE_OPS): create-replacement / replace / delete-replaced (and the other
+  *-replacement steps) are one replace, import a create; read, refresh and discard are not changes;
 - the engine speaks Pulumi's property names (camelCase, `productionVariants[0].instanceType`);
   paths are turned into the manifest's (`production_variants[variant_name=primary].instance_type`),
   led by the manifest's own keys, so a live plan reads like a `--base` one;
@@ -26,30 +27,23 @@ import json
 import re
 from typing import Iterable
 
-from mlopsc.plan.diff import manifest_sha256
-from mlopsc.plan.model import (CREATE, DELETE, KNOWN_AFTER_APPLY, REPLACE, SAME, UPDATE, Change, InputDiff, Plan,
-                               summarise)
+from mlopsc.graph import PROVIDER_PREFIX, manifest_sha256
+from mlopsc.plan.actions import Action, fold, op_name
+from mlopsc.plan.model import KNOWN_AFTER_APPLY, Change, InputDiff, Plan, summarise
 from mlopsc.plan.paths import MISSING, covers, is_container, item_path, join_path, keyed, leaf_diffs, natural_key
 from mlopsc.plan.secrets import REDACTED, redacted_pair
 
 BASE_KIND = "live"
 STACK_TYPE = "pulumi:pulumi:Stack"
-PROVIDER_PREFIX = "pulumi:providers:"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's spelling of a value known only after apply
 ENGINE_SECRET = "[secret]"
 RAW_KEYS = ("tags", "tags_all")  # maps whose keys are the user's, never renamed
-OPS = {"same": SAME, "create": CREATE, "update": UPDATE, "delete": DELETE, "replace": REPLACE,
-       "create-replacement": REPLACE, "delete-replaced": REPLACE, "discard-replaced": REPLACE,
-       "import-replacement": REPLACE, "import": CREATE}
-RANK = {SAME: 0, CREATE: 1, UPDATE: 1, DELETE: 1, REPLACE: 2}  # a replace's steps outrank the rest
+RANK = {Action.SAME: 0, Action.CREATE: 1, Action.UPDATE: 1, Action.DELETE: 1, Action.REPLACE: 2}  # a replace outranks
 _SEGMENT = re.compile(r'\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]|\.?([^.\[\]]+)')
 
 
-def op_name(op: object) -> str:
-    return str(getattr(op, "value", op))
-
-
 def address_of(urn: str) -> str:
+    """The resource's name in its URN: mlopsc names each resource by its manifest address."""
     return urn.rsplit("::", 1)[-1] if urn else ""
 
 
@@ -160,7 +154,7 @@ class _Resource:
     """The steps one URN went through in the preview, merged."""
 
     def __init__(self, meta) -> None:
-        self.urn, self.type, self.action = meta.urn, meta.type, OPS.get(op_name(meta.op), UPDATE)
+        self.urn, self.type, self.action = meta.urn, meta.type, fold(meta.op)
         self.old = self.new = None
         self.keys: list[str] = []
         self.diffs: list[str] = []
@@ -168,7 +162,7 @@ class _Resource:
         self.add(meta)
 
     def add(self, meta) -> None:
-        action = OPS.get(op_name(meta.op), UPDATE)
+        action = fold(meta.op)
         if RANK[action] > RANK[self.action]:
             self.action = action
         self.old = self.old or meta.old
@@ -207,7 +201,7 @@ def _diffs(res: _Resource, old: dict, new: dict, guide: dict) -> tuple[tuple[Inp
                 out[leaf] = _input_diff(leaf, b, a, forces or any(covers(f, leaf) for f in forced))
     diffs = tuple(out[p] for p in sorted(out))
     reasons = list(dict.fromkeys(forced)) or sorted({d.path for d in diffs if d.forces_replacement})
-    return diffs, tuple(reasons) if res.action == REPLACE else ()
+    return diffs, tuple(reasons) if res.action == Action.REPLACE else ()
 
 
 def _change(res: _Resource, manifest_res: dict | None) -> Change:
@@ -215,16 +209,16 @@ def _change(res: _Resource, manifest_res: dict | None) -> Change:
     spec = manifest_res or {}
     guide = spec.get("inputs") or {}
     old, new = to_manifest(_inputs(res.old), guide), to_manifest(_inputs(res.new), guide)
-    state = res.old if res.action == DELETE else (res.new or res.old)
+    state = res.old if res.action == Action.DELETE else (res.new or res.old)
     protected = bool((spec.get("options") or {}).get("protect") or (spec.get("options") or {}).get("retain_on_delete")
                      or getattr(state, "protect", False) or getattr(state, "retain_on_delete", False))
     name = str(spec.get("name", "") or (old.get("name") if isinstance(old.get("name"), str) else "") or "")
     common = dict(address=address, type=res.type, name=name, origin=str(spec.get("origin", "")), protected=protected)
-    if res.action == CREATE:
+    if res.action == Action.CREATE:
         source = guide or new
         diffs = tuple(_input_diff(k, MISSING, source[k], False) for k in sorted(source))
-        return Change(action=CREATE, diffs=diffs, **common)
-    if res.action in (DELETE, SAME):
+        return Change(action=Action.CREATE, diffs=diffs, **common)
+    if res.action in (Action.DELETE, Action.SAME):
         return Change(action=res.action, **common)
     diffs, reasons = _diffs(res, old, new, guide)
     return Change(action=res.action, diffs=diffs, replace_reasons=reasons, **common)
@@ -249,9 +243,8 @@ def plan_from_events(events: Iterable[object], manifest: dict) -> Plan:
     ours = {r["address"]: r for r in manifest.get("resources", [])}
     seen: dict[str, _Resource] = {}
     for meta in pre_events(events):
-        op = op_name(meta.op)
-        if meta.type == STACK_TYPE or op not in OPS:
-            continue
+        if meta.type == STACK_TYPE or fold(meta.op) is None:
+            continue  # the stack itself, or a step that changes nothing (a read, a refresh)
         if meta.type.startswith(PROVIDER_PREFIX) and address_of(meta.urn) not in ours:
             continue  # a default provider: the engine's, not the manifest's
         if meta.urn in seen:
@@ -266,7 +259,7 @@ def plan_from_events(events: Iterable[object], manifest: dict) -> Plan:
             changes[change.address] = change
     for address, res in ours.items():
         if address not in changes:
-            changes[address] = Change(address, res["type"], SAME, str(res.get("name", "")),
+            changes[address] = Change(address, res["type"], Action.SAME, str(res.get("name", "")),
                                       origin=str(res.get("origin", "")))
     ordered = [changes[a] for a in sorted(changes)]
     return Plan(str(manifest.get("project", "")), str(manifest.get("env", "")), BASE_KIND, tuple(ordered),

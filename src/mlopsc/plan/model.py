@@ -1,13 +1,18 @@
-"""The Plan: per resource what apply would do, in the Pulumi Automation API's vocabulary
-(OpType same / create / update / replace / delete), with the changed input paths."""
+"""The Plan: per resource what apply would do, as an Action (Pulumi's OpType words, plan/actions.py),
+with the changed input paths, and what the change costs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-SAME, CREATE, UPDATE, REPLACE, DELETE = "same", "create", "update", "replace", "delete"
-ACTIONS = (CREATE, UPDATE, REPLACE, DELETE, SAME)
+from mlopsc.plan.actions import Action, Summary, summary_line  # noqa: F401  (summary_line: the plan's last line)
+
 KNOWN_AFTER_APPLY = "(known after apply)"
+PLAN_VERSION = 1  # the `plan_version` of the JSON plan (SPEC.md §3) that `apply --plan FILE` reads
+
+if TYPE_CHECKING:
+    from mlopsc.cost import CostEstimate
 
 
 @dataclass(frozen=True)
@@ -30,7 +35,7 @@ class InputDiff:
 class Change:
     address: str
     type: str
-    action: str
+    action: Action
     name: str = ""
     diffs: tuple[InputDiff, ...] = ()
     replace_reasons: tuple[str, ...] = ()
@@ -39,30 +44,38 @@ class Change:
 
     @property
     def changed(self) -> bool:
-        return self.action != SAME
+        return self.action != Action.SAME
 
 
 @dataclass(frozen=True)
-class Summary:
-    create: int = 0
-    update: int = 0
-    replace: int = 0
-    delete: int = 0
-    same: int = 0
+class PlanCost:
+    """What the env costs with the plan applied: `comparison` is mlopsc.cost.compare(before, after)
+    (monthly totals before and after, the delta, the budgets: the JSON plan's `cost`), `after` the
+    estimate whose per-resource lines the markdown plan tables."""
+
+    comparison: dict
+    after: CostEstimate
+
+    @classmethod
+    def of(cls, before: CostEstimate | None, after: CostEstimate) -> PlanCost:
+        from mlopsc.cost import compare
+
+        return cls(compare(before, after), after)
 
     @property
-    def changes(self) -> int:
-        return self.create + self.update + self.replace + self.delete
+    def over_budget(self) -> bool:
+        return bool(self.comparison.get("over_budget"))
 
 
 @dataclass(frozen=True)
 class Plan:
     project: str
     env: str
-    base_kind: str  # "git:<ref>" | "state" | "empty"
+    base_kind: str  # "git:<ref>" | "state" | "empty" | "live"
     changes: tuple[Change, ...] = ()
     summary: Summary = field(default_factory=Summary)
     manifest_sha256: str = ""
+    cost: PlanCost | None = None  # what the env costs after the change (and before it, with a base)
 
     @property
     def has_changes(self) -> bool:
@@ -72,16 +85,13 @@ class Plan:
         """The changes apply would make, by address (unchanged resources left out)."""
         return [c for c in self.changes if c.changed]
 
+    def with_cost(self, before: CostEstimate | None, after: CostEstimate) -> Plan:
+        """This plan with its cost: the estimates of the base (None: no base to compare) and the head."""
+        return replace(self, cost=PlanCost.of(before, after))
+
 
 def summarise(changes: list[Change]) -> Summary:
-    counts = {action: 0 for action in ACTIONS}
+    counts = {action: 0 for action in Action}
     for change in changes:
         counts[change.action] += 1
-    return Summary(**counts)
-
-
-def summary_line(summary: Summary) -> str:
-    if not summary.changes:
-        return "No changes. The infrastructure matches the spec."
-    return (f"Plan: {summary.create} to create, {summary.update} to update, "
-            f"{summary.replace} to replace, {summary.delete} to delete.")
+    return Summary.of(counts)

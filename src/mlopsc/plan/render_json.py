@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 
-from mlopsc.plan.model import Change, InputDiff, Plan
-
-PLAN_VERSION = 1
+from mlopsc.plan.model import PLAN_VERSION, Change, InputDiff, Plan
 
 
-def plan_dict(plan: Plan, cost: dict | None = None) -> dict:
+def plan_dict(plan: Plan) -> dict:
     s = plan.summary
     return {
         "plan_version": PLAN_VERSION,
@@ -20,12 +18,12 @@ def plan_dict(plan: Plan, cost: dict | None = None) -> dict:
         "summary": {"create": s.create, "update": s.update, "replace": s.replace, "delete": s.delete,
                     "unchanged": s.same},
         "changes": [_change(c) for c in plan.pending()],
-        "cost": cost,
+        "cost": plan.cost.comparison if plan.cost is not None else None,
     }
 
 
 def _change(change: Change) -> dict:
-    return {"address": change.address, "type": change.type, "name": change.name, "action": change.action,
+    return {"address": change.address, "type": change.type, "name": change.name, "action": str(change.action),
             "origin": change.origin, "protected": change.protected, "replace_reasons": list(change.replace_reasons),
             "diffs": [_diff(d) for d in change.diffs]}
 
@@ -35,5 +33,5 @@ def _diff(d: InputDiff) -> dict:
             "known_after_apply": d.known_after_apply, "sensitive": d.sensitive}
 
 
-def render_json(plan: Plan, cost: dict | None = None) -> str:
-    return json.dumps(plan_dict(plan, cost), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+def render_json(plan: Plan) -> str:
+    return json.dumps(plan_dict(plan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

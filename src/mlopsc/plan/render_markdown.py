@@ -1,20 +1,25 @@
-"""The plan for a pull-request comment: summary first, a table of changes, details folded in
-<details>, a hidden marker so CI updates one sticky comment per project and env, and never more
-than LIMIT characters (GitHub refuses comments over 65,536): what does not fit is counted in a
-visible note."""
+"""The plan for a pull-request comment: summary first, then the cost (a loud warning first when a
+budget would be exceeded), a table of changes, details folded in <details>, a hidden marker so
+CI updates one sticky comment per project and env, and never more than LIMIT characters (GitHub
+refuses comments over 65,536): what does not fit is counted in a visible note."""
 
 from __future__ import annotations
 
 import html
 import re
 
-from mlopsc.plan.model import Change, Plan, summary_line
-from mlopsc.plan.values import MARKERS, diff_line, notes
+from mlopsc.plan.actions import MARKERS, summary_line
+from mlopsc.plan.model import Change, Plan, PlanCost
+from mlopsc.plan.values import diff_line, notes
 
 LIMIT = 60_000
 RESERVE = 600  # room kept for the closing note
 MAX_DETAIL = 6_000  # one resource's details at most
 VALUE_LIMIT = 200
+COST_SECTION_LIMIT = 12_000  # of the LIMIT characters; past it the per-resource cost table is cut
+COST_RESERVE = 200  # room kept beside the cost section
+COST_CUT = "_(per-resource costs cut: run `mlopsc cost` locally)_"
+OVER_BUDGET = "> **:warning: This change would exceed a budget.**"
 
 
 def marker(project: str, env: str) -> str:
@@ -22,15 +27,38 @@ def marker(project: str, env: str) -> str:
 
 
 def render_markdown(plan: Plan, limit: int = LIMIT) -> str:
+    head = [marker(plan.project, plan.env), f"### mlopsc plan: `{plan.project}` / `{plan.env}`", "",
+            f"**{summary_line(plan.summary)}** (base: `{plan.base_kind}`)", ""]
+    if plan.cost is None:
+        return "\n".join(head + _changes(plan, limit, len("\n".join(head)) + 1)) + "\n"
+    section = cost_section(plan.cost)
+    loud = [OVER_BUDGET, ""] if plan.cost.over_budget else []
+    room = limit - len(section) - COST_RESERVE  # the changes get what the cost section leaves
+    return "\n".join(head + loud + [section.rstrip(), ""] + _changes(plan, room, len("\n".join(head)) + 1)) + "\n"
+
+
+def cost_section(cost: PlanCost) -> str:
+    """The cost of the env after the change (mlopsc.cost's markdown), its per-resource table cut when
+    thousands of priced resources would crowd out the changes (the totals and budgets stay)."""
+    from mlopsc.cost import render_cost_markdown
+
+    section = render_cost_markdown(cost.after)
+    if len(section) > COST_SECTION_LIMIT:
+        section = f"{render_cost_markdown(cost.after, per_resource=False)}\n\n{COST_CUT}\n"
+    return section
+
+
+def _changes(plan: Plan, limit: int, size: int) -> list[str]:
+    """The lines after the summary: warnings, the table, the details, within `limit` characters of
+    which `size` are taken."""
     pending = plan.pending()
-    out = [marker(plan.project, plan.env), f"### mlopsc plan: `{plan.project}` / `{plan.env}`", "",
-           f"**{summary_line(plan.summary)}** (base: `{plan.base_kind}`)", ""]
+    out: list[str] = []
     warnings = [note for change in pending for note in notes(change)]
     out += [f"> **Warning:** {_cell(w)}" for w in warnings[:20]] + ([""] if warnings else [])
     if not pending:
-        return "\n".join(out) + "\n"
+        return out
     out += ["| | resource | type | action | replaced because of |", "|---|---|---|---|---|"]
-    size = sum(len(line) + 1 for line in out)
+    size += sum(len(line) + 1 for line in out)
     rows = 0
     for change in pending:
         row = _row(change)
@@ -49,7 +77,7 @@ def render_markdown(plan: Plan, limit: int = LIMIT) -> str:
         size += len(block) + 1
         details += 1
     out += _closing(len(pending), rows, details)
-    return "\n".join(out) + "\n"
+    return out
 
 
 def _closing(total: int, rows: int, details: int) -> list[str]:

@@ -1,12 +1,14 @@
 """The plan for a terminal, like `terraform plan`: a marker per resource, its changed paths,
-what forces a replace, and the summary as the last line."""
+what forces a replace, the cost (budgets overrun loudly), and the summary as the last line."""
 
 from __future__ import annotations
 
-from mlopsc.plan.model import CREATE, DELETE, REPLACE, UPDATE, Change, Plan, summary_line
-from mlopsc.plan.values import MARKERS, VERBS, diff_line, notes
+from mlopsc.plan.actions import MARKERS, VERBS, Action, summary_line
+from mlopsc.plan.model import Change, Plan, PlanCost
+from mlopsc.plan.values import diff_line, notes
 
-COLOURS = {CREATE: "32", UPDATE: "33", REPLACE: "35", DELETE: "31", "+": "32", "-": "31", "~": "33", "!": "1;31"}
+COLOURS = {Action.CREATE: "32", Action.UPDATE: "33", Action.REPLACE: "35", Action.DELETE: "31",
+           "+": "32", "-": "31", "~": "33", "!": "1;31"}
 MAX_CREATE_LINES = 40
 
 
@@ -18,6 +20,8 @@ def render_text(plan: Plan, colour: bool = False) -> str:
     lines = [f"mlopsc plan: {plan.project} / {plan.env} (base: {plan.base_kind})", ""]
     for change in plan.pending():
         lines += _change_lines(change, colour) + [""]
+    if plan.cost is not None:
+        lines += cost_lines(plan.cost) + [""]
     summary = summary_line(plan.summary)
     lines.append(f"\x1b[1m{summary}\x1b[0m" if colour else summary)
     return "\n".join(lines) + "\n"
@@ -27,9 +31,9 @@ def _change_lines(change: Change, colour: bool) -> list[str]:
     marker = MARKERS[change.action]
     head = f"{marker:>3} {change.address}  {change.type}  {change.name}"
     lines = [f"  # {change.address} {VERBS[change.action]}", _paint(head, change.action, colour)]
-    if change.action == REPLACE and change.replace_reasons:
+    if change.action == Action.REPLACE and change.replace_reasons:
         lines.append(f"      # replaced because of: {', '.join(change.replace_reasons)}")
-    shown = change.diffs if change.action != CREATE else change.diffs[:MAX_CREATE_LINES]
+    shown = change.diffs if change.action != Action.CREATE else change.diffs[:MAX_CREATE_LINES]
     for d in shown:
         sign, text = diff_line(d)
         lines.append(f"      {_paint(sign, sign, colour)} {text}")
@@ -37,3 +41,14 @@ def _change_lines(change: Change, colour: bool) -> list[str]:
         lines.append(f"      … {len(change.diffs) - len(shown)} more inputs")
     lines += [f"      {_paint('!', '!', colour)} {note}" for note in notes(change)]
     return lines
+
+
+def cost_lines(cost: PlanCost) -> list[str]:
+    """`Cost: $low - $high a month (was …).`, then a line per budget the change would overrun."""
+    after, before = cost.comparison["after"], cost.comparison.get("before")
+    line = f"Cost: ${after['low']:,.2f} - ${after['high']:,.2f} a month"
+    if before is not None:
+        line += f" (was ${before['low']:,.2f} - ${before['high']:,.2f})"
+    over = [b for b in cost.comparison.get("budgets", []) if b.get("status") == "over"]
+    return [f"{line}."] + [f"OVER BUDGET: `{b['name']}` ${b['monthly']:,.2f}/month, by up to ${b['over_by']:,.2f}"
+                           for b in over]

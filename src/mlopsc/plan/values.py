@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import json
 
-from mlopsc.cli.render import one_line
-from mlopsc.plan.model import CREATE, DELETE, KNOWN_AFTER_APPLY, REPLACE, UPDATE, Change, InputDiff
+from mlopsc.plan.model import KNOWN_AFTER_APPLY, Action, Change, InputDiff
 from mlopsc.plan.secrets import REDACTED
+from mlopsc.text import one_line
 
-MARKERS = {CREATE: "+", UPDATE: "~", REPLACE: "-/+", DELETE: "-"}
-VERBS = {CREATE: "will be created", UPDATE: "will be updated in place", REPLACE: "must be replaced",
-         DELETE: "will be destroyed"}
 BARE = (REDACTED, KNOWN_AFTER_APPLY)
 
 
@@ -43,7 +40,7 @@ def diff_line(d: InputDiff, limit: int = 100) -> tuple[str, str]:
 
 def notes(change: Change) -> list[str]:
     """Warnings worth a line of their own: a stateful resource about to go."""
-    if change.protected and change.action in (REPLACE, DELETE):
+    if change.protected and change.action in (Action.REPLACE, Action.DELETE):
         return [f"{change.address} holds state (protect/retain_on_delete): its {change.action} needs an explicit "
                 "flag at apply, and the old resource is kept in AWS, not deleted"]
     return []

@@ -32,6 +32,7 @@ from pulumi import _types
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
+from mlopsc.graph import PROVIDER_PREFIX
 from mlopsc.program import interpreter
 
 ACCOUNT_ID = "123456789012"
@@ -330,15 +331,15 @@ def _dict_differences(expected: dict, received: dict, path: str, secret: bool = 
 
 def expected_provider(res: dict, manifest: dict) -> str:
     """The provider reference the engine should get: options.provider, else the package's provider."""
-    if res["type"].startswith(interpreter.PROVIDER_PREFIX):
+    if res["type"].startswith(PROVIDER_PREFIX):
         return ""
     package = interpreter.package_of(res["type"])
     candidates = sorted(r["address"] for r in manifest["resources"]
-                        if r["type"] == interpreter.PROVIDER_PREFIX + package)
+                        if r["type"] == PROVIDER_PREFIX + package)
     chosen = (res.get("options") or {}).get("provider") or (candidates[0] if candidates else None)
     if chosen is None:
         return ""
-    return f"{urn_of(interpreter.PROVIDER_PREFIX + package, chosen)}::{mock_output(chosen, 'id')}"
+    return f"{urn_of(PROVIDER_PREFIX + package, chosen)}::{mock_output(chosen, 'id')}"
 
 
 # Inputs the SDKs add by themselves (the providers' defaults), accepted when the manifest has none.
@@ -364,7 +365,7 @@ def input_differences(res: dict, reg: Registration, manifest: dict, base_dir: st
               for k, v in res.get("inputs", {}).items() if v is not None}
     defaults = SDK_DEFAULTS.get(res["type"], set()) - set(wanted)
     received = {k: v for k, v in reg.inputs.items() if k not in defaults}
-    is_provider = res["type"].startswith(interpreter.PROVIDER_PREFIX)
+    is_provider = res["type"].startswith(PROVIDER_PREFIX)
     found = []
     for key in sorted(set(wanted) | set(received)):
         if key not in received:

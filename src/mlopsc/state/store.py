@@ -18,9 +18,8 @@ from dataclasses import dataclass
 
 from mlopsc import aws
 from mlopsc.fsutil import write_atomic
-from mlopsc.graph import canonical_json
+from mlopsc.graph import MANIFEST_VERSION, canonical_json
 
-MANIFEST_VERSION = 1
 RECORD = "applied.json"
 LOCAL_DIR = os.path.join(".mlopsc", "state")
 
