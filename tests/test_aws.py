@@ -109,7 +109,7 @@ def test_the_registry_check_talks_to_the_override(moto, monkeypatch):
                                                                    "amazonaws.com/x:1"}],
                                                     "SupportedContentTypes": ["text/csv"],
                                                     "SupportedResponseMIMETypes": ["text/csv"]})
-    [found] = check_versions([("churn", 1)], "reach", "prod", REGION)  # no endpoint_url: the env var alone
+    [found] = check_versions([("churn", 1)], {"churn": "reach-churn"}, REGION)  # no endpoint_url: the env var alone
     assert (found.group, found.version, found.status) == ("reach-churn", 1, "Approved")
 
 
@@ -140,7 +140,7 @@ def test_every_client_says_which_override_it_could_not_reach(monkeypatch, tmp_pa
         EnvLock.for_env(str(tmp_path), "s3://b", "demo", "dev").acquire()
     assert lock.value.code == "MLC251" and "cannot reach AWS to create the lock object s3://b/" in lock.value.message
     with pytest.raises(RegistryError) as registry:
-        check_versions([("churn", 1)], "demo", "prod", REGION)
+        check_versions([("churn", 1)], {"churn": "demo-churn"}, REGION)
     assert "cannot reach AWS to read the model registry" in registry.value.message
     assert "--endpoint-url" in registry.value.hint
     with pytest.raises(aws.AwsError) as sts:
@@ -282,7 +282,7 @@ def test_callers_keep_their_codes_with_explain_s_words(monkeypatch, tmp_path):
     assert lock.value.code == "MLC251" and "The config profile (nope) could not be found" in lock.value.message
     assert "aws sso login" in lock.value.hint
     with pytest.raises(RegistryError) as registry:
-        check_versions([("churn", 1)], "demo", "prod", REGION)
+        check_versions([("churn", 1)], {"churn": "demo-churn"}, REGION)
     assert registry.value.message.startswith("--check-registry needs AWS credentials: no usable AWS credentials")
     assert registry.value.hint.endswith("; or leave out --check-registry")
 

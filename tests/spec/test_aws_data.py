@@ -28,14 +28,15 @@ def test_the_file_is_what_the_generator_writes_for_its_botocore_version():
     current = _generator().build()
     assert current["source"] == DATA["source"], (
         f"installed {current['source']}, the file's is {DATA['source']}: install the test dependencies with "
-        "`-c constraints.txt`, or after a deliberate botocore upgrade regenerate the file with scripts/gen_aws_data.py")
+        "`-c constraints.txt`, or after a deliberate botocore or moto upgrade regenerate the file with scripts/gen_aws_data.py")
     assert current == DATA
 
 
-def test_constraints_pin_the_botocore_the_file_was_generated_with():
+def test_constraints_pin_the_botocore_and_moto_the_file_was_generated_with():
     pins = dict(line.split("==", 1) for line in (ROOT / "constraints.txt").read_text().splitlines()
                 if "==" in line and not line.startswith("#"))
-    assert DATA["source"] == f"botocore {pins['botocore']} sagemaker service model"
+    assert DATA["source"] == (f"botocore {pins['botocore']} sagemaker service model; "
+                              f"moto {pins['moto']} EC2 instance types")
 
 
 def test_kinds_differ_where_sagemaker_differs():
