@@ -207,8 +207,8 @@ def run(args: argparse.Namespace, sizes: list[int], workdir: pathlib.Path) -> in
         rows.append([str(n), str(entities), f"{kb:,.0f}", f"{lines:,}", _ms(min(f)), _ms(statistics.median(f)),
                      _ms(min(p)), _ms(statistics.median(p)), f"{per_entity[n] * 1e6:,.0f}", ratio, _ms(min(no_gc))])
         print(f"  N={n}: done", file=sys.stderr, flush=True)  # progress; the big sizes take a while
-    print(f"\nGenerated specs (N endpoints + N pipelines + N models; entity = one endpoint or one pipeline; "
-          f"3 envs validated):\n")
+    print("\nGenerated specs (N endpoints + N pipelines + N models; entity = one endpoint or one pipeline; "
+          "3 envs validated):\n")
     print(table(["N", "entities", "KB", "lines", "fresh best ms", "fresh median ms", "in-proc best ms",
                  "in-proc median ms", "in-proc best us/entity", "ratio vs prev", "in-proc gc off best ms"], rows))
 

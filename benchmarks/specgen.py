@@ -52,14 +52,14 @@ def _pipeline(i: int) -> list[str]:
         f'      - {{name: prepare, type: processing, image: "sklearn:1.2-1", instance: ml.m5.xlarge, '
         f'code: pipelines/{pl}/prepare.py, arguments: ["--window-days", "90"], inputs: {{raw: "${{params.input_uri}}"}}, '
         f"outputs: [train, validation, test]}}",
-        f'      - {{name: train, type: training, image: "xgboost:1.7-1", instance: {{type: ml.m5.2xlarge, spot: true}}, '
-        f'max_runtime: 2h, hyperparameters: {{objective: "binary:logistic", num_round: 200, max_depth: 5}}, '
-        f'inputs: {{train: "${{steps.prepare.outputs.train}}", validation: "${{steps.prepare.outputs.validation}}"}}}}',
+        '      - {name: train, type: training, image: "xgboost:1.7-1", instance: {type: ml.m5.2xlarge, spot: true}, '
+        'max_runtime: 2h, hyperparameters: {objective: "binary:logistic", num_round: 200, max_depth: 5}, '
+        'inputs: {train: "${steps.prepare.outputs.train}", validation: "${steps.prepare.outputs.validation}"}}',
         f'      - {{name: evaluate, type: processing, image: "xgboost:1.7-1", instance: ml.m5.xlarge, '
         f'code: pipelines/{pl}/evaluate.py, inputs: {{model: "${{steps.train.model}}", test: "${{steps.prepare.outputs.test}}"}}, '
         f"outputs: [evaluation], report: evaluation/evaluation.json}}",
-        f'      - {{name: gate, type: condition, conditions: ["${{steps.evaluate.report.metrics.auc.value}} >= '
-        f'${{params.min_auc}}"], if_true: [register], if_false: [stop]}}',
+        '      - {name: gate, type: condition, conditions: ["${steps.evaluate.report.metrics.auc.value} >= '
+        '${params.min_auc}"], if_true: [register], if_false: [stop]}',
         f'      - {{name: register, type: register, model: {md}, artifacts: "${{steps.train.model}}", '
         f'image: "xgboost:1.7-1", approval: PendingManualApproval}}',
         "      - {name: stop, type: fail, message: AUC below threshold}",

@@ -216,7 +216,7 @@ def test_missing_or_expired_credentials(err):
                                   "InvalidAccessKeyId"])
 def test_credentials_aws_refuses(code):
     found = aws.explain(client_error(code, "The security token included in the request is expired"), "start x")
-    assert found.kind == aws.CREDENTIALS and found.code == code
+    assert found.kind == aws.CREDENTIALS and found.service_code == code
     assert found.problem == (f"AWS refused the credentials while trying to start x ({code}: The security token "
                              "included in the request is expired)")
     assert "aws sso login" in found.fix
@@ -225,7 +225,7 @@ def test_credentials_aws_refuses(code):
 @pytest.mark.parametrize("code", ["AccessDenied", "AccessDeniedException"])
 def test_access_denied(code):
     found = aws.explain(client_error(code, "not authorized to perform: s3:PutObject", 403), "write s3://b/k")
-    assert found.kind == aws.DENIED and found.code == code
+    assert found.kind == aws.DENIED and found.service_code == code
     assert str(found) == ("AWS denied access while trying to write s3://b/k (not authorized to perform: s3:PutObject). "
                           "The credentials in use lack the permission: use a role that has it, or ask your "
                           "administrator.")
@@ -234,10 +234,10 @@ def test_access_denied(code):
 
 def test_other_error_responses_keep_code_and_message():
     found = aws.explain(client_error("NoSuchBucket", "The specified bucket does not exist", 404), "read s3://b/k")
-    assert (found.kind, found.code, found.fix) == (aws.REFUSED, "NoSuchBucket", "")
+    assert (found.kind, found.service_code, found.fix) == (aws.REFUSED, "NoSuchBucket", "")
     assert str(found) == "AWS refused to read s3://b/k: NoSuchBucket: The specified bucket does not exist"
     bare = aws.explain(client_error("", status=412), "create s3://b/k")  # no error body: the HTTP status
-    assert (bare.code, bare.problem) == ("412", "AWS refused to create s3://b/k: 412")
+    assert (bare.service_code, bare.problem) == ("412", "AWS refused to create s3://b/k: 412")
 
 
 @pytest.mark.parametrize("err", [

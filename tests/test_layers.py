@@ -54,3 +54,41 @@ def test_each_shared_constant_is_defined_once():
                 if name in found:
                     found[name].add(str(path.relative_to(SRC)))
     assert found == homes
+
+
+ROOT = SRC.parents[1]
+
+
+def calls_of(path: pathlib.Path, name: str) -> int:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return sum(1 for node in ast.walk(tree) if isinstance(node, ast.Call)
+               and getattr(node.func, "id", getattr(node.func, "attr", None)) == name)
+
+
+def test_compile_env_is_called_from_one_place_outside_compile():
+    callers = sorted(str(p.relative_to(SRC)) for p in SRC.rglob("*.py")
+                     if SRC / "compile" not in p.parents and calls_of(p, "compile_env"))
+    assert callers == ["api/build.py"]
+
+
+def test_scripts_and_benchmarks_use_the_api_never_the_cli():
+    offenders = {str(p.relative_to(ROOT)): sorted(m for m in imported_modules(p) if m.startswith("mlopsc.cli"))
+                 for folder in ("scripts", "benchmarks") for p in sorted((ROOT / folder).glob("*.py"))}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_one_limit_table_and_one_schedule_reader():
+    """Name lengths are judged in one table (resolve/naming.py); cron and rate expressions are read in one
+    place (spec/schedules.py, with the field table and calendar of spec/calendar.py)."""
+    limits, readers = [], []
+    for path in sorted(SRC.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        relative = str(path.relative_to(SRC))
+        assigned = {t.id for n in ast.parse(text).body for t in getattr(n, "targets", [getattr(n, "target", None)])
+                    if isinstance(t, ast.Name)}
+        if "LIMITS" in assigned:
+            limits.append(relative)
+        if 'r"^cron' in text or "r'^cron" in text or 'r"^rate' in text or "monthrange" in text:
+            readers.append(relative)
+    assert limits == ["resolve/naming.py"]
+    assert readers == ["spec/calendar.py", "spec/schedules.py"]

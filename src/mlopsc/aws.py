@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import os
 
+from mlopsc.errors import Failure
+
 ENDPOINT_ENV = "MLOPSC_AWS_ENDPOINT_URL"
 S3_ENDPOINT_ENV = "MLOPSC_S3_ENDPOINT_URL"
 
@@ -24,6 +26,7 @@ DENIED = "denied"             # the credentials work but lack the permission
 UNREACHABLE = "unreachable"   # no connection to the endpoint (network, a wrong override)
 REFUSED = "refused"           # any other error response of the service (NoSuchBucket, ValidationException…)
 OTHER = "other"               # any other botocore error (no region, a bad parameter…)
+CODES = {CREDENTIALS: "MLC280", DENIED: "MLC281", UNREACHABLE: "MLC282", REFUSED: "MLC283", OTHER: "MLC283"}
 
 CREDENTIALS_HELP = ("Configure credentials for the account this env deploys to: export AWS_PROFILE=<profile> "
                     "(and run `aws sso login --profile <profile>` when it is an SSO profile), or set "
@@ -35,7 +38,7 @@ REJECTED_CODES = ("InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException
 DENIED_CODES = ("AccessDenied", "AccessDeniedException")
 
 
-class AwsError(Exception):
+class AwsError(Failure):
     """A call to AWS failed in a way the user can fix; str() is one paragraph: what failed, then how to fix it.
 
     `problem` is the what-failed part alone and `fix` the how-to (may be empty), for callers with a
@@ -43,8 +46,8 @@ class AwsError(Exception):
     `code` the service's error code, when it sent one."""
 
     def __init__(self, problem: str, fix: str = "", kind: str = OTHER, code: str = ""):
-        super().__init__(f"{problem}. {fix}" if fix else problem)
-        self.problem, self.fix, self.kind, self.code = problem, fix, kind, code
+        super().__init__(f"{problem}. {fix}" if fix else problem, code=CODES[kind])
+        self.problem, self.fix, self.kind, self.service_code = problem, fix, kind, code
 
     def hint_or(self, default: str) -> str:
         """The hint for a caller that has its own (default): the fix, as a hint (lower-case start, no final

@@ -57,7 +57,34 @@ CODES: dict[str, str] = {
     "MLC231": "the output folder cannot be written",
     "MLC232": "a pipeline SageMaker could not run as written",
     "MLC233": "a pipeline definition larger than CreatePipeline accepts",
-
+    # secrets (MLC24x)
+    "MLC240": "a credential written in the spec (use `${ssm:/path}` or `${secretsmanager:name}`)",
+    "MLC241": "a secret reference in a training step's hyperparameters (shown in clear by SageMaker)",
+    "MLC242": "a secret reference where secrets may not go (only `environment` values take them)",
+    # apply and destroy (MLC25x): the env lock, the plan file, the guards, the engine
+    "MLC250": "another mlopsc process is applying or destroying the env (its lock is held)",
+    "MLC251": "the env's lock cannot be taken or released (file or S3 error)",
+    "MLC252": "a --plan file that is not a plan this mlopsc applies, or one the spec no longer matches",
+    "MLC253": "the `pulumi` CLI is missing, too old, or cannot run",
+    "MLC254": "AWS credentials for another account than `project.account`",
+    "MLC255": "an apply or destroy that needs a confirmation nobody gave (--yes, or a terminal to ask on)",
+    "MLC256": "a replace or delete of a resource holding data (bucket, key, registry) without --allow-data-loss",
+    "MLC257": "the Pulumi engine failed: the stack cannot be opened, or a preview, update or destroy failed",
+    # promote (MLC26x)
+    "MLC260": "a promotion mlopsc refuses (backwards, same env, nothing to promote, an invalid result)",
+    "MLC261": "a promoted endpoint or batch job that does not exist",
+    "MLC262": "the model registry cannot be checked (credentials, endpoint)",
+    "MLC263": "a promoted version that is not Approved in the model registry (--check-registry)",
+    # run and status (MLC27x)
+    "MLC270": "a pipeline run that cannot start or be followed (not deployed, a bad --param)",
+    "MLC271": "a followed pipeline execution that did not succeed (failed, stopped, or still running at --timeout)",
+    # AWS calls (MLC28x)
+    "MLC280": "AWS credentials are missing, expired or refused",
+    "MLC281": "AWS denied access: the credentials lack a permission",
+    "MLC282": "AWS cannot be reached (network, endpoint override)",
+    "MLC283": "AWS refused the request",
+    # init (MLC29x)
+    "MLC290": "init cannot scaffold (files that exist, a name or folder that will not do)",
     # policy rules (MLC3xx): 300-309 the engine, 310 and up one rule each (src/mlopsc/policy/rules/)
     "MLC300": "a `rules` entry names an unknown rule id",
     "MLC309": "a `rules` entry lowers or silences a rule without a reason",
@@ -72,7 +99,6 @@ CODES: dict[str, str] = {
     "MLC318": "a policy statement allowing `*` or `service:*` on Resource `*`",
     "MLC319": "`security.network` in the last env without `network_isolation`",
     "MLC320": "a schedule that fires more often than its job may run",
-
     # the state record (MLC40x)
     "MLC400": "the state record is truncated or not valid JSON",
     "MLC401": "the state record belongs to another project or env",
@@ -86,16 +112,4 @@ CODES: dict[str, str] = {
     "MLC412": "the spec at the --base ref is invalid or does not compile",
     "MLC413": "the plan cannot be written to --out",
     "MLC414": "the spec does not compile for the env (head)",
-    # the env lock of apply and destroy (MLC25x)
-    "MLC250": "another mlopsc process is applying or destroying the env (its lock is held)",
-    "MLC251": "the env's lock cannot be taken or released (file or S3 error)",
-    # secrets (MLC24x)
-    "MLC240": "a credential written in the spec (use `${ssm:/path}` or `${secretsmanager:name}`)",
-    "MLC241": "a secret reference in a training step's hyperparameters (shown in clear by SageMaker)",
-    "MLC242": "a secret reference where secrets may not go (only `environment` values take them)",
-    # promote (MLC26x)
-    "MLC260": "a promotion mlopsc refuses (backwards, same env, nothing to promote, an invalid result)",
-    "MLC261": "a promoted endpoint or batch job that does not exist",
-    "MLC262": "the model registry cannot be checked (credentials, endpoint)",
-    "MLC252": "a --plan file that is not a plan this mlopsc applies",
 }

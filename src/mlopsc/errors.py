@@ -60,11 +60,30 @@ class Diagnostic:
 
 
 class DiagnosticError(Exception):
-    """Raised inside a stage to stop at the first fatal problem; carries the findings."""
+    """An expected failure, carrying the findings that say what is wrong (as Terraform's
+    tfdiags.Diagnostics). The CLI's one boundary (mlopsc.cli.report) prints them and exits 1;
+    any other exception reaching it is a bug in mlopsc."""
 
     def __init__(self, diagnostics: list[Diagnostic]):
         super().__init__("; ".join(d.message for d in diagnostics))
-        self.diagnostics = diagnostics
+        self.diagnostics = list(diagnostics)
+
+
+class Failure(DiagnosticError):
+    """One expected failure not tied to a line of the spec: a message, its code, the file or URL it
+    concerns (`where`; empty: none) and how to fix it; `diagnostics` are findings behind it, shown
+    first. Subclasses name their default code; str() is the message."""
+
+    code: str  # each subclass's default
+
+    def __init__(self, message: str, hint: str | None = None, *, code: str | None = None, where: str | None = "",
+                 diagnostics: list[Diagnostic] | tuple = ()):
+        self.message, self.hint, self.where = message, hint, where or ""
+        self.code = code or type(self).code
+        super().__init__([*diagnostics, Diagnostic(Mark(self.where, 0, 0), self.code, message, hint)])
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def has_errors(diagnostics: list[Diagnostic]) -> bool:

@@ -11,7 +11,7 @@ import pytest
 from conftest import EXAMPLES
 from mlopsc.compile.build import compile_env
 from mlopsc.errors import Severity
-from mlopsc.graph import Resource, as_json
+from mlopsc.graph import as_json
 from mlopsc.policy import check_graph
 from mlopsc.spec.project import load_project
 

@@ -69,7 +69,7 @@ def _open(request: Request) -> engine.StackRunner:
         message = str(err)
         if "cannot run the pulumi CLI" in message:
             raise guards.pulumi_missing(message) from None
-        raise guards.GuardError(message) from None
+        raise guards.GuardError(message, code=guards.ENGINE) from None
 
 
 def _preview(stack: engine.StackRunner, request: Request) -> Plan:
@@ -150,7 +150,7 @@ def record(request: Request) -> None:
         hint = getattr(err, "hint", None)
         raise guards.GuardError(f"the env was deployed, but recording the applied graph failed: {err}"
                                 f"{'; ' + hint if hint else ''}. Run the same apply again once that is fixed "
-                                "(it finds no changes and records the graph).") from None
+                                "(it finds no changes and records the graph).", code="MLC405") from None
 
 
 def destroy_env(request: Request) -> Outcome:
@@ -165,7 +165,8 @@ def destroy_env(request: Request) -> Outcome:
             f"{target.name} still holds protected resources: {listed}. They hold data (artifacts, keys, "
             f"registered models), so destroy refuses. Re-run with {guards.DATA_LOSS_FLAG} to lift the stack's "
             "protect flags and destroy everything; resources marked retain_on_delete (the bucket, the KMS key, the "
-            "registry groups) are then kept in AWS, no longer managed, for you to delete by hand if you mean to.")
+            "registry groups) are then kept in AWS, no longer managed, for you to delete by hand if you mean to.",
+            code=guards.DATA_LOSS)
     guards.confirm(target.env, "destroy", request.yes, stdin_is_tty(), ask)
     if protected:
         lifted = engine.lift_protection(stack)

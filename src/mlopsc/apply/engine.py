@@ -10,6 +10,7 @@ from typing import Any, Callable, Protocol
 
 from mlopsc.apply.progress import EventCollector, Outcome
 from mlopsc.apply.workspace import last_lines
+from mlopsc.errors import Failure
 
 
 class StackRunner(Protocol):
@@ -26,11 +27,18 @@ class StackRunner(Protocol):
     def import_stack(self, state: Any) -> None: ...
 
 
-class EngineError(Exception):
-    """An operation failed; `outcome` holds what the engine reported before it did."""
+class EngineError(Failure):
+    """An operation failed; `outcome` holds what the engine reported before it did. The hint says how
+    to go on: a failed preview changed nothing; a failed up or destroy is resumed by running it again."""
+
+    code = "MLC257"
 
     def __init__(self, message: str, outcome: Outcome) -> None:
-        super().__init__(message)
+        failed = f" (failed: {', '.join(outcome.failed)})" if outcome.failed else ""
+        hint = ("nothing was changed" if outcome.operation == "preview" else
+                "resources already changed stay as they are; fix the cause and run the same command again: "
+                "Pulumi continues from the recorded state")
+        super().__init__(message + failed, hint)
         self.outcome = outcome
 
 

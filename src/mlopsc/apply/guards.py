@@ -9,6 +9,7 @@ import json
 import shutil
 from typing import Callable, Iterable
 
+from mlopsc.errors import Failure
 from mlopsc.graph import manifest_sha256
 from mlopsc.plan.model import PLAN_VERSION, Action, Change
 
@@ -22,14 +23,18 @@ STATEFUL_TYPES = {
 }
 
 
-class GuardError(Exception):
-    """A reason not to go on; str() is the paragraph to show. `where` and `code`, when set, make it
-    a diagnostic line (`FILE: error[MLCnnn]: …`)."""
+PULUMI_CLI, ACCOUNT, CONFIRMATION, DATA_LOSS, PLAN_FILE_CODE, ENGINE = (
+    "MLC253", "MLC254", "MLC255", "MLC256", "MLC252", "MLC257")
+
+
+class GuardError(Failure):
+    """A reason not to go on, as a diagnostic: str() is the paragraph to show (what is wrong and how to
+    go on), `where` the file it concerns (empty: the spec) and `code` which check refused."""
+
+    code = ENGINE
 
     def __init__(self, message: str, where: str | None = None, code: str | None = None):
-        super().__init__(message)
-        self.where = where
-        self.code = code
+        super().__init__(message, code=code, where=where)
 
 
 def require_pulumi_cli(which: Callable[[str], str | None] = shutil.which) -> str:
@@ -40,7 +45,7 @@ def require_pulumi_cli(which: Callable[[str], str | None] = shutil.which) -> str
 
 
 def pulumi_missing(detail: str = "") -> GuardError:
-    return GuardError(
+    return GuardError(code=PULUMI_CLI, message=
         "the `pulumi` CLI is not installed or not on PATH" + (f" ({detail})" if detail else "") + ": mlopsc "
         "deploys through the Pulumi Automation API, which runs that CLI. Install it (see "
         f"{INSTALL_URL}, e.g. `curl -fsSL https://get.pulumi.com | sh`) and make sure `pulumi version` works "
@@ -55,12 +60,13 @@ def check_account(expected: str | None, region: str, lookup: Callable[[str], str
     try:
         actual = (lookup or caller_account)(region)
     except AwsError as err:
-        raise GuardError(str(err)) from None
+        raise GuardError(str(err), code=err.code) from None
     if expected and actual != expected:
         raise GuardError(
             f"these credentials are for AWS account {actual}, but project.account in the spec is {expected}: "
             "mlopsc refuses to deploy into an account the spec does not name. Switch to credentials for "
-            f"{expected} (AWS_PROFILE=<profile for {expected}>, or `aws sso login`), or correct project.account.")
+            f"{expected} (AWS_PROFILE=<profile for {expected}>, or `aws sso login`), or correct project.account.",
+            code=ACCOUNT)
     return actual
 
 
@@ -71,9 +77,9 @@ def confirm(env: str, action: str, yes: bool, interactive: bool, ask: Callable[[
     if not interactive:
         raise GuardError(
             f"{action} of `{env}` needs confirmation, and stdin is not a terminal to ask on (CI?). Re-run "
-            f"with --yes once the plan has been reviewed (`mlopsc plan --env {env}`).")
+            f"with --yes once the plan has been reviewed (`mlopsc plan --env {env}`).", code=CONFIRMATION)
     if not ask(f"{action} {env}?"):
-        raise GuardError(f"{action} of `{env}` not confirmed; nothing was changed.")
+        raise GuardError(f"{action} of `{env}` not confirmed; nothing was changed.", code=CONFIRMATION)
 
 
 def needs_confirmation(env: str, environments: list[str]) -> bool:
@@ -110,11 +116,8 @@ def check_data_loss(changes: Iterable[Change], allow: bool, *manifests: dict | N
             f"models) are never replaced or deleted by accident. If that is really intended, re-run with "
             f"{DATA_LOSS_FLAG}. Note that they are marked protect and retain_on_delete: Pulumi still refuses to "
             "delete a protected resource, and a retained one is left in AWS (no longer managed) rather than "
-            "deleted. Otherwise change the spec back so the preview shows an update, not a replace.")
+            "deleted. Otherwise change the spec back so the preview shows an update, not a replace.", code=DATA_LOSS)
     return risky
-
-
-PLAN_FILE_CODE = "MLC252"
 
 
 def read_plan_file(path: str) -> dict:
@@ -140,14 +143,14 @@ def check_plan_file(path: str, manifest: dict) -> dict:
     for key in ("project", "env"):
         if key in plan and plan[key] != manifest.get(key):
             raise GuardError(f"{path} is a plan for {key} `{plan[key]}`, not `{manifest.get(key)}`: apply the "
-                             "plan of the env you are deploying.")
+                             "plan of the env you are deploying.", path, PLAN_FILE_CODE)
     expected = plan.get("manifest_sha256")
     if not isinstance(expected, str):
         raise GuardError(f"{path} holds no manifest_sha256, so mlopsc cannot tell whether it still describes "
-                         "this spec; write it again with `mlopsc plan --format json --out FILE`.")
+                         "this spec; write it again with `mlopsc plan --format json --out FILE`.", path, PLAN_FILE_CODE)
     if expected != manifest_sha256(manifest):
         raise GuardError(
             f"the spec changed since the plan in {path} was reviewed: it compiles to a different resource graph "
             f"(sha256 {manifest_sha256(manifest)[:12]}, the plan was made for {expected[:12]}). Nothing was "
-            "applied. Run `mlopsc plan` again, review it, and apply that plan.")
+            "applied. Run `mlopsc plan` again, review it, and apply that plan.", path, PLAN_FILE_CODE)
     return plan

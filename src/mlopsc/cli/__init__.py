@@ -9,6 +9,7 @@ import sys
 import click
 
 from mlopsc import __version__
+from mlopsc.errors import DiagnosticError
 
 # name -> (module:function, one-line help). Listing them here keeps `--help` free of heavy imports.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -67,6 +68,10 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.ClickException as exc:
         exc.show()
         code = 1
+    except DiagnosticError as exc:  # every expected failure: diagnostics, never a traceback
+        from mlopsc.cli.render import report
+
+        code = report(exc)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         code = 130

@@ -2,73 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
 import click
 
-from mlopsc.cli.common import load_env
-from mlopsc.cli.render import print_diagnostics, summary
-from mlopsc.errors import Diagnostic, DiagnosticError, Mark
-from mlopsc.spec.project import spec_file
+from mlopsc import api
+from mlopsc.cli.common import failing, load_env
 
 DATA_LOSS_HELP = ("Allow a replace or delete of a resource holding data (the artifacts bucket, the KMS key, a "
                   "model registry group); for destroy, lift the stack's protect flags first. Such resources are "
                   "retain_on_delete: AWS keeps them, unmanaged.")
 
 
-def fail(message: str, where: str | None = None, code: str | None = None) -> int:
-    if where and code:
-        print_diagnostics([Diagnostic(Mark(where, 0, 0), code, message)], sys.stderr)
-    else:
-        click.echo(f"mlopsc: error: {message}", err=True)
-    return 1
-
-
-def load_for_apply(spec: str, env: str):
-    """The env's spec (warnings printed), or an exit code when it is invalid."""
-    env_spec = load_env(spec, env, "nothing applied")
-    return 1 if env_spec is None else env_spec
-
-
-def compile_for_apply(spec: str, env: str, env_spec=None):
-    """(env spec, manifest, build dir) with the artifacts written to build/<env>/, or an exit code."""
-    from mlopsc.cli.compile import build_artifacts, default_out
-
-    if env_spec is None:
-        env_spec = load_for_apply(spec, env)
-        if isinstance(env_spec, int):
-            return env_spec
-
-    out = default_out(spec, env)
-    try:
-        build_artifacts(env_spec, out)
-    except DiagnosticError as exc:
-        print_diagnostics(exc.diagnostics, sys.stderr)
-        click.echo(f"{spec}: {summary(exc.diagnostics)}; nothing applied", err=True)
-        return 1
-    with open(os.path.join(out, "manifest.json"), encoding="utf-8") as handle:
-        manifest = json.load(handle)
-    return env_spec, manifest, out
-
-
-def request_for(spec: str, env: str, env_spec=None, **flags):
-    from mlopsc.apply.deploy import Request
-    from mlopsc.apply.workspace import StackTarget
-
-    compiled = compile_for_apply(spec, env, env_spec)
-    if isinstance(compiled, int):
-        return compiled
-    env_spec, manifest, out = compiled
-    model = env_spec.spec
-    target = StackTarget(model.project.name, env, env_spec.base_dir, model.state.backend, model.project.region)
-    return Request(target, list(model.environments), model.project.account, manifest, out,
-                   emit=lambda line: click.echo(line), **flags)
-
-
 def command_line(action: str, spec: str, env: str, **flags) -> list[str]:
-    """The command as the user would type it (sys.argv when mlopsc is the program, else rebuilt)."""
+    """The command as the user typed it (sys.argv when mlopsc is the program, else rebuilt): the lock names it."""
     if sys.argv and os.path.basename(sys.argv[0]) in ("mlopsc", "__main__.py"):
         return ["mlopsc", *sys.argv[1:]]
     args = ["mlopsc", action] + ([spec] if spec != "mlops.yaml" else []) + ["--env", env]
@@ -80,47 +28,12 @@ def command_line(action: str, spec: str, env: str, **flags) -> list[str]:
     return args
 
 
-def locked(action: str, spec: str, env: str, run, **flags) -> int:
-    """Load the spec, take the env's lock (MLC250 when another mlopsc holds it), then compile and
-    run action under it: nothing else applies or destroys this env, nor rewrites build/<env>/, meanwhile.
-    The lock is released on every way out, exceptions and Ctrl-C included."""
-    from mlopsc.state.lock import EnvLock, LockError
-
-    path = spec_file(spec)
-    env_spec = load_for_apply(path, env)
-    if isinstance(env_spec, int):
-        return env_spec
-    model = env_spec.spec
-    lock = EnvLock.for_env(env_spec.base_dir, model.state.backend or "local", model.project.name, env, action)
-    try:
-        lock.acquire(command_line(action, spec, env, **flags))
-    except LockError as err:
-        print_diagnostics([Diagnostic(Mark(err.where, 0, 0), err.code, err.message, err.hint)], sys.stderr)
-        click.echo(f"{path}: nothing {'applied' if action == 'apply' else 'destroyed'}", err=True)
-        return 1
-    try:
-        for note in lock.notes:
-            click.echo(f"note: {note}", err=True)
-        request = request_for(path, env, env_spec, **flags)
-        return request if isinstance(request, int) else run_guarded(run, request)
-    finally:
-        lock.release()
+def echo(line: str) -> None:
+    click.echo(line)
 
 
-def run_guarded(action, request) -> int:
-    from mlopsc.apply.engine import EngineError
-    from mlopsc.apply.guards import GuardError
-
-    try:
-        action(request)
-    except GuardError as err:
-        return fail(str(err), err.where, err.code)
-    except EngineError as err:
-        failed = err.outcome.failed
-        where = f" (failed: {', '.join(failed)})" if failed else ""
-        return fail(f"{err}{where}. Resources already changed stay as they are; fix the cause and run the same "
-                    "command again: Pulumi continues from the recorded state.")
-    return 0
+def note(line: str) -> None:
+    click.echo(line, err=True)
 
 
 @click.command("apply")
@@ -145,15 +58,14 @@ def apply(spec: str, env: str, plan_file: str | None, yes: bool, allow_data_loss
     MLOPSC_AWS_ENDPOINT_URL points the aws provider and every AWS call at another endpoint
     (a local moto server, for tests).
     """
-    from mlopsc.apply.deploy import apply_env
-    from mlopsc.apply.guards import GuardError, read_plan_file
-
-    if plan_file is not None:  # a plan file that is no plan is refused before anything is compiled or written
-        try:
-            read_plan_file(plan_file)
-        except GuardError as err:
-            return fail(str(err), err.where, err.code)
-    return locked("apply", spec, env, apply_env, yes=yes, allow_data_loss=allow_data_loss, plan_file=plan_file)
+    path = api.spec_file(spec)
+    with failing(path, "nothing applied"):
+        if plan_file is not None:  # a plan file that is no plan is refused before anything is compiled or written
+            api.read_plan_file(plan_file)
+        command = command_line("apply", spec, env, yes=yes, allow_data_loss=allow_data_loss, plan_file=plan_file)
+        api.apply(load_env(path, env), echo, command, note=note, yes=yes, allow_data_loss=allow_data_loss,
+                  plan_file=plan_file)
+    return 0
 
 
 @click.command("destroy")
@@ -168,6 +80,8 @@ def destroy(spec: str, env: str, yes: bool, allow_data_loss: bool) -> int:
     unless --allow-data-loss, which lifts their protect flags; being retain_on_delete, they
     stay in AWS, unmanaged. Clears the env's state record.
     """
-    from mlopsc.apply.deploy import destroy_env
-
-    return locked("destroy", spec, env, destroy_env, yes=yes, allow_data_loss=allow_data_loss)
+    path = api.spec_file(spec)
+    with failing(path, "nothing destroyed"):
+        command = command_line("destroy", spec, env, yes=yes, allow_data_loss=allow_data_loss)
+        api.destroy(load_env(path, env), echo, command, note=note, yes=yes, allow_data_loss=allow_data_loss)
+    return 0

@@ -8,9 +8,9 @@ import sys
 
 import click
 
+from mlopsc import api
+from mlopsc.cli.common import failing, load_env
 from mlopsc.cli.render import use_colour
-from mlopsc.cli.common import load_env
-from mlopsc.spec.project import spec_file
 
 
 @click.command("cost")
@@ -25,13 +25,11 @@ def cost(spec: str, env: str, fmt: str) -> int:
     Exit 0 when the estimate is within every budget; exit 1 when the spec is invalid, or when the
     high estimate exceeds a budget (OVER BUDGET), so CI can gate a change on it.
     """
-    spec = spec_file(spec)
-    env_spec = load_env(spec, env, "no estimate")
-    if env_spec is None:
-        return 1
     from mlopsc.cost import cost_json, estimate, render_cost_text
 
-    found = estimate(env_spec)
+    spec = api.spec_file(spec)
+    with failing(spec, "no estimate"):
+        found = estimate(load_env(spec, env))
     if fmt == "json":
         click.echo(json.dumps(cost_json(found), indent=2, sort_keys=True))
     else:

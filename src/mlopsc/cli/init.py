@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import click
 
-from mlopsc.cli.render import one_line, print_diagnostics
+from mlopsc.cli.common import failing
 
 
 @click.command()
@@ -22,17 +21,10 @@ def init(folder: str, ci: str | None, force: bool, name: str | None, region: str
     """Scaffold a project in DIR (default: the current folder): mlops.yaml, environments/dev|staging|prod.yaml,
     pipeline code, JSON schemas, .gitignore and README.md; it passes `mlopsc validate --all`.
     Existing files are never overwritten without --force."""
-    from mlopsc.scaffold.render import ScaffoldError, scaffold
+    from mlopsc.scaffold.render import scaffold
 
-    try:
+    with failing(folder, "nothing written"):
         done = scaffold(folder, ci=ci, force=force, name=name, region=region)
-    except ScaffoldError as exc:
-        if exc.diagnostics:
-            print_diagnostics(exc.diagnostics, sys.stderr)
-        click.echo(f"mlopsc init: error: {one_line(exc.message)}", err=True)
-        if exc.hint:
-            click.echo(f"  hint: {one_line(exc.hint)}", err=True)
-        return 1
     shown = os.path.relpath(done.folder) if not os.path.relpath(done.folder).startswith("..") else done.folder
     for path in done.written:
         click.echo(f"  created {os.path.join(shown, path) if shown != '.' else path}")

@@ -5,27 +5,10 @@ Every AWS call goes to MLOPSC_AWS_ENDPOINT_URL when it is set (a local AWS such 
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from mlopsc.cli.common import load_env
-from mlopsc.cli.render import print_diagnostics, summary
-from mlopsc.errors import DiagnosticError
-from mlopsc.spec.project import spec_file
-
-
-def fail(message: str) -> int:
-    click.echo(f"mlopsc: error: {message}", err=True)
-    return 1
-
-
-def env_names(spec: str, env: str):
-    """The env's AWS names, or an exit code after printing why not."""
-    from mlopsc.operate.names import env_names as names_of
-
-    env_spec = load_env(spec, env)
-    return 1 if env_spec is None else names_of(env_spec)
+from mlopsc import api
+from mlopsc.cli.common import failing, load_env
 
 
 def parse_timeout(value: str) -> int:
@@ -53,36 +36,15 @@ def run(pipeline: str, spec: str, env: str, params: tuple[str, ...], wait: bool,
     MLOPSC_AWS_ENDPOINT_URL, when set, sends every AWS call there (e.g. a moto server).
     """
     from mlopsc.operate import run as runner
-    from mlopsc.aws import client
-    from mlopsc.operate.names import pipeline_key
+    from mlopsc.operate.names import env_names
 
     seconds = parse_timeout(timeout)
-    names = env_names(spec_file(spec), env)
-    if isinstance(names, int):
-        return names
-    key = pipeline_key(names, pipeline)
-    if key is None:
-        return fail(f"`{pipeline}` is not a pipeline or batch job of this spec (known: "
-                    f"{', '.join(sorted(names.pipelines)) or 'none'})")
-    try:
-        parameters = runner.parse_params(params, names.parameters.get(key), pipeline)
-        sm = client("sagemaker", names.region)
-        arn = runner.start(sm, names.pipelines[key], parameters)
-        click.echo(arn)
-        if not wait:
-            return 0
-        click.echo(f"Waiting for {names.pipelines[key]} (timeout {timeout}) …", err=True)
-        follow = runner.wait(sm, arn, seconds, poll, lambda line: click.echo(line, err=True))
-    except runner.RunError as err:
-        return fail(str(err))
-    if follow.status == "Succeeded":
-        click.echo(f"{names.pipelines[key]}: Succeeded", err=True)
-        return 0
-    if follow.status not in runner.TERMINAL:
-        return fail(f"the execution is still {follow.status} after {timeout}; it keeps running in SageMaker "
-                    f"(follow it with `mlopsc status --env {env}`, or stop it with `aws sagemaker "
-                    f"stop-pipeline-execution --pipeline-execution-arn {arn}`)")
-    return fail(f"the execution ended {follow.status}" + (f": {follow.reason}" if follow.reason else ""))
+    spec = api.spec_file(spec)
+    with failing(spec):
+        names = env_names(load_env(spec, env))
+        runner.run(names, pipeline, params, timeout=seconds if wait else None, poll=poll, show=click.echo,
+                   emit=lambda line: click.echo(line, err=True))
+    return 0
 
 
 @click.command("status")
@@ -95,17 +57,11 @@ def status(spec: str, env: str, fmt: str) -> int:
 
     MLOPSC_AWS_ENDPOINT_URL, when set, sends every AWS call there (e.g. a moto server).
     """
-    from botocore.exceptions import BotoCoreError, ClientError
-
     from mlopsc.operate import status as report
-    from mlopsc.aws import client, explain
+    from mlopsc.operate.names import env_names
 
-    names = env_names(spec_file(spec), env)
-    if isinstance(names, int):
-        return names
-    try:
-        found = report.collect(names, client)
-    except (ClientError, BotoCoreError) as err:
-        return fail(str(explain(err, f"read the status of {names.project}-{env}")))
+    spec = api.spec_file(spec)
+    with failing(spec):
+        found = report.read(env_names(load_env(spec, env)))
     click.echo(report.render_json(found) if fmt == "json" else report.render_text(found))
     return 0

@@ -1,13 +1,15 @@
-"""Rendering diagnostics for people (compiler-style text, colour when it helps) and machines (JSON)."""
+"""Rendering diagnostics for people (compiler-style text, colour when it helps) and machines (JSON), and
+`report()`, the CLI's one boundary for failures."""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
+from dataclasses import replace
 from typing import TextIO
 
-from mlopsc.errors import Diagnostic, Severity
+from mlopsc.errors import Diagnostic, DiagnosticError, Mark, Severity
 from mlopsc.text import one_line  # noqa: F401  (cli/init.py takes it from here)
 
 _COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
@@ -22,8 +24,8 @@ def use_colour(stream: TextIO) -> bool:
 
 
 def format_diagnostic(d: Diagnostic, colour: bool = False) -> str:
-    """`FILE:LINE:COL: error[CODE]: message`, then the hint on its own line."""
-    where = f"{d.mark.file}:{d.mark.line}:{d.mark.col}" if d.mark.line else d.mark.file
+    """`FILE:LINE:COL: error[CODE]: message`, then the hint on its own line (no file: `mlopsc: …`)."""
+    where = f"{d.mark.file}:{d.mark.line}:{d.mark.col}" if d.mark.line else (d.mark.file or "mlopsc")
     label = f"{d.severity.value}[{d.code}]"
     if colour:
         label = f"\x1b[1;{_COLOURS[d.severity]}m{label}\x1b[0m"
@@ -52,3 +54,16 @@ def summary(diagnostics: list[Diagnostic]) -> str:
 def diagnostics_json(diagnostics: list[Diagnostic], **extra) -> str:
     body = {"diagnostics": [d.to_json() for d in diagnostics], **extra}
     return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False)
+
+
+def report(exc: DiagnosticError, stream: TextIO | None = None) -> int:
+    """The one place a failure reaches the user: its diagnostics (those about no file shown at the
+    command's subject), then `SUBJECT: N errors; OUTCOME` when the command named them; exit code 1."""
+    stream = stream or sys.stderr
+    subject = getattr(exc, "subject", None)
+    shown = [replace(d, mark=Mark(subject, 0, 0)) if subject and not d.mark.file else d for d in exc.diagnostics]
+    print_diagnostics(shown, stream)
+    if subject:
+        outcome = getattr(exc, "outcome", None)
+        print(f"{subject}: {summary(shown)}" + (f"; {outcome}" if outcome else ""), file=stream)
+    return 1

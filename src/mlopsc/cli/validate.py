@@ -7,11 +7,10 @@ import sys
 
 import click
 
-from mlopsc.cli.common import paused_gc
+from mlopsc import api
 from mlopsc.cli.render import diagnostics_json, print_diagnostics, summary
 from mlopsc.errors import has_errors, sort_diagnostics
 from mlopsc.policy import check_project
-from mlopsc.spec.project import load_project, spec_file
 
 
 @click.command()
@@ -24,9 +23,9 @@ def validate(spec: str, env: str | None, all_envs: bool, fmt: str) -> int:
     """Validate SPEC (default ./mlops.yaml; a folder means its mlops.yaml) and its overlays, with no cloud access."""
     if env and all_envs:
         raise click.UsageError("--env and --all exclude each other")
-    spec = spec_file(spec)
-    with paused_gc():
-        result = load_project(spec, [env] if env else None)
+    spec = api.spec_file(spec)
+    result = api.load(spec, [env] if env else None)
+    with api.paused_gc():
         result.diagnostics = sort_diagnostics(result.diagnostics + check_project(result.specs))
     failed = has_errors(result.diagnostics)
     if fmt == "json":

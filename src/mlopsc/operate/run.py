@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from mlopsc.aws import explain
+from mlopsc.errors import Failure
 
 TERMINAL = ("Succeeded", "Failed", "Stopped")
 # Error codes meaning "this AWS (e.g. an older moto) does not implement the call".
@@ -15,8 +16,10 @@ UNSUPPORTED = {"NotImplemented", "NotImplementedError", "InvalidAction", "Unknow
                "UnsupportedOperation", "404"}
 
 
-class RunError(Exception):
+class RunError(Failure):
     """A run that cannot start or be followed; the message says why and what to do."""
+
+    code = "MLC270"
 
 
 def parse_params(pairs: tuple[str, ...] | list[str], declared: list[str] | None, pipeline: str) -> list[dict]:
@@ -111,3 +114,40 @@ def wait(client, arn: str, timeout: int, interval: float, emit: Callable[[str], 
         if status in TERMINAL or clock() >= deadline:
             return follow
         sleep(min(interval, max(0.0, deadline - clock())))
+
+
+def run(names, pipeline: str, pairs: tuple[str, ...], *, timeout: int | None, poll: float,
+        show: Callable[[str], None], emit: Callable[[str], None]) -> None:
+    """`mlopsc run`: start PIPELINE of the env named by `names` (show gets its ARN) and, with a timeout,
+    follow it (emit gets the progress); RunError unless it started (and, followed, Succeeded)."""
+    from botocore.exceptions import BotoCoreError
+
+    from mlopsc.aws import client
+    from mlopsc.operate.names import pipeline_key
+    from mlopsc.spec.grammar import format_duration
+
+    key = pipeline_key(names, pipeline)
+    if key is None:
+        raise RunError(f"`{pipeline}` is not a pipeline or batch job of this spec (known: "
+                       f"{', '.join(sorted(names.pipelines)) or 'none'})")
+    parameters = parse_params(pairs, names.parameters.get(key), pipeline)
+    name = names.pipelines[key]
+    try:
+        sm = client("sagemaker", names.region)
+    except BotoCoreError as err:  # no such profile, no region: before any call
+        raise RunError(str(explain(err, f"start pipeline {name}"))) from None
+    arn = start(sm, name, parameters)
+    show(arn)
+    if timeout is None:
+        return
+    emit(f"Waiting for {name} (timeout {format_duration(timeout)}) …")
+    follow = wait(sm, arn, timeout, poll, emit)
+    if follow.status == "Succeeded":
+        emit(f"{name}: Succeeded")
+        return
+    if follow.status not in TERMINAL:
+        raise RunError(f"the execution is still {follow.status} after {format_duration(timeout)}; it keeps running "
+                       f"in SageMaker (follow it with `mlopsc status --env {names.env}`, or stop it with `aws "
+                       f"sagemaker stop-pipeline-execution --pipeline-execution-arn {arn}`)", code="MLC271")
+    raise RunError(f"the execution ended {follow.status}" + (f": {follow.reason}" if follow.reason else ""),
+                   code="MLC271")

@@ -104,6 +104,18 @@ def pending(sm, names: EnvNames) -> list[dict]:
     return found
 
 
+def read(names: EnvNames) -> dict:
+    """Everything status shows, read from AWS; an AwsError (MLC28x) when AWS cannot answer."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from mlopsc.aws import client, explain
+
+    try:
+        return collect(names, client)
+    except (ClientError, BotoCoreError) as err:
+        raise explain(err, f"read the status of {names.project}-{names.env}") from None
+
+
 def collect(names: EnvNames, client: Callable[[str, str], object]) -> dict:
     """Everything status shows, as JSON-ready data; botocore errors propagate."""
     sm = client("sagemaker", names.region)

@@ -22,12 +22,8 @@ from mlopsc.spec.project import load_project
 GIT_TIMEOUT = 120
 
 
-class BaseError(Exception):
+class BaseError(DiagnosticError):
     """The base cannot be built; carries the diagnostics to print."""
-
-    def __init__(self, diagnostics: list[Diagnostic]):
-        super().__init__("; ".join(d.message for d in diagnostics))
-        self.diagnostics = diagnostics
 
 
 @dataclass(frozen=True)

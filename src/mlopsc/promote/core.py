@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from mlopsc.errors import Diagnostic, DiagnosticError, Severity, has_errors, sort_diagnostics
+from mlopsc.errors import Diagnostic, DiagnosticError, Failure, Severity, has_errors, sort_diagnostics
 from mlopsc.fsutil import write_atomic
 from mlopsc.promote.edit import EditError, VersionEdit, apply_edits, modeline_for_new_overlay
 from mlopsc.spec.grammar import did_you_mean
@@ -25,16 +25,14 @@ if TYPE_CHECKING:
 SECTIONS = (("endpoints", "endpoint"), ("batch", "batch job"))
 
 
-class PromoteError(Exception):
-    """Promotion refused: a message, a hint, and the diagnostics behind it (if any)."""
+class PromoteError(Failure):
+    """Promotion refused: a message, a hint, and the diagnostics behind it (if any), shown first."""
+
+    code = "MLC260"
 
     def __init__(self, message: str, hint: str | None = None, diagnostics: list[Diagnostic] | None = None,
-                 code: str = "MLC260"):
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-        self.diagnostics = diagnostics or []
-        self.code = code
+                 code: str = "MLC260", where: str = ""):
+        super().__init__(message, hint, code=code, where=where, diagnostics=diagnostics or ())
 
 
 @dataclass(frozen=True)
@@ -125,15 +123,21 @@ def plan_promotion(spec: str, names: list[str], source: str, target: str) -> Pro
 
 
 def write(promotion: Promotion) -> None:
-    """Replace the overlay atomically: a temp file beside it, then os.replace."""
-    folder = os.path.dirname(promotion.overlay)
-    os.makedirs(folder, exist_ok=True)
-    mode = None
-    if promotion.before is not None:
-        mode = os.stat(promotion.overlay).st_mode & 0o7777
-        if _read(promotion.overlay) != promotion.before:
-            raise PromoteError(f"{promotion.display} changed while promote ran; nothing written", "run promote again")
-    write_atomic(promotion.overlay, promotion.after, mode=mode, newline="")
+    """Replace the overlay atomically: a temp file beside it, then os.replace; PromoteError (at the
+    overlay) when it changed meanwhile or cannot be written."""
+    try:
+        folder = os.path.dirname(promotion.overlay)
+        os.makedirs(folder, exist_ok=True)
+        mode = None
+        if promotion.before is not None:
+            mode = os.stat(promotion.overlay).st_mode & 0o7777
+            if _read(promotion.overlay) != promotion.before:
+                raise PromoteError(f"{promotion.display} changed while promote ran; nothing written",
+                                   "run promote again", where=promotion.display)
+        write_atomic(promotion.overlay, promotion.after, mode=mode, newline="")
+    except OSError as exc:
+        raise PromoteError(f"cannot write: {exc.strerror or exc}", "check that the folder is writable",
+                           where=promotion.display) from None
 
 
 def _read(path: str) -> str | None:

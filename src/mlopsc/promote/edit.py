@@ -20,16 +20,15 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 
+from mlopsc.errors import Failure
+
 MODELINE = "# yaml-language-server: $schema="
 
 
-class EditError(Exception):
+class EditError(Failure):
     """The overlay cannot be edited safely; the message says why and what to do."""
 
-    def __init__(self, message: str, hint: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+    code = "MLC260"
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from mlopsc import aws
+from mlopsc.errors import Failure
 
 
-class RegistryError(Exception):
-    def __init__(self, message: str, hint: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+class RegistryError(Failure):
+    """The model registry cannot be checked (credentials, permissions, the endpoint)."""
+
+    code = "MLC262"
 
 
 @dataclass(frozen=True)
@@ -87,3 +87,29 @@ def _statuses(client, group: str) -> dict[int, str]:
             return {}
         raise
     return out
+
+
+def require_approved(promotion, endpoint_url: str | None, emit) -> None:
+    """`--check-registry`: every promoted version is Approved in its registry group (emit says which are);
+    PromoteError MLC263 listing the others, RegistryError MLC262 when the registry cannot be read."""
+    from mlopsc.errors import Diagnostic, Mark
+    from mlopsc.promote.core import PromoteError
+
+    resolved = promotion.target_resolved
+    wanted = [(item.model, item.version) for item in promotion.changed]
+    try:
+        findings = check_versions(wanted, resolved.registry.groups, resolved.region, endpoint_url)
+    except RegistryError as exc:
+        raise RegistryError(exc.message, exc.hint, where=promotion.display) from None
+    refused = []
+    for item, found in zip(promotion.changed, findings):
+        if found.approved:
+            emit(f"registry: {found.group} version {found.version} is Approved ({item.kind} {item.name})")
+            continue
+        state = f"is {found.status}" if found.status else "does not exist"
+        refused.append(Diagnostic(Mark(promotion.display, 0, 0), "MLC263", f"{item.kind} {item.name}: version "
+                                  f"{found.version} {state} in model package group {found.group}, not Approved",
+                                  "approve the version in the model registry (or promote an approved one)"))
+    if refused:
+        raise PromoteError(f"{len(refused)} promoted version{'s' * (len(refused) != 1)} not Approved; nothing written",
+                           diagnostics=refused, code="MLC263", where=promotion.display)

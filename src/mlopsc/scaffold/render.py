@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import jinja2
 
-from mlopsc.errors import has_errors
+from mlopsc.errors import Failure, has_errors
 from mlopsc.fsutil import write_atomic
 
 ENVS = ["dev", "staging", "prod"]
@@ -27,12 +27,13 @@ PURPOSE = {
 }
 
 
-class ScaffoldError(Exception):
+class ScaffoldError(Failure):
+    """init cannot scaffold: files that exist, a name or folder that will not do; diagnostics behind it."""
+
+    code = "MLC290"
+
     def __init__(self, message: str, hint: str | None = None, diagnostics: list | None = None):
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-        self.diagnostics = diagnostics or []
+        super().__init__(message, hint, diagnostics=diagnostics or ())
 
 
 @dataclass(frozen=True)

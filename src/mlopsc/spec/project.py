@@ -26,6 +26,7 @@ class EnvSpec:
     tree: SourceTree
     base_dir: str
     resolved: "Resolved"
+    path: str = "mlops.yaml"  # the spec file, as the user named it
 
     def origin(self, mark: Mark) -> str:
         """A mark as artifacts record it: FILE:LINE:COL, FILE relative to the project folder (so
@@ -69,7 +70,7 @@ def load_project(spec_path: str, envs: list[str] | None = None) -> LoadResult:
         spec, tree, diagnostics = _load_env(base, env, overlays.get(env), base_dir, owner)
         per_env[env] = diagnostics
         if spec is not None and tree is not None and not has_errors(diagnostics):
-            result.specs[env] = EnvSpec(env, spec, tree, base_dir, resolve(spec, env))
+            result.specs[env] = EnvSpec(env, spec, tree, base_dir, resolve(spec, env), spec_path)
     if not selected:  # no usable `environments`: still report everything else in the base
         per_env[""] = validate_tree(SourceTree(base.root), None, base_dir)[1]
     result.diagnostics = sort_diagnostics(result.diagnostics + _fold_envs(per_env))

@@ -32,9 +32,9 @@ import socket
 import sys
 import uuid
 from dataclasses import asdict, dataclass, field
-from typing import Callable
 
 from mlopsc import aws
+from mlopsc.errors import Failure
 from mlopsc.state.store import LOCAL_DIR
 
 LOCK = "lock"
@@ -43,12 +43,12 @@ UNUSABLE = "MLC251"  # the lock cannot be taken or released (I/O error, S3 error
 VERBS = {"apply": "applied", "destroy": "destroyed"}
 
 
-class LockError(Exception):
+class LockError(Failure):
     """The env's lock cannot be taken; `where` is the lock file or object, `holder` who has it."""
 
     def __init__(self, message: str, code: str, where: str, hint: str | None = None, holder: "Holder | None" = None):
-        super().__init__(message)
-        self.message, self.code, self.where, self.hint, self.holder = message, code, where, hint, holder
+        super().__init__(message, hint, code=code, where=where)
+        self.holder = holder
 
 
 @dataclass(frozen=True)
@@ -352,13 +352,3 @@ def _unlink_quietly(path: str) -> None:
         os.unlink(path)
     except OSError:
         pass
-
-
-def env_lock(spec_dir: str, backend: str, project: str, env: str, action: str,
-             emit: Callable[[str], None] | None = None) -> EnvLock:
-    """The env's lock, taken (raises LockError when another process holds it); notes go to emit."""
-    lock = EnvLock.for_env(spec_dir, backend or "local", project, env, action)
-    lock.acquire()
-    for note in lock.notes:
-        (emit or (lambda line: print(line, file=sys.stderr)))(f"note: {note}")
-    return lock

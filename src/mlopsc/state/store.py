@@ -17,6 +17,7 @@ import os
 from dataclasses import dataclass
 
 from mlopsc import aws
+from mlopsc.errors import Failure
 from mlopsc.fsutil import write_atomic
 from mlopsc.graph import MANIFEST_VERSION, canonical_json
 
@@ -24,12 +25,11 @@ RECORD = "applied.json"
 LOCAL_DIR = os.path.join(".mlopsc", "state")
 
 
-class StateError(Exception):
+class StateError(Failure):
     """A state record that cannot be read or written; `where` is the file or URL it concerns."""
 
     def __init__(self, message: str, code: str = "MLC404", where: str = "", hint: str | None = None):
-        super().__init__(message)
-        self.message, self.code, self.where, self.hint = message, code, where, hint
+        super().__init__(message, hint, code=code, where=where)
 
 
 @dataclass(frozen=True)

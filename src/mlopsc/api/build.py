@@ -1,9 +1,4 @@
-"""The pipeline under the CLI: load an env, compile it, write its artifacts — what commands and scripts call.
-
-Every stage is reached from here (as dbt's `cli/main.py` hands off to `task/`): a command
-parses its options, calls these functions, renders what they return and chooses its exit
-code. Expected failures are raised as DiagnosticError (FILE:LINE:COL, code, message, hint).
-"""
+"""Load an env, compile it (in memory: `Compiled`, its manifest) and write its artifacts."""
 
 from __future__ import annotations
 
@@ -15,10 +10,7 @@ from functools import cached_property
 
 from mlopsc.errors import Diagnostic, DiagnosticError, Mark, has_errors
 from mlopsc.graph import ResourceGraph
-from mlopsc.spec.project import EnvSpec, LoadResult, load_project, spec_file
-
-__all__ = ["Compiled", "compile_project", "default_out", "load", "load_env", "paused_gc", "spec_file", "write"]
-
+from mlopsc.spec.project import EnvSpec, LoadResult, load_project
 
 @contextmanager
 def paused_gc():
