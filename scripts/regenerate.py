@@ -1,6 +1,6 @@
-"""Regenerate every generated file the tests compare against: the JSON Schemas and the golden
-artifacts of each example and env (tests/golden/<example>/<env>/). Review the diff before
-committing: it is the change in what mlopsc would deploy.
+"""Regenerate every generated file the tests compare against: the JSON Schemas, the golden
+artifacts of each example and env (tests/golden/<example>/<env>/) and, through gen_docs.py, the
+generated docs. Review the diff before committing: it is the change in what mlopsc would deploy.
 
 Run: python scripts/regenerate.py
 """
@@ -62,6 +62,15 @@ def write_goldens() -> None:
                 print(f"wrote tests/golden/{example.name}/{env}/")
 
 
+def write_docs() -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import gen_docs
+
+    if gen_docs.main([]):
+        sys.exit("gen_docs.py failed")
+
+
 if __name__ == "__main__":
     write_schemas()
     write_goldens()
+    write_docs()

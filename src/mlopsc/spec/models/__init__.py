@@ -45,17 +45,26 @@ Model = Annotated[RegistryModel, BeforeValidator(_empty_mapping)]
 class Spec(Base):
     """mlops.yaml: one ML project's infrastructure, for every environment."""
 
-    version: Annotated[int, BeforeValidator(_version, json_schema_input_type=Annotated[int, Field(ge=1, le=1)])]
-    project: Project
-    environments: list[EnvName] = Field(min_length=1, max_length=10, description="Promotion order")
-    state: State = Field(default_factory=State)
-    notify: dict[ResourceName, list[Email]] = Field(default_factory=dict, description="Email channels: one SNS topic each")
-    security: Security = Field(default_factory=Security)
-    models: dict[ResourceName, Model] = Field(default_factory=dict, description="The model registry: one model package group each")
-    pipelines: dict[ResourceName, Pipeline] = Field(default_factory=dict)
-    endpoints: dict[ResourceName, Endpoint] = Field(default_factory=dict)
-    batch: dict[ResourceName, Batch] = Field(default_factory=dict)
-    budgets: dict[ResourceName, Budget] = Field(default_factory=dict)
+    version: Annotated[int, BeforeValidator(_version, json_schema_input_type=Annotated[int, Field(ge=1, le=1)])] = Field(
+        description="The spec format: this mlopsc reads version 1")
+    project: Project = Field(description="The project: its name (the prefix of every AWS name), region, account and tags")
+    environments: list[EnvName] = Field(min_length=1, max_length=10, description=(
+        "The environments in promotion order, each listed once (dev first, production last): `promote` goes forward "
+        "in this order, the first env's stack holds the shared model registry, and policy rules treat the last as "
+        "production"))
+    state: State = Field(default_factory=State, description="Where each env's Pulumi state is kept")
+    notify: dict[ResourceName, list[Email]] = Field(default_factory=dict, description=(
+        "Email channels, each with at least one address: one SNS topic per channel and env; alarms, monitoring, "
+        "budgets and failed pipeline runs notify them"))
+    security: Security = Field(default_factory=Security, description=(
+        "Encryption, execution role and network of every job and endpoint"))
+    models: dict[ResourceName, Model] = Field(default_factory=dict, description=(
+        "The model registry: one model package group each, shared by every env (an entry may be empty: `churn: {}`)"))
+    pipelines: dict[ResourceName, Pipeline] = Field(default_factory=dict, description="SageMaker pipelines, by name")
+    endpoints: dict[ResourceName, Endpoint] = Field(default_factory=dict, description="Real-time endpoints, by name")
+    batch: dict[ResourceName, Batch] = Field(default_factory=dict, description="Batch transform jobs, by name")
+    budgets: dict[ResourceName, Budget] = Field(default_factory=dict, description=(
+        "AWS Budgets, by name, each counting this project's costs in this env"))
     rules: dict[str, RuleSetting] = RULES_FIELD
 
     @field_validator("environments")

@@ -18,8 +18,10 @@ EnvVar = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,1023}$")]
 class Parameter(Base):
     """A pipeline parameter: `name: default` (type inferred) or `{type, default}`."""
 
-    type: Literal["string", "integer", "float", "boolean"] | None = None
-    default: Any = Field(None, json_schema_extra={"type": ["string", "number", "integer", "boolean"]})
+    type: Literal["string", "integer", "float", "boolean"] | None = Field(None, description=(
+        "The parameter's type; without it, the type of `default`"))
+    default: Any = Field(None, json_schema_extra={"type": ["string", "number", "integer", "boolean"]}, description=(
+        "The value when a run does not set one (`mlopsc run … --param NAME=VALUE` does)"))
 
     @model_validator(mode="after")
     def _typed_default(self) -> "Parameter":
@@ -61,16 +63,18 @@ ParameterSpec = shorthand(Parameter, "default", Union[str, int, float, bool])
 
 
 class ProcessingInstance(Base):
-    type: instance_type("processing")  # type: ignore[valid-type]
-    count: Whole = Field(1, ge=1, le=100)
-    volume_gb: Whole = Field(30, ge=1, le=16384)
+    type: instance_type("processing") = Field(description="The instance type")  # type: ignore[valid-type]
+    count: Whole = Field(1, ge=1, le=100, description="How many instances (each gets every input)")
+    volume_gb: Whole = Field(30, ge=1, le=16384, description="The storage volume of each instance, in GB")
 
 
 class TrainingInstance(Base):
-    type: instance_type("training")  # type: ignore[valid-type]
-    count: Whole = Field(1, ge=1, le=100)
-    volume_gb: Whole = Field(30, ge=1, le=16384)
-    spot: Flag = Field(False, description="Managed spot training, with checkpointing")
+    type: instance_type("training") = Field(description="The instance type")  # type: ignore[valid-type]
+    count: Whole = Field(1, ge=1, le=100, description="How many instances")
+    volume_gb: Whole = Field(30, ge=1, le=16384, description="The storage volume of each instance, in GB")
+    spot: Flag = Field(False, description=(
+        "Managed spot training: the job may wait for capacity up to twice `max_runtime` (at most 28d), and what "
+        "it saves in /opt/ml/checkpoints is kept across interruptions"))
 
 
 ProcessingInstanceSpec = shorthand(ProcessingInstance, "type")
@@ -78,57 +82,90 @@ TrainingInstanceSpec = shorthand(TrainingInstance, "type")
 
 
 class StepBase(Base):
-    name: StepName
-    description: Text | None = Field(None, max_length=3072)
+    name: StepName = Field(description=(
+        "Unique in the pipeline; `${steps.NAME.…}` in later steps and condition branches refer to it"))
+    description: Text | None = Field(None, max_length=3072, description="The step's description in the pipeline")
 
 
 class ProcessingStep(StepBase):
-    type: Literal["processing"]
-    image: Image
-    instance: ProcessingInstanceSpec
-    code: Text | None = Field(None, description="Local file, uploaded content-addressed to the artifacts bucket")
-    arguments: list[Text] = Field(default_factory=list, max_length=256)
-    inputs: dict[Channel, Text] = Field(default_factory=dict, max_length=10)
-    outputs: list[Channel] = Field(default_factory=list, max_length=10)
-    report: Text | None = Field(None, description="A property file: <output>/<path>")
-    environment: dict[EnvVar, Text] = Field(default_factory=dict, max_length=100)
-    max_runtime: Duration | None = Field(None, ge=1, le=5 * 86400)
+    type: Literal["processing"] = Field(description="A processing job: your code, or the image's entrypoint")
+    image: Image = Field(description="The container image the job runs")
+    instance: ProcessingInstanceSpec = Field(description="The instance type, or the instances in full")
+    code: Text | None = Field(None, description=(
+        "A Python file, relative to mlops.yaml, run with python3 in the container: uploaded content-addressed to "
+        "the artifacts bucket and mounted at /opt/ml/processing/input/code/. Only this file is uploaded. MLC215 "
+        "if it does not exist"))
+    arguments: list[Text] = Field(default_factory=list, max_length=256, description=(
+        "Command-line arguments of the code (or of the image's entrypoint); references allowed"))
+    inputs: dict[Channel, Text] = Field(default_factory=dict, max_length=10, description=(
+        "Input name to S3 URI or reference, downloaded to /opt/ml/processing/input/<name>/ before the code "
+        "runs (with `code`: at most 9, and none named `code`, MLC221)"))
+    outputs: list[Channel] = Field(default_factory=list, max_length=10, description=(
+        "Output names: what the code writes to /opt/ml/processing/output/<name>/ is uploaded when it ends; "
+        "`${steps.STEP.outputs.<name>}` is where"))
+    report: Text | None = Field(None, description=(
+        "A JSON file the code writes, as `<output>/<path>` of one of its outputs (MLC216): a property file that "
+        "conditions read with `${steps.STEP.report.<json path>}`, and the model-quality metrics of a version a "
+        "later register step makes of the model this step evaluated"))
+    environment: dict[EnvVar, Text] = Field(default_factory=dict, max_length=100, description=(
+        "Environment variables of the container; values may be secret references (`${ssm:/path}`, "
+        "`${secretsmanager:name}`)"))
+    max_runtime: Duration | None = Field(None, ge=1, le=5 * 86400, description=(
+        "Stop the job after this long (without it, SageMaker's default limit)"))
 
 
 class TrainingStep(StepBase):
-    type: Literal["training"]
-    image: Image
-    instance: TrainingInstanceSpec
-    code: Text | None = None
-    max_runtime: Duration = Field(86400, ge=1, le=28 * 86400)
-    hyperparameters: dict[Annotated[str, Field(max_length=256)], Text] = Field(default_factory=dict, max_length=100)
-    inputs: dict[Channel, Text] = Field(default_factory=dict, max_length=20)
+    type: Literal["training"] = Field(description="A training job: the image's algorithm, or your code in script mode")
+    image: Image = Field(description="The training image")
+    instance: TrainingInstanceSpec = Field(description="The instance type, or the instances in full")
+    code: Text | None = Field(None, description=(
+        "A Python file, relative to mlops.yaml, run in script mode by the framework image's training toolkit "
+        "(mounted as the `code` channel); without it, the image's own algorithm runs. Only this file is uploaded"))
+    max_runtime: Duration = Field(86400, ge=1, le=28 * 86400, description="Stop the job after this long")
+    hyperparameters: dict[Annotated[str, Field(max_length=256)], Text] = Field(default_factory=dict, max_length=100,
+                                                                            description=(
+        "Hyperparameters of the algorithm or script, as text; references allowed, secrets not (MLC241)"))
+    inputs: dict[Channel, Text] = Field(default_factory=dict, max_length=20, description=(
+        "Channel name to S3 URI or reference, downloaded to /opt/ml/input/data/<channel>/ (with `code`: at most "
+        "19, and none named `code`, MLC221)"))
     content_type: Text = Field("text/csv", description="ContentType of the input channels (built-in XGBoost reads libsvm otherwise)")
-    environment: dict[EnvVar, Text] = Field(default_factory=dict, max_length=100)
+    environment: dict[EnvVar, Text] = Field(default_factory=dict, max_length=100, description=(
+        "Environment variables of the container; values may be secret references"))
 
 
 class ConditionStep(StepBase):
-    type: Literal["condition"]
-    conditions: list[Text] = Field(min_length=1, description="All must hold: `<operand> <op> <operand>`")
-    if_true: list[StepName] = Field(default_factory=list)
-    if_false: list[StepName] = Field(default_factory=list)
+    type: Literal["condition"] = Field(description="Run one branch of later steps or the other")
+    conditions: list[Text] = Field(min_length=1, description=(
+        "All must hold: `<operand> <op> <operand>`, with op one of == != > >= < <= and operands references, "
+        "numbers, true/false or quoted text (MLC214)"))
+    if_true: list[StepName] = Field(default_factory=list, description=(
+        "Steps listed after this one that run only when every condition holds (MLC201-MLC203)"))
+    if_false: list[StepName] = Field(default_factory=list, description=(
+        "Steps listed after this one that run only when some condition fails"))
 
 
 class RegisterStep(StepBase):
-    type: Literal["register"]
-    model: ResourceName = Field(description="A key of `models`")
-    artifacts: Text
-    image: Image
-    approval: Literal["PendingManualApproval", "Approved"] = "PendingManualApproval"
-    content_types: list[Text] = Field(default_factory=lambda: ["text/csv"], min_length=1)
-    response_types: list[Text] = Field(default_factory=lambda: ["text/csv"], min_length=1)
-    inference_instances: list[instance_type("endpoint")] = Field(default_factory=list)  # type: ignore[valid-type]
-    transform_instances: list[instance_type("transform")] = Field(default_factory=list)  # type: ignore[valid-type]
+    type: Literal["register"] = Field(description="Register a new version of a model in the model registry")
+    model: ResourceName = Field(description="A key of `models`: the group the version goes into (MLC204)")
+    artifacts: Text = Field(description="The model.tar.gz to register: usually `${steps.TRAIN.model}`")
+    image: Image = Field(description="The inference image that serves the model")
+    approval: Literal["PendingManualApproval", "Approved"] = Field("PendingManualApproval", description=(
+        "The new version's approval status: PendingManualApproval waits for a reviewer; Approved approves it "
+        "at once"))
+    content_types: list[Text] = Field(default_factory=lambda: ["text/csv"], min_length=1, description=(
+        "The request content types the model accepts"))
+    response_types: list[Text] = Field(default_factory=lambda: ["text/csv"], min_length=1, description=(
+        "The response MIME types it returns"))
+    inference_instances: list[instance_type("endpoint")] = Field(default_factory=list, description=(  # type: ignore[valid-type]
+        "Instance types recommended for real-time inference; the first (or else the first transform instance, "
+        "else ml.m5.large) picks the image's CPU or GPU variant"))
+    transform_instances: list[instance_type("transform")] = Field(default_factory=list, description=(  # type: ignore[valid-type]
+        "Instance types recommended for batch transform"))
 
 
 class FailStep(StepBase):
-    type: Literal["fail"]
-    message: Text = Field("", max_length=3072)
+    type: Literal["fail"] = Field(description="Stop the execution as Failed")
+    message: Text = Field("", max_length=3072, description="The execution's error message; references allowed")
 
 
 Step = Annotated[Union[ProcessingStep, TrainingStep, ConditionStep, RegisterStep, FailStep], Field(discriminator="type")]
@@ -136,10 +173,14 @@ STEP_TYPES = ("processing", "training", "condition", "register", "fail")
 
 
 class Pipeline(Base):
-    description: Text | None = Field(None, max_length=3072)
-    schedule: Schedule | None = None
-    parameters: dict[Identifier, ParameterSpec] = Field(default_factory=dict, max_length=200)
-    steps: list[Step] = Field(min_length=1)
+    description: Text | None = Field(None, max_length=3072, description="The pipeline's description in SageMaker")
+    schedule: Schedule | None = Field(None, description="Start an execution on this schedule (without it: by hand, `mlopsc run`)")
+    parameters: dict[Identifier, ParameterSpec] = Field(default_factory=dict, max_length=200, description=(
+        "Parameters by name, each a default value (its type inferred) or `{type, default}`; `${params.NAME}` in "
+        "this pipeline's steps reads them"))
+    steps: list[Step] = Field(min_length=1, description=(
+        "The steps, each with a unique `name`. A step may use what earlier steps produce; steps run as soon as the "
+        "steps they refer to have finished, and those named in a condition's branches only in that branch"))
 
 
 def step_name_of(step: object) -> str | None:

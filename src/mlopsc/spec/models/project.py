@@ -32,8 +32,12 @@ _TAG_KEY = re.compile(r"^[\w .:/=+@-]{1,128}$", re.UNICODE)
 class Project(Base):
     name: ProjectName = Field(description="Prefix of every AWS name: ^[a-z][a-z0-9-]{1,22}$")
     region: Region = Field(description="AWS region code; overlays may change it per env")
-    account: Account | None = Field(None, description="Apply refuses to run against another account")
-    tags: dict[str, Text] = Field(default_factory=dict, description="On every taggable resource, with mlops:project and mlops:env")
+    account: Account | None = Field(None, description=(
+        "The AWS account: apply refuses to run with credentials of another one. Without it, names and ARNs that "
+        "hold the account id are filled in from the caller's identity at apply time"))
+    tags: dict[str, Text] = Field(default_factory=dict, description=(
+        "Tags on every taggable resource, besides mlops:project and mlops:env: at most 48, keys not starting "
+        "with `aws:` or `mlops:`, values up to 256 characters"))
 
     @field_validator("tags")
     @classmethod
@@ -55,16 +59,20 @@ class State(Base):
 
 
 class Network(Base):
-    subnets: list[SubnetId] = Field(min_length=1, max_length=16)
-    security_groups: list[SecurityGroupId] = Field(min_length=1, max_length=5)
+    subnets: list[SubnetId] = Field(min_length=1, max_length=16, description="The VPC subnets jobs and endpoints run in")
+    security_groups: list[SecurityGroupId] = Field(min_length=1, max_length=5, description=(
+        "The security groups of their network interfaces"))
 
 
 class Security(Base):
     encryption: Encryption = Field("managed", description="managed: one customer-managed KMS key per env | aws | a KMS key ARN")
     role: RoleSetting = Field("generated", description="generated: a least-privilege execution role per env | an IAM role ARN")
-    network: Network | None = Field(None, description="Jobs and endpoints run in this VPC")
-    network_isolation: Flag = Field(False, description="Containers get no outbound network")
+    network: Network | None = Field(None, description=(
+        "Run processing and training jobs, models and monitoring jobs in this VPC (without it: SageMaker's network)"))
+    network_isolation: Flag = Field(False, description=(
+        "Containers of jobs, models and monitors get no network access (policy rule MLC319 wants it in the last "
+        "env when `network` is set)"))
 
 
 class RegistryModel(Base):
-    description: Text | None = Field(None, max_length=1024)
+    description: Text | None = Field(None, max_length=1024, description="The description of the model package group")

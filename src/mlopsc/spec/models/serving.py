@@ -25,55 +25,76 @@ def _memory(value: int) -> int:
 
 
 class EndpointInstance(Base):
-    type: instance_type("endpoint")  # type: ignore[valid-type]
-    count: Whole = Field(1, ge=1, le=1000)
+    type: instance_type("endpoint") = Field(description="The instance type")  # type: ignore[valid-type]
+    count: Whole = Field(1, ge=1, le=1000, description=(
+        "How many instances (with autoscaling: the count it starts with, within min..max, MLC208)"))
 
 
 EndpointInstanceSpec = shorthand(EndpointInstance, "type")
 
 
 class Serverless(Base):
-    memory_mb: Annotated[Whole, AfterValidator(_memory)] = Field(2048, ge=1024, le=6144)
-    max_concurrency: Whole = Field(5, ge=1, le=200)
+    memory_mb: Annotated[Whole, AfterValidator(_memory)] = Field(2048, ge=1024, le=6144, description=(
+        "Memory of the serverless endpoint, in MB"))
+    max_concurrency: Whole = Field(5, ge=1, le=200, description="At most this many invocations at once")
 
 
 class Autoscaling(Base):
-    min: Whole = Field(ge=1, le=1000)
-    max: Whole = Field(ge=1, le=1000)
+    min: Whole = Field(ge=1, le=1000, description="The fewest instances")
+    max: Whole = Field(ge=1, le=1000, description="The most instances (at least `min`, MLC208)")
     invocations_per_instance: Whole = Field(ge=1, description="Target invocations per instance per minute")
 
 
 class Deployment(Base):
-    strategy: Literal["all_at_once", "canary", "linear"] = "all_at_once"
-    traffic_percent: Percent | None = Field(None, description="Canary size (1-50%), or linear step (10-50%)")
-    wait: Duration | None = Field(None, ge=0, description="Bake time per step, at most 1h")
-    rollback_on: list[Literal["errors", "latency"]] = Field(default_factory=list)
+    strategy: Literal["all_at_once", "canary", "linear"] = Field("all_at_once", description=(
+        "How traffic moves to the new fleet: all at once, a canary share first and then the rest, or in equal "
+        "linear steps (serverless endpoints: all at once only, MLC218)"))
+    traffic_percent: Percent | None = Field(None, description=(
+        "Canary size (1-50%), or linear step (10-50%), of the fleet; required by canary and linear, refused by "
+        "all_at_once (MLC209)"))
+    wait: Duration | None = Field(None, ge=0, description="Bake time per step, at most 1h (MLC209)")
+    rollback_on: list[Literal["errors", "latency"]] = Field(default_factory=list, description=(
+        "Roll back when these alarms fire during the deployment: `errors` needs `alarms.error_rate`, `latency` "
+        "needs `alarms.latency_p99` (MLC209)"))
 
 
 class Alarms(Base):
-    latency_p99: Latency | None = Field(None, gt=0)
-    error_rate: Percent | None = Field(None, gt=0, le=100)
-    notify: ResourceName | None = Field(None, description="A key of `notify`")
+    latency_p99: Latency | None = Field(None, gt=0, description=(
+        "Alarm when the p99 model latency is above this for 3 minutes in a row"))
+    error_rate: Percent | None = Field(None, gt=0, le=100, description=(
+        "Alarm when the share of 5XX responses is above this for 3 minutes in a row"))
+    notify: ResourceName | None = Field(None, description=(
+        "A key of `notify`: the channel told when an alarm fires and when it clears (MLC205)"))
 
 
 class DataQuality(Base):
-    baseline: S3Uri = Field(description="Holds statistics.json and constraints.json")
+    baseline: S3Uri = Field(description=(
+        "The S3 folder holding statistics.json and constraints.json, as a Model Monitor baselining job writes them"))
 
 
 class ModelQuality(Base):
-    problem_type: Literal["BinaryClassification", "MulticlassClassification", "Regression"]
-    ground_truth: S3Uri
-    inference_attribute: Text | None = None
-    probability_attribute: Text | None = None
-    probability_threshold: Number | None = Field(None, ge=0, le=1)
+    problem_type: Literal["BinaryClassification", "MulticlassClassification", "Regression"] = Field(description=(
+        "What the model predicts"))
+    ground_truth: S3Uri = Field(description=(
+        "Where you upload the true labels of captured requests, matched to them by inference id"))
+    inference_attribute: Text | None = Field(None, description=(
+        "The field of the model's response holding the prediction (required unless BinaryClassification has "
+        "`probability_attribute`, MLC217)"))
+    probability_attribute: Text | None = Field(None, description=(
+        "The field holding the predicted probability (BinaryClassification)"))
+    probability_threshold: Number | None = Field(None, ge=0, le=1, description=(
+        "The probability from which a prediction counts as positive (BinaryClassification)"))
 
 
 class Monitoring(Base):
-    schedule: MonitorSchedule = "hourly"
-    notify: ResourceName | None = None
-    data_quality: DataQuality | None = None
-    model_quality: ModelQuality | None = None
-    instance: instance_type("processing") = "ml.m5.xlarge"  # type: ignore[valid-type]
+    schedule: MonitorSchedule = Field("hourly", description="How often the monitoring jobs run")
+    notify: ResourceName | None = Field(None, description=(
+        "A key of `notify`: the channel told of runs that find violations (MLC205)"))
+    data_quality: DataQuality | None = Field(None, description=(
+        "Compare the captured requests with a baseline (at least one of data_quality and model_quality, MLC217)"))
+    model_quality: ModelQuality | None = Field(None, description="Compare the captured predictions with ground truth")
+    instance: instance_type("processing") = Field("ml.m5.xlarge", description=(  # type: ignore[valid-type]
+        "The instance type of the monitoring jobs"))
     max_runtime: Duration = Field(3600, ge=1, le=3600, description="At most 1h (hourly schedules need it shorter)")
 
 
@@ -81,49 +102,68 @@ SamplingPercent = Annotated[Percent, Field(ge=0, le=100), AfterValidator(_whole_
 
 
 class Endpoint(Base):
-    model: ResourceName | None = Field(None, description="A key of `models`")
-    version: Whole | None = Field(None, ge=1, description="The package version served in this env")
-    image: Image | None = None
-    model_data: S3Uri | None = None
-    instance: EndpointInstanceSpec | None = None
-    serverless: Serverless | None = None
-    autoscaling: Autoscaling | None = None
-    data_capture: SamplingPercent | None = None
-    deployment: Deployment = Field(default_factory=Deployment)
-    alarms: Alarms | None = None
-    monitoring: Monitoring | None = None
-    environment: dict[EnvVar, Text] = Field(default_factory=dict, max_length=100)
+    model: ResourceName | None = Field(None, description=(
+        "A key of `models`: serve a version from its registry group, with `version` (or else `image` + "
+        "`model_data`: exactly one of the two, MLC206)"))
+    version: Whole | None = Field(None, ge=1, description=(
+        "The package version served in this env (set per env in the overlays; `mlopsc promote` copies it forward)"))
+    image: Image | None = Field(None, description="Bring your own model: the inference image, with `model_data`")
+    model_data: S3Uri | None = Field(None, description="Bring your own model: its model.tar.gz, with `image`")
+    instance: EndpointInstanceSpec | None = Field(None, description=(
+        "The instance type, or the instances in full (exactly one of `instance` and `serverless`, MLC207)"))
+    serverless: Serverless | None = Field(None, description="Serverless Inference instead of instances")
+    autoscaling: Autoscaling | None = Field(None, description=(
+        "Scale the instance count on invocations per instance (not with serverless, MLC218)"))
+    data_capture: SamplingPercent | None = Field(None, description=(
+        "The percentage of requests and responses captured to s3://<bucket>/data-capture/<endpoint>/ (kept 90 "
+        "days); monitoring needs it (MLC315)"))
+    deployment: Deployment = Field(default_factory=Deployment, description=(
+        "How a new version replaces the running one (blue/green)"))
+    alarms: Alarms | None = Field(None, description="CloudWatch alarms on p99 latency and the 5XX error rate")
+    monitoring: Monitoring | None = Field(None, description=(
+        "Model Monitor schedules on the captured data (not with serverless, MLC218)"))
+    environment: dict[EnvVar, Text] = Field(default_factory=dict, max_length=100, description=(
+        "Environment variables of the model container; values may be secret references"))
 
 
 class BatchInstance(Base):
-    type: instance_type("transform")  # type: ignore[valid-type]
-    count: Whole = Field(1, ge=1, le=100)
+    type: instance_type("transform") = Field(description="The instance type")  # type: ignore[valid-type]
+    count: Whole = Field(1, ge=1, le=100, description="How many instances")
 
 
 BatchInstanceSpec = shorthand(BatchInstance, "type")
 
 
 class Batch(Base):
-    model: ResourceName | None = None
-    version: Whole | None = Field(None, ge=1)
-    image: Image | None = None
-    model_data: S3Uri | None = None
-    schedule: Schedule | None = None
-    input: S3Uri
-    output: S3Uri
-    instance: BatchInstanceSpec
-    content_type: Text = "text/csv"
-    split: Literal["line", "none", "recordio", "tfrecord"] = "line"
-    environment: dict[EnvVar, Text] = Field(default_factory=dict, max_length=16)  # CreateTransformJob's limit
+    model: ResourceName | None = Field(None, description=(
+        "A key of `models`: score with a version from its registry group, with `version` (or else `image` + "
+        "`model_data`: exactly one of the two, MLC206)"))
+    version: Whole | None = Field(None, ge=1, description=(
+        "The package version used in this env (`mlopsc promote` copies it forward)"))
+    image: Image | None = Field(None, description="Bring your own model: the inference image, with `model_data`")
+    model_data: S3Uri | None = Field(None, description="Bring your own model: its model.tar.gz, with `image`")
+    schedule: Schedule | None = Field(None, description="Start the job on this schedule (without it: by hand)")
+    input: S3Uri = Field(description="The S3 prefix of the files to score")
+    output: S3Uri = Field(description="The S3 prefix the results go to, one `<input file>.out` per input file")
+    instance: BatchInstanceSpec = Field(description="The instance type, or the instances in full")
+    content_type: Text = Field("text/csv", description="The content type of the input records")
+    split: Literal["line", "none", "recordio", "tfrecord"] = Field("line", description=(
+        "How input files are cut into records (`line` also joins the results line by line)"))
+    environment: dict[EnvVar, Text] = Field(default_factory=dict, max_length=16, description=(  # CreateTransformJob's limit
+        "Environment variables of the model container; values may be secret references"))
 
 
 class Alert(Base):
     at: Percent = Field(gt=0, le=1000, description="Threshold, percent of the budget")
-    type: Literal["forecasted", "actual"] = "actual"
+    type: Literal["forecasted", "actual"] = Field("actual", description=(
+        "Compare the actual spend, or AWS Budgets' forecast for the period"))
 
 
 class Budget(Base):
-    amount: Number = Field(gt=0, le=1_000_000_000, description="USD")
-    period: Literal["monthly", "quarterly", "annually"] = "monthly"
-    alerts: list[Alert] = Field(default_factory=list, max_length=5)
-    notify: ResourceName | None = None
+    amount: Number = Field(gt=0, le=1_000_000_000, description="The limit per period, in USD")
+    period: Literal["monthly", "quarterly", "annually"] = Field("monthly", description="The budget's period")
+    alerts: list[Alert] = Field(default_factory=list, max_length=5, description=(
+        "Email alerts at thresholds, each threshold and type once"))
+    notify: ResourceName | None = Field(None, description=(
+        "A key of `notify`: its addresses get the alerts (required with alerts, at most 10 addresses: MLC205, "
+        "MLC220)"))
