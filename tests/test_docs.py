@@ -190,18 +190,25 @@ def test_a_field_without_description_is_an_error(monkeypatch):
 # --- the hand-written guide states what the compiler does ------------------------------------
 
 def test_guide_paths_are_the_compilers():
-    from mlopsc.compile.context import CodeFile, CompileContext
+    from types import SimpleNamespace
+
+    from mlopsc.compile.context import CodeFile
     from mlopsc.compile.definitions import processing, training
     from mlopsc.compile.definitions.common import Scope
     from mlopsc.compile.definitions.expressions import EXECUTION_ID, property_file_name
     from mlopsc.compile.foundation import DATA_CAPTURE_DAYS, DATA_CAPTURE_PREFIX
-    from mlopsc.compile.registry import group_name
+    from mlopsc.resolve import Resolved
+    from mlopsc.resolve.names import env_names
+
+    spec = SimpleNamespace(project=SimpleNamespace(name="<project>"), notify={}, models={"<model>": None},
+                           pipelines={}, batch={}, endpoints={}, budgets={})
+    group = env_names(spec, "<env>", "<account>")[("group", "<model>")]
 
     guide = (ROOT / "docs" / "guide.md").read_text(encoding="utf-8")
 
-    class Env:  # what Scope.run_uri and CompileContext.s3_uri read
+    class Env:  # what Scope.run_uri and Resolved.s3_uri read
         bucket = "<bucket>"
-        s3_uri = CompileContext.s3_uri
+        s3_uri = Resolved.s3_uri
 
     def uri(*parts: str) -> str:
         joined = Scope("<pipeline>", Env(), None).run_uri(*parts)["Std:Join"]  # type: ignore[arg-type]
@@ -215,7 +222,7 @@ def test_guide_paths_are_the_compilers():
         uri("<step>", "<output>"), uri("<step>", "checkpoints"), uri("<step>") + "/<training job name>/output/model.tar.gz",
         "s3://<bucket>/" + CodeFile("", "<file>", "<sha256>").key,
         f"s3://<bucket>/{DATA_CAPTURE_PREFIX}<endpoint>/", f"deleted after {DATA_CAPTURE_DAYS} days",
-        f"`{property_file_name('<step>')}`", "Std:JsonGet", f"`{group_name('<project>', '<model>')}`",
+        f"`{property_file_name('<step>')}`", "Std:JsonGet", f"`{group}`",
     ]
     missing = [phrase for phrase in wanted if phrase not in guide]
     assert not missing, f"docs/guide.md does not state what the compiler does: {missing}"
