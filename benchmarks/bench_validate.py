@@ -10,9 +10,9 @@ overlays, then times:
   * `mlopsc.spec.project.load_project(...)` in this process (the front end alone, imports
     already paid).
 
-Each pipeline is the 6-step pipeline of SPEC.md §1's `train` (processing with a code file,
+Each pipeline is the 6-step pipeline of the `train` pipeline of the spec's documentation (processing with a code file,
 training, evaluation processing with a report, condition, register, fail); each endpoint
-is SPEC.md's `churn` (instances, autoscaling, data capture, canary deployment, alarms,
+is its `churn` endpoint (instances, autoscaling, data capture, canary deployment, alarms,
 Model Monitor). The overlays change a few values per entity (versions, instance sizes,
 a pipeline parameter, a step's instance and approval), so the merge is exercised too.
 

@@ -31,7 +31,7 @@ from mlopsc.errors import Mark
 
 # The one definition of each (program/interpreter.py, copied into every build folder, keeps its own
 # copies, which tests/program/test_interpreter.py pins to these).
-MANIFEST_VERSION = 1  # the `manifest_version` of manifest.json (SPEC.md §3)
+MANIFEST_VERSION = 1  # the `manifest_version` of manifest.json
 PROVIDER_PREFIX = "pulumi:providers:"  # a provider resource's type token: pulumi:providers:<package>
 ACCOUNT = "${aws:accountId}"
 MARKERS = ("$ref", "$join", "$json", "$asset", "$secret")

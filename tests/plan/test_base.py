@@ -11,6 +11,12 @@ from helpers import copy_example, set_prod_count
 from mlopsc.plan.base import BaseError, manifest_at
 
 
+def manifest(env_spec):
+    from mlopsc.api import compile_project
+
+    return compile_project(env_spec).manifest
+
+
 @pytest.fixture(autouse=True)
 def image_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("MLOPSC_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "image-cache"))
@@ -68,12 +74,12 @@ def test_same_ref_as_the_tree_is_no_change(repo, run_cli):
 
 
 def test_base_where_the_spec_does_not_exist_yet_creates_everything(repo):
-    assert manifest_at(str(repo / "ml" / "clinic" / "mlops.yaml"), "prod", "before-spec") is None
+    assert manifest_at(str(repo / "ml" / "clinic" / "mlops.yaml"), "prod", "before-spec", manifest) is None
 
 
 def test_base_manifest_equals_compiling_the_same_commit(repo):
-    at_head = manifest_at(str(repo / "ml" / "clinic" / "mlops.yaml"), "prod", "HEAD")
-    at_tag = manifest_at(str(repo / "ml" / "clinic" / "mlops.yaml"), "prod", "count-2")
+    at_head = manifest_at(str(repo / "ml" / "clinic" / "mlops.yaml"), "prod", "HEAD", manifest)
+    at_tag = manifest_at(str(repo / "ml" / "clinic" / "mlops.yaml"), "prod", "count-2", manifest)
     assert at_head["project"] == "clinic-noshow" and at_head != at_tag
     assert {r["address"] for r in at_head["resources"]} == {r["address"] for r in at_tag["resources"]}
 
@@ -87,7 +93,7 @@ def test_unknown_ref_is_a_clear_error(repo, run_cli):
 
 def test_option_like_ref_is_refused(repo):
     with pytest.raises(BaseError) as failed:
-        manifest_at(str(repo / "ml" / "clinic" / "mlops.yaml"), "prod", "--output=/tmp/x")
+        manifest_at(str(repo / "ml" / "clinic" / "mlops.yaml"), "prod", "--output=/tmp/x", manifest)
     assert failed.value.diagnostics[0].code == "MLC411"
 
 

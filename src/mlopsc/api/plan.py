@@ -33,9 +33,14 @@ def _base(env_spec: EnvSpec, ref: str | None) -> tuple[dict | None, str, object]
     if ref is not None:
         from mlopsc.plan.base import manifest_at
 
-        specs: list[EnvSpec] = []
-        manifest = manifest_at(env_spec.path, env_spec.env, ref, specs.append)
-        return manifest, f"git:{ref}", estimate(specs[0]) if specs else None
+        priced: list = []
+
+        def build(base_spec: EnvSpec) -> dict:
+            priced.append(estimate(base_spec))
+            return compile_project(base_spec).manifest
+
+        manifest = manifest_at(env_spec.path, env_spec.env, ref, build)
+        return manifest, f"git:{ref}", priced[0] if manifest is not None else None
     from mlopsc.state import StateStore
 
     resolved = env_spec.resolved

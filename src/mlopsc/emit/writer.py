@@ -1,4 +1,4 @@
-"""Write the artifacts of `compile` (SPEC.md §3) into build/<env>/, deterministically and atomically.
+"""Write the artifacts of `compile` into build/<env>/, deterministically and atomically.
 
     manifest.json            the resource graph: manifest_version, project, env, resources by address
     pipelines/<name>.json    each SageMaker pipeline definition
@@ -38,7 +38,7 @@ class EmitError(Exception):
 
 
 def manifest_dict(project_name: str, env: str, resources: list[dict]) -> dict:
-    """The manifest of SPEC.md §3: resources (Resource.to_json() dicts) sorted by address."""
+    """The manifest (manifest_version 1): resources (Resource.to_json() dicts) sorted by address."""
     addresses = [r["address"] for r in resources]
     twice = sorted({address for address, n in Counter(addresses).items() if n > 1})
     if twice:

@@ -8,10 +8,10 @@ state, or nothing) into one Plan, rendered as text, markdown or JSON.
     paths.py        how a value is walked into paths ($json documents, JSON strings, keyed lists)
     replacement.py  per type token, the inputs whose change forces a replacement (with sources)
     secrets.py      which values never appear in a rendering
-    base.py         the base at a git ref, compiled from `git archive` into a temp dir
-    manifest.py     compile one env's spec into its manifest dict (no files written)
+    base.py         the base at a git ref: the spec extracted by `git archive` into a temp dir, built there
     live.py         the engine events of a preview mapped into a Plan (`plan --live`, apply's preview)
-    render.py       render(plan, format): text (terminal), markdown (pull requests), json (SPEC.md §3),
+    render.py       render(plan, format): text (terminal), markdown (pull requests), json (plan_version 1),
                     each placing the plan's cost itself (render_text.py, render_markdown.py, render_json.py)
-    codes.py        the diagnostic codes of this stage (MLC400-MLC419)
+
+The API (mlopsc.api.plan) chooses the base, compiles the head and prices both sides.
 """

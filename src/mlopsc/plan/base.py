@@ -14,10 +14,10 @@ import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass, replace
+from typing import Callable
 
 from mlopsc.errors import Diagnostic, DiagnosticError, Mark, Severity
-from mlopsc.plan.manifest import compile_manifest
-from mlopsc.spec.project import load_project
+from mlopsc.spec.project import EnvSpec, load_project
 
 GIT_TIMEOUT = 120
 
@@ -33,9 +33,10 @@ class GitSpec:
     name: str      # the spec file's name (mlops.yaml)
 
 
-def manifest_at(spec: str, env: str, ref: str, on_spec=None) -> dict | None:
-    """The manifest of `env` compiled from the spec at `ref`; None when it does not exist there.
-    `on_spec(env_spec)`, when given, sees the base's validated spec (the plan prices it)."""
+def manifest_at(spec: str, env: str, ref: str, build: Callable[[EnvSpec], dict]) -> dict | None:
+    """What `build` makes of `env` as the spec stands at `ref` (its manifest: the API compiles it, and
+    prices it for the plan); None when the spec or the env does not exist there. A spec that is
+    invalid or does not compile there is a BaseError, its diagnostics shown at `REF:path`."""
     where = locate(spec)
     commit = resolve_ref(where, ref, spec)
     if not _exists_at(where, commit):
@@ -43,7 +44,7 @@ def manifest_at(spec: str, env: str, ref: str, on_spec=None) -> dict | None:
     with tempfile.TemporaryDirectory(prefix="mlopsc-base-") as tmp:
         _extract(where, commit, tmp, spec)
         folder = os.path.join(tmp, *where.relative.split("/")) if where.relative else tmp
-        return _compile(os.path.join(folder, where.name), env, ref, where, tmp, on_spec)
+        return _compile(os.path.join(folder, where.name), env, ref, where, tmp, build)
 
 
 def _git(where: str, *args: str) -> subprocess.CompletedProcess:
@@ -104,7 +105,8 @@ def _extract(where: GitSpec, commit: str, into: str, spec: str) -> None:
                     "a link pointing outside the folder cannot be read at a ref; commit the file itself") from None
 
 
-def _compile(spec_path: str, env: str, ref: str, where: GitSpec, tmp: str, on_spec=None) -> dict | None:
+def _compile(spec_path: str, env: str, ref: str, where: GitSpec, tmp: str,
+             build: Callable[[EnvSpec], dict]) -> dict | None:
     loaded = load_project(spec_path, [env])
     errors = [d for d in loaded.diagnostics if d.severity is Severity.ERROR]
     if env not in loaded.specs:
@@ -112,12 +114,9 @@ def _compile(spec_path: str, env: str, ref: str, where: GitSpec, tmp: str, on_sp
             return None  # the env is new in head
         raise BaseError(_at_ref(errors or loaded.diagnostics, ref, where, tmp))
     try:
-        manifest = compile_manifest(loaded.specs[env])
+        return build(loaded.specs[env])
     except DiagnosticError as exc:
         raise BaseError(_at_ref(exc.diagnostics, ref, where, tmp)) from None
-    if on_spec is not None:
-        on_spec(loaded.specs[env])
-    return manifest
 
 
 def _at_ref(diagnostics: list[Diagnostic], ref: str, where: GitSpec, tmp: str) -> list[Diagnostic]:

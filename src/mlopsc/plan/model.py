@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from mlopsc.plan.actions import Action, Summary, summary_line  # noqa: F401  (summary_line: the plan's last line)
 
 KNOWN_AFTER_APPLY = "(known after apply)"
-PLAN_VERSION = 1  # the `plan_version` of the JSON plan (SPEC.md §3) that `apply --plan FILE` reads
+PLAN_VERSION = 1  # the `plan_version` of the JSON plan that `apply --plan FILE` reads
 
 if TYPE_CHECKING:
     from mlopsc.cost import CostEstimate

@@ -1,4 +1,4 @@
-"""The plan for machines, SPEC.md §3: plan_version 1, summary, changes, cost, manifest_sha256."""
+"""The plan for machines: plan_version 1, summary, changes, cost, manifest_sha256."""
 
 from __future__ import annotations
 

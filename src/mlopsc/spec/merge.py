@@ -1,4 +1,4 @@
-"""Overlay merge (SPEC.md §1): base first, then environments/<env>.yaml, origins kept."""
+"""Overlay merge (the rules docs/reference.md states): base first, then environments/<env>.yaml, origins kept."""
 
 from __future__ import annotations
 

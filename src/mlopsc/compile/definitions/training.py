@@ -62,8 +62,7 @@ def _hyperparameters(scope: Scope, step: TrainingStep) -> dict[str, Any]:
 
 
 def _channels(scope: Scope, step: TrainingStep) -> list[dict[str, Any]]:
-    # The spec has no per-step content type yet: CSV, what the built-in algorithms need told.
-    content_type = getattr(step, "content_type", None) or DEFAULT_CONTENT_TYPE
+    content_type = step.content_type or DEFAULT_CONTENT_TYPE  # text/csv: what the built-in algorithms need told
     channels = [_channel(name, scope.refs.text(value), content_type) for name, value in step.inputs.items()]
     if step.code:
         if CODE_CHANNEL in step.inputs:
