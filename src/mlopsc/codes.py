@@ -51,7 +51,10 @@ CODES: dict[str, str] = {
     "MLC219": "a data location that is neither an S3 URI nor a reference",
     "MLC220": "a budget channel with more addresses than an AWS Budgets alert can reach",
     "MLC221": "a step whose `code` leaves no room (an input named `code`, or too many inputs)",
-    "MLC222": "an env outside the region or account of the shared model registry",
+    "MLC222": "an env outside the registry's region, or an account the registry cannot name",
+    "MLC223": "a `registry.env` that is not in `environments`",
+    "MLC224": "a register step in an env that is not the registry env",
+    "MLC225": "an env that serves from the registry while the registry env is invalid",
     # compile (MLC23x)
     "MLC230": "an image SageMaker does not publish for this region",
     "MLC231": "the output folder cannot be written",
@@ -99,6 +102,7 @@ CODES: dict[str, str] = {
     "MLC318": "a policy statement allowing `*` or `service:*` on Resource `*`",
     "MLC319": "`security.network` in the last env without `network_isolation`",
     "MLC320": "a schedule that fires more often than its job may run",
+    "MLC321": "a register step that approves its own versions of a model the last env serves",
     # the state record (MLC40x)
     "MLC400": "the state record is truncated or not valid JSON",
     "MLC401": "the state record belongs to another project or env",
