@@ -76,10 +76,12 @@ def test_a_topic_without_a_key_and_a_bucket_without_sse_fire():
     graph.resources[topic.address] = dataclasses.replace(topic, inputs={k: v for k, v in topic.inputs.items()
                                                                         if k != "kms_master_key_id"})
     del graph.resources["bucket.artifacts.encryption"]
-    found = [(d.code, d.mark.line, d.message) for d in check_graph(env_spec, graph)]
-    assert found == [
-        ("MLC316", 17, "bucket `bucket.artifacts` has no server-side encryption configuration"),
-        ("MLC316", 35, "SNS topic `sns.finance` has no `kms_master_key_id`: its messages are stored unencrypted"),
+    found = [(d.code, d.mark, d.message) for d in check_graph(env_spec, graph)]
+    assert found == [  # each at the key that declares the resource
+        ("MLC316", env_spec.tree.key_mark(("project",)),
+         "bucket `bucket.artifacts` has no server-side encryption configuration"),
+        ("MLC316", env_spec.tree.key_mark(("notify", "finance")),
+         "SNS topic `sns.finance` has no `kms_master_key_id`: its messages are stored unencrypted"),
     ]
 
 

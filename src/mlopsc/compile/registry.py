@@ -49,11 +49,10 @@ def group_policy(ctx: CompileContext, model: str, accounts: list[str]) -> dict:
     registry = ctx.resolved.registry
     principal = {"AWS": [f"arn:{registry.partition}:iam::{account}:root" for account in accounts]}
     return {"Version": "2012-10-17", "Statement": [
-        {"Sid": "ServingAccountsReadTheGroup", "Effect": "Allow", "Principal": principal,
-         "Action": "sagemaker:DescribeModelPackageGroup", "Resource": registry.group_arn(model)},
         {"Sid": "ServingAccountsReadVersions", "Effect": "Allow", "Principal": principal,
-         "Action": ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"],
-         "Resource": registry.packages_arn(model)},
+         "Action": ["sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup",
+                    "sagemaker:ListModelPackages"],
+         "Resource": [registry.group_arn(model), registry.packages_arn(model)]},
     ]}
 
 
