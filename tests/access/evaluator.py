@@ -7,7 +7,9 @@ What PMapper 1.1.5 gets wrong, or leaves to its caller, and what this module doe
 
   1. With no resource policy it evaluates the identity policy alone, even for a KMS key (whose key
      policy must always authorize) or a resource of another account (whose policy must grant the
-     caller). Here a missing policy is an empty one, so both are denied, and `resource_owner` is required.
+     caller). Here `resource_owner` is required, and a missing policy is an empty one for a KMS key or
+     a resource of another account (so both are denied); in the caller's account, for any other
+     resource, the identity policy decides, as in AWS.
   2. A `StringNotLike` condition on a key absent from the request does not match (AWS: it matches,
      like StringNotEquals). Policies are rewritten to `StringNotLikeIfExists`, which PMapper gets right.
   3. Condition values written as JSON booleans or numbers (`{"Bool": {"aws:SecureTransport": false}}`)
@@ -52,14 +54,21 @@ def authorized(principal: Node | str, action: str, resource: str, context: dict[
     """Whether AWS allows `principal` `action` on `resource` (owned by account `resource_owner`)."""
     if not resource_owner:
         raise ValueError("the resource's owner account is required (PMapper cannot tell cross-account without it)")
-    policy = normalized(resource_policy) if resource_policy is not None else EMPTY
     keys = context_keys(context)
+    if resource_policy is not None:
+        policy: dict | None = normalized(resource_policy)
+    elif isinstance(principal, str) or resource.startswith("arn:") and resource.split(":")[2] == "kms" \
+            or account_of(principal.arn) != resource_owner:
+        policy = EMPTY
+    else:
+        policy = None  # a resource without a policy of its own, in the caller's account: the identity policy decides
     if isinstance(principal, str):
         if not is_service(principal):
             raise TypeError(f"an IAM principal must be a Node (tests/access/evaluator.role): {principal}")
-        verdict = resource_policy_authorization(principal, resource_owner, policy, action, resource, keys)
+        verdict = resource_policy_authorization(principal, resource_owner, policy or EMPTY, action, resource, keys)
         return verdict is ResourcePolicyEvalResult.SERVICE_MATCH
-    return bool(local_check_authorization_full(principal, action, resource, keys, policy, resource_owner))
+    return bool(local_check_authorization_full(principal, action, resource, keys, policy,
+                                               resource_owner if policy is not None else None))
 
 
 def context_keys(context: dict[str, Any]) -> dict[str, Any]:

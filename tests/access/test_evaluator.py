@@ -87,6 +87,13 @@ def test_cross_account_kms_needs_the_key_policy_to_name_the_callers_account():
     assert authorized(identity, "kms:Decrypt", KEY_B, {}, shared, B)
 
 
+def test_in_the_callers_account_a_resource_without_a_policy_defers_to_the_identity_policy():
+    grant = node(allow("iam:PassRole", ROLE, Condition={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}))
+    assert authorized(grant, "iam:PassRole", ROLE, {"iam:PassedToService": "sagemaker.amazonaws.com"}, None, A)
+    assert not authorized(grant, "iam:PassRole", ROLE, {"iam:PassedToService": "glue.amazonaws.com"}, None, A)
+    assert authorized(node(allow("ecr:GetAuthorizationToken", "*")), "ecr:GetAuthorizationToken", "*", {}, None, A)
+
+
 def test_same_account_s3_is_allowed_by_the_identity_policy_alone():
     identity = node(allow("s3:GetObject", "arn:aws:s3:::bucket-b/*"))
     assert authorized(identity, "s3:GetObject", OBJECT, {"aws:SecureTransport": True}, doc(TLS), A)
