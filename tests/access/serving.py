@@ -1,7 +1,8 @@
 """Accesses of what serves models: Models (their artifacts and images), data capture, Model Monitor.
 
 A Model's artifact is `model_data_url`, or for `model_package_name` (a registered version,
-…:model-package/<group>/<version>) the `ModelDataUrl` a register step gives the version: every env
+…:model-package/<group>/<version>, which must be found: sagemaker:DescribeModelPackage in the account
+that owns the group) the `ModelDataUrl` a register step gives the version: every env
 whose pipeline registers into that group may have made it, so each such register step's artifact
 (the training step's model.tar.gz, in that env's bucket, under that env's key) is one read by the
 serving env's execution role.
@@ -61,7 +62,11 @@ def model_accesses(found: System, env: Env, inputs: dict) -> list[Access]:
 
 def _package(found: System, env: Env, role: str, served: str, arn: str) -> list[Access]:
     group, version = arn.split(":model-package/", 1)[1].rsplit("/", 1)
-    out: list[Access] = []
+    owner = found.groups.get(group)
+    # Creating the Model resolves the version (whoever creates it; the role that runs it stands in here): the
+    # ARN must name a group the project has, in its owner's account and region, and that group must let it.
+    out = [Access(role, "sagemaker:DescribeModelPackage", arn, {}, f"{env.name} serves {group} v{version} ({served}): "
+                  f"the version {arn}", env.name, "package" if owner and owner.env == env.name else "promoted")]
     for run, step in registrations(found, group):
         container = step["Arguments"]["InferenceSpecification"]["Containers"][0]
         artifact = run.value(container["ModelDataUrl"])

@@ -92,7 +92,7 @@ def test_without_the_scheduler_statement_schedules_cannot_start_pipelines(exampl
 
 
 @pytest.mark.parametrize("sid,actions", [("PassOwnRole", {"iam:PassRole"}),
-                                         ("RegistryAndModels", {"sagemaker:CreateModelPackage"}),
+                                         ("RegistryAndModels", {"sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackage"}),
                                          ("UseKey", {"kms:Decrypt", "kms:GenerateDataKey"}),
                                          ("ReadData", {"s3:GetObject"})])
 def test_each_role_statement_is_needed_by_exactly_its_accesses(examples, sid, actions):
