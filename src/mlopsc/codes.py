@@ -103,6 +103,8 @@ CODES: dict[str, str] = {
     "MLC319": "`security.network` in the last env without `network_isolation`",
     "MLC320": "a schedule that fires more often than its job may run",
     "MLC321": "a register step that approves its own versions of a model the last env serves",
+    "MLC322": "a topic that AWS services publish to, under a given key whose policy must let them",
+    "MLC323": "a topic that AWS services publish to, under `alias/aws/sns`, which lets none of them",
     # the state record (MLC40x)
     "MLC400": "the state record is truncated or not valid JSON",
     "MLC401": "the state record belongs to another project or env",

@@ -51,8 +51,8 @@ def atoms(judged) -> set:
 
 
 def test_without_the_bucket_statement_the_roles_object_accesses_in_its_bucket_fail(examples):
-    new, before, after = newly_denied(examples, "prod", "iam.execution-policy", without("policy", "ArtifactsBucket"))
-    role, bucket = "arn:aws:iam::123456789012:role/clinic-noshow-prod-sagemaker", "clinic-noshow-prod-artifacts-123456789012"
+    new, before, after = newly_denied(examples, "dev", "iam.execution-policy", without("policy", "ArtifactsBucket"))
+    role, bucket = "arn:aws:iam::123456789012:role/clinic-noshow-dev-sagemaker", "clinic-noshow-dev-artifacts-123456789012"
     expected = {a for a in atoms(before) - {d.access for d in before.verdicts.denied}
                 if a.who == role and a.action in ("s3:GetObject", "s3:PutObject")
                 and a.resource_arn.startswith(f"arn:aws:s3:::{bucket}/")}
@@ -85,9 +85,8 @@ def test_without_the_topic_grant_only_publishing_to_that_topic_fails(examples):
 
 
 def test_without_the_scheduler_statement_schedules_cannot_start_pipelines(examples):
-    new, before, _ = newly_denied(examples, "staging", "iam.scheduler-role.policy",
-                                  without("policy", "StartScheduledPipelines"))
-    expected = {a for a in atoms(before) if a.action == "sagemaker:StartPipelineExecution" and a.env == "staging"}
+    new, before, _ = newly_denied(examples, "dev", "iam.scheduler-role.policy", without("policy", "StartScheduledPipelines"))
+    expected = {a for a in atoms(before) if a.action == "sagemaker:StartPipelineExecution" and a.env == "dev"}
     assert expected and new == expected
 
 
@@ -111,15 +110,31 @@ def test_a_trust_policy_for_another_account_stops_every_assumption_of_the_role(e
     assert expected and new == expected
 
 
-def test_a_deny_in_the_bucket_policy_reaches_other_envs_too(examples):
+def test_a_deny_in_the_registry_stores_policy_reaches_the_envs_it_serves(examples):
     def fence(inputs: dict) -> None:
         inputs["policy"]["$json"]["Statement"].append({
             "Sid": "OnlyDev", "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "*",
             "Condition": {"ArnNotEquals": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/clinic-noshow-dev-sagemaker"}}})
 
-    new, before, _ = newly_denied(examples, "dev", "bucket.artifacts.policy", fence)
-    assert new == set()  # only the dev role reads dev's bucket today (the promoted reads are already denied)
-    after = judge_compiled(edited(before.compiled, "dev", "bucket.artifacts.policy", fence))
-    fenced = [d for d in after.verdicts.denied if d.access.kind == "promoted" and "clinic-noshow-dev-artifacts" in
-              d.access.resource_arn]
-    assert fenced and all("a statement denies it" in d.reason for d in fenced)
+    new, before, after = newly_denied(examples, "dev", "registry-store.policy", fence)
+    assert new and {(a.env, a.action, a.kind) for a in new} == {("staging", "s3:GetObject", "promoted"),
+                                                                ("prod", "s3:GetObject", "promoted")}
+    fenced = [d for d in after.verdicts.denied if d.access in new]
+    assert all("a statement denies it" in d.reason for d in fenced)
+
+
+def test_the_bug_this_judge_was_seeded_with_roles_that_may_read_only_their_own_env(examples):
+    """Before the registry store, each env's role read and decrypted only its own bucket and key: without the
+    store statements, every env the registry env promotes to fails to load its model (S3 and KMS both refuse)."""
+    def own_env_only(inputs: dict) -> None:
+        statements = inputs["policy"]["$json"]["Statement"]
+        statements[:] = [s for s in statements if not s.get("Sid", "").startswith("RegistryStore")]
+
+    for env in ("staging", "prod"):
+        new, before, after = newly_denied(examples, env, "iam.execution-policy", own_env_only)
+        promoted = {a for a in atoms(before) if a.env == env and a.kind == "promoted"
+                    and a.action in ("s3:GetObject", "kms:Decrypt")}
+        assert promoted and new == promoted, env
+        assert {a.action for a in new} == {"s3:GetObject", "kms:Decrypt"}
+        for d in (d for d in after.verdicts.denied if d.access in new):
+            assert "model.tar.gz" in d.access.why and "its identity policy does not allow it" in d.reason, str(d)

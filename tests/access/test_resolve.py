@@ -23,14 +23,18 @@ def test_no_marker_is_left(examples):
 
 def test_account_is_the_specs_or_the_fallback(examples):
     assert {e.account for e in examples["clinic-noshow"].system.envs.values()} == {FALLBACK_ACCOUNT}
-    assert {e.account for e in examples["creditunion-loanrisk"].system.envs.values()} == {"482910375516"}
+    assert {n: e.account for n, e in examples["creditunion-loanrisk"].system.envs.items()} == {
+        "dev": "613207994581", "staging": "729451806233", "prod": "482910375516"}
     assert "clinic-noshow-prod-artifacts-123456789012" in examples["clinic-noshow"].system.buckets
 
 
 def test_fake_key_values_are_stable_and_distinct_per_env(examples):
     found = examples["clinic-noshow"].system
-    keys = {k.env: k for k in found.keys.values() if k.env}
+    keys = {k.env: k for k in found.keys.values() if k.env and k.aliases == [f"alias/clinic-noshow-{k.env}"]}
     assert set(keys) == {"dev", "staging", "prod"} and all(KEY.match(k.arn) for k in keys.values())
+    store_key = found.aliases["arn:aws:kms:eu-west-1:123456789012:alias/clinic-noshow-registry"]
+    assert store_key.endswith(fake_key_id("clinic-noshow", "dev", "registry-store.key"))
+    assert found.keys[store_key].env == "dev" and store_key not in {k.arn for k in keys.values()}
     assert keys["dev"].arn.endswith(fake_key_id("clinic-noshow", "dev", "kms.key"))
     assert found.aliases["arn:aws:kms:eu-west-1:123456789012:alias/clinic-noshow-prod"] == keys["prod"].arn
     assert keys["prod"].aliases == ["alias/clinic-noshow-prod"]
@@ -39,10 +43,13 @@ def test_fake_key_values_are_stable_and_distinct_per_env(examples):
 
 def test_inline_refs_in_definitions_and_json_policies_are_resolved(examples):
     found = examples["clinic-noshow"].system
-    prod = found.envs["prod"]
+    dev = found.envs["dev"]
+    dev_key = found.aliases["arn:aws:kms:eu-west-1:123456789012:alias/clinic-noshow-dev"]
+    store_key = found.aliases["arn:aws:kms:eu-west-1:123456789012:alias/clinic-noshow-registry"]
+    train = dev.definitions["retrain"]["Steps"][1]["Arguments"]
+    assert train["ResourceConfig"]["VolumeKmsKeyId"] == dev_key
+    assert train["OutputDataConfig"]["KmsKeyId"] == store_key  # the version it trains is kept in the registry store
     prod_key = next(k.arn for k in found.keys.values() if k.env == "prod")
-    train = prod.definitions["retrain"]["Steps"][1]["Arguments"]
-    assert train["ResourceConfig"]["VolumeKmsKeyId"] == prod_key
     role = found.roles["arn:aws:iam::123456789012:role/clinic-noshow-prod-sagemaker"]
     use_key = next(s for s in role.policies[0]["Statement"] if s["Sid"] == "UseKey")
     assert use_key["Resource"] == prod_key
@@ -71,7 +78,9 @@ def test_an_aws_managed_key_lets_only_its_service_in_its_account(examples):
     assert condition == {"kms:CallerAccount": "123456789012", "kms:ViaService": "sns.eu-west-1.amazonaws.com"}
 
 
-def test_the_registry_group_belongs_to_the_first_env_and_has_no_policy_yet(examples):
+def test_the_registry_group_belongs_to_the_registry_env_and_has_a_policy_only_across_accounts(examples):
+    homes = {"clinic-noshow": "dev", "shop-pricing": "dev", "creditunion-loanrisk": "staging"}
     for name, judged in examples.items():
         groups = judged.system.groups
-        assert groups and {g.env for g in groups.values()} == {"dev"}, name
+        assert groups and {g.env for g in groups.values()} == {homes[name]}, name
+        assert all((g.policy is not None) == (name == "creditunion-loanrisk") for g in groups.values()), name
