@@ -199,6 +199,7 @@ def test_guide_paths_are_the_compilers():
     from mlopsc.compile.foundation import DATA_CAPTURE_DAYS, DATA_CAPTURE_PREFIX
     from mlopsc.resolve import Resolved
     from mlopsc.resolve.names import env_names
+    from mlopsc.resolve.resolved import STORE_PREFIX, store_bucket
 
     spec = SimpleNamespace(project=SimpleNamespace(name="<project>"), notify={}, models={"<model>": None},
                            pipelines={}, batch={}, endpoints={}, budgets={})
@@ -223,6 +224,8 @@ def test_guide_paths_are_the_compilers():
         "s3://<bucket>/" + CodeFile("", "<file>", "<sha256>").key,
         f"s3://<bucket>/{DATA_CAPTURE_PREFIX}<endpoint>/", f"deleted after {DATA_CAPTURE_DAYS} days",
         f"`{property_file_name('<step>')}`", "Std:JsonGet", f"`{group}`",
+        f"s3://{store_bucket('<project>', '<account>')}/{STORE_PREFIX}<pipeline>/<execution id>/<step>/<training job name>"
+        "/output/model.tar.gz", f"`{store_bucket('<project>', '<account>')}`",
     ]
     missing = [phrase for phrase in wanted if phrase not in guide]
     assert not missing, f"docs/guide.md does not state what the compiler does: {missing}"

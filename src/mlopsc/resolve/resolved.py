@@ -147,6 +147,11 @@ def resolve(spec, env: str, peers: Mapping[str, Peer] | None = None) -> Resolved
                     MappingProxyType(collect_uses(spec)), MappingProxyType(_schedules(spec)), MappingProxyType(tags))
 
 
+def store_bucket(project: str, account: str) -> str:
+    """The registry store's bucket: globally unique through the registry env's account id."""
+    return f"{project}-registry-{account}"
+
+
 def _registry(spec, env: str, names: EnvNames, peers: dict[str, Peer]) -> Registry:
     from mlopsc.spec.checks.registry import registry_env
 
@@ -156,7 +161,7 @@ def _registry(spec, env: str, names: EnvNames, peers: dict[str, Peer]) -> Regist
     partition = partition_of(region)
     registers = owner.registers if home in peers else frozenset()
     consumers = tuple(p for name, p in sorted(peers.items()) if name != home and p.serves)
-    store = f"{spec.project.name}-registry-{account}" if registers else None
+    store = store_bucket(spec.project.name, account) if registers else None
     return Registry(home, env == home, MappingProxyType({m: names[("group", m)] for m in spec.models}),
                     f"arn:{partition}:sagemaker:{region}:{account}", account, region, partition, store,
                     f"alias/{spec.project.name}-registry", (spec.project.account or ACCOUNT) == account,
