@@ -1,10 +1,16 @@
-"""A moto server seeded with the registry and training jobs of the `loans` spec, and its deployment records."""
+"""A moto server seeded with the registry and training jobs of the `loans` spec, and its deployment records;
+re-exports the apply tests' fake stack (tests/apply/apply_fakes.py), which the audit tests apply with."""
 
 from __future__ import annotations
 
+import pathlib
 import subprocess
+import sys
 
 import boto3
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "apply"))
+from apply_fakes import FakeStack, aws_test_env, start_moto  # noqa: E402,F401  (re-exported)
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"  # moto's
@@ -81,7 +87,7 @@ def seed(url: str) -> None:
 def record(deployed_at: str, scoring: int, commit: str, by: str, dirty: bool = False) -> dict:
     """A deployment record as apply writes it (apply/history.py)."""
     return {"record_version": 1, "deployed_at": deployed_at, "project": "loans", "env": "dev",
-            "manifest_sha256": f"{scoring:064x}", "commit": commit, "dirty": dirty, "by": by,
+            "manifest_sha256": str(scoring) * 64, "commit": commit, "dirty": dirty, "by": by,
             "summary": {"create": 0, "update": 1, "replace": 0, "delete": 0, "same": 9},
             "serving": {"model.scoring": package_arn(scoring), "model.legacy": "s3://models/legacy/model.tar.gz",
                         "model.batch-nightly-scores": package_arn(1)}, "mlopsc_version": "0"}
