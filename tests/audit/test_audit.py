@@ -198,3 +198,21 @@ def test_an_unreachable_aws_is_an_aws_error(run_cli, project, monkeypatch):
     result = run_cli(["audit", str(project / "mlops.yaml"), "--env", "dev"])
     assert result.code == 1 and "Traceback" not in result.err
     assert "MLC282" in result.err and "MLOPSC_AWS_ENDPOINT_URL" in result.err
+
+
+def test_audit_help_imports_nothing_heavy(tmp_path):
+    from test_speed_imports import run_fresh
+
+    code, heavy, err = run_fresh(["audit", "--help"], tmp_path)
+    assert code == 0, err
+    assert heavy == []
+
+
+def test_the_deployed_side_names_the_model_only_when_its_group_is_the_model_s(run_cli, aws, project):
+    store = StateStore.for_env(str(project), "local", "loans", "dev")
+    moved = record("2025-03-01T09:00:00.000001Z", 2, COMMIT_2, ALICE)
+    moved["serving"]["model.scoring"] = package_arn(1).replace("loans-risk-xgb", "loans-old-model")
+    store.record_deployment(moved)
+    scoring = by_name(audit_json(run_cli, project))["scoring"]
+    assert scoring["differs"] is True and scoring["deployed"]["model"] is None
+    assert scoring["deployed"]["package"]["exists"] is False and scoring["spec"]["model"] == "risk-xgb"

@@ -138,3 +138,12 @@ def test_a_version_registered_approved_was_approved_by_whoever_registered_it():
     assert facts["approval"] == {"status": "Approved", "description": None, "by": "arn:aws:sts::1:assumed-role/p/x",
                                  "at": "2025-01-02T03:04:05Z", "at_registration": True}
     assert facts["training_job_name"] is None and facts["code"] == {} and facts["commit"] is None
+
+
+def test_without_a_note_callback_skipped_records_are_noted_on_stderr(tmp_path, capsys):
+    store = StateStore.for_env(str(tmp_path), "local", "loans", "dev")
+    os.makedirs(store.deployments_location)
+    with open(os.path.join(store.deployments_location, "20250101T000000.000000Z-000000000000.json"), "w") as handle:
+        handle.write("[]")
+    assert store.deployments() == []
+    assert "note: skipped the deployment record" in capsys.readouterr().err

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Callable
 
 from mlopsc.graph import ACCOUNT
-from mlopsc.operate.lineage import package, training_job, version_of
+from mlopsc.operate.lineage import group_of, package, training_job, version_of
 
 AUDIT_VERSION = 1
 
@@ -151,7 +151,8 @@ def collect(env_spec, client: Callable) -> dict:
         history = history_of(records, address, fill)
         deployed_side = None
         if last is not None and address in (last.get("serving") or {}):
-            deployed_side = describe(served(deployed_value, target["model"]))
+            same_group = target["model"] and group_of(deployed_value) == resolved.registry.groups.get(target["model"])
+            deployed_side = describe(served(deployed_value, target["model"] if same_group else None))
         spec_value = None if spec_side is None else (spec_side["package_arn"] or spec_side["model_data"])
         items.append({
             "kind": target["kind"], "name": target["name"], "resource": address, "aws_name": target["aws_name"],

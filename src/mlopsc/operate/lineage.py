@@ -30,6 +30,12 @@ def version_of(arn: str | None) -> int | None:
     return int(found.group("version")) if found else None
 
 
+def group_of(arn: str | None) -> str | None:
+    """The registry group of a package ARN."""
+    found = PACKAGE_ARN.search(arn or "")
+    return found.group("group") if found else None
+
+
 def is_missing(err) -> bool:
     """A ClientError saying the thing asked for does not exist."""
     error = err.response.get("Error", {})
@@ -82,8 +88,7 @@ def package(sm, arn: str) -> dict:
 
 
 def empty_package(arn: str) -> dict:
-    found = PACKAGE_ARN.search(arn)
-    return {"arn": arn, "exists": False, "group": found.group("group") if found else None,
+    return {"arn": arn, "exists": False, "group": group_of(arn),
             "version": version_of(arn), "description": None,
             "approval": {"status": None, "description": None, "by": None, "at": None, "at_registration": False},
             "registered": {"by": None, "at": None}, "generated_by": None, "project_id": None, "commit": None,

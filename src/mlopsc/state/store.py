@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass
 from typing import Callable
 
@@ -207,8 +208,9 @@ class StateStore:
         return where
 
     def deployments(self, note: Callable[[str], None] | None = None) -> list[dict]:
-        """The env's deployment records, oldest first; unreadable ones are skipped, each with a note."""
-        note = note or (lambda line: None)
+        """The env's deployment records, oldest first; unreadable ones are skipped, each with a note (default:
+        on stderr)."""
+        note = note or (lambda line: print(f"note: {line}", file=sys.stderr))
         if self.backend == "local":
             try:
                 return deployments.read_local(self.deployments_location, self.project, self.env, note)
