@@ -44,7 +44,11 @@ def test_run_starts_the_compiled_pipeline_with_parameters_and_prints_the_arn(run
     assert arn.startswith(f"arn:aws:sagemaker:{REGION}:123456789012:pipeline/shop-pricing-dev-nightly/execution/")
     sm, _ = clients(aws)
     params = sm.list_pipeline_parameters_for_execution(PipelineExecutionArn=arn)["PipelineParameters"]
-    assert params == [{"Name": "lookback_days", "Value": "30"}]
+    from mlopsc.gitinfo import commit_label
+
+    commit = commit_label(str(SPEC.parent))  # the pipeline registers versions: they record the spec's commit
+    assert params == [{"Name": "lookback_days", "Value": "30"}] + (
+        [{"Name": "MlopscCommit", "Value": commit}] if commit else [])
 
 
 def test_run_wait_follows_to_succeeded(run_cli, aws):
