@@ -105,6 +105,7 @@ CODES: dict[str, str] = {
     "MLC321": "a register step that approves its own versions of a model the last env serves",
     "MLC322": "a topic that AWS services publish to, under a given key whose policy must let them",
     "MLC323": "a topic that AWS services publish to, under `alias/aws/sns`, which lets none of them",
+    "MLC324": "a version served across accounts whose image is in the registry account's ECR",
     # the state record (MLC40x)
     "MLC400": "the state record is truncated or not valid JSON",
     "MLC401": "the state record belongs to another project or env",

@@ -142,3 +142,24 @@ def test_prod_may_find_versions_but_never_register_one(two):
     assert verdicts.allowed == [] and len(verdicts.denied) == 1
     actions = {a for s in group.policy["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
     assert "sagemaker:CreateModelPackage" not in actions and "sagemaker:DescribeModelPackage" in actions
+
+
+def test_an_image_in_the_registry_accounts_ecr_is_refused_across_accounts_and_mlc324_says_so(tmp_path, image_cache):
+    """Its repository is the user's, not the project's: the judge (no repository policy) refuses prod's pull,
+    and the MLC324 warning prints the statement the repository policy needs."""
+    from mlopsc import api
+    from mlopsc.policy import check_spec
+
+    image = f"{DEV}.dkr.ecr.eu-west-1.amazonaws.com/twoacct-serve:1"
+    spec = project(tmp_path)
+    text = open(spec).read().replace('artifacts: "${steps.train.model}", image: "xgboost:1.7-1"',
+                                     f'artifacts: "${{steps.train.model}}", image: "{image}"')
+    open(spec, "w").write(text)
+    result = api.load(spec)
+    assert result.ok, [str(d) for d in result.diagnostics]
+    judged = judge_compiled([api.compile_project(result.specs[env]) for env in ("dev", "prod")])
+    denied = {(d.access.env, d.access.action) for d in judged.verdicts.denied}
+    assert denied == {("prod", "ecr:BatchGetImage"), ("prod", "ecr:GetDownloadUrlForLayer")}
+    warned = [d for d in check_spec(result.specs["prod"]) if d.code == "MLC324"]
+    assert len(warned) == 1 and PROD_ROLE in warned[0].hint
+    assert [d for d in check_spec(result.specs["dev"]) if d.code == "MLC324"] == []

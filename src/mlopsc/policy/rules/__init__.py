@@ -16,7 +16,8 @@ from mlopsc.policy.rules.mlc320_schedule_runtime import ScheduleRuntime
 from mlopsc.policy.rules.mlc321_auto_approval import AutoApproval
 from mlopsc.policy.rules.mlc322_given_key_topics import GivenKeyTopics
 from mlopsc.policy.rules.mlc323_aws_key_topics import AwsKeyTopics
+from mlopsc.policy.rules.mlc324_cross_account_images import CrossAccountImages
 
 RULES = (RedundantEndpoints(), RegistryVersion(), RollbackAlarms(), AlertsNotify(), EnvBudget(), MonitoringCapture(),
          Unencrypted(), AwsOwnedKeys(), IamWildcards(), NetworkIsolation(), ScheduleRuntime(), AutoApproval(),
-         GivenKeyTopics(), AwsKeyTopics())
+         GivenKeyTopics(), AwsKeyTopics(), CrossAccountImages())
