@@ -84,7 +84,8 @@ def test_a_version_missing_from_the_registry_is_refused_the_same_way(run_cli, pr
     result = apply_prod(run_cli, project)
     assert result.code == 1
     assert (f"endpoint churn would serve version 1 ({package_arn('demo-churn', 1)}), which does not exist in the "
-            "model registry, not Approved") in result.err
+            "model registry\n  hint: promote an approved one (`mlopsc promote --latest-approved --to prod`)\n") \
+        in result.err
     assert "batch job scoring" not in result.err and "1 version is not" in result.err
 
 

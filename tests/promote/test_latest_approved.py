@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from moto_loopback import start_moto
-from registry_moto import GROUPS, PROD, no_aws, register, reset, sagemaker, write_project
+from registry_moto import GROUPS, PROD, SPEC, no_aws, register, reset, sagemaker, write_project
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +47,8 @@ def test_writes_each_model_s_highest_approved_version_keeping_comments(run_cli, 
     assert result.code == 0, result.err
     assert prod_text(project) == PROD.replace("version: 1        #", "version: 3        #").replace(
         "version: 1   # keep", "version: 3   # keep")
-    assert "-    version: 1        # promoted by the release PR\n+    version: 3        # promoted by the release PR\n" \
-           in result.out
+    assert ("-    version: 1        # promoted by the release PR\n"
+            "+    version: 3        # promoted by the release PR\n") in result.out
     assert result.out.endswith("environments/prod.yaml: promoted the latest Approved versions: churn 1 -> 3, "
                                "scoring 1 -> 3\n")
     assert "MLC26" not in result.err  # Approved by choice: no second check, no warning
@@ -165,3 +165,40 @@ def test_check_registry_keeps_working_for_other_envs(run_cli, project, registry)
     assert refused.code == 1 and "version 2 does not exist in model package group demo-churn" in refused.err
     unchecked = promote(run_cli, project, "--from", "dev", "--to", "staging")
     assert unchecked.code == 0 and "registry" not in unchecked.err
+
+
+# --- a registry with a known account is asked for by ARN (another account's group is reachable only so) ---
+
+ACCOUNTS = SPEC.replace("  region: eu-west-1\n", "  region: eu-west-1\n  account: \"111111111111\"\n")  # prod's
+
+
+def test_the_registry_of_another_account_is_asked_for_by_group_arn(tmp_path):
+    from mlopsc.promote import plan_latest_approved
+
+    write_project(tmp_path, ACCOUNTS)
+    (tmp_path / "environments" / "dev.yaml").write_text("project:\n  account: \"123456789012\"\n")  # the registry's
+    (tmp_path / "environments" / "staging.yaml").write_text("project:\n  account: \"222222222222\"\n")
+    asked = []
+
+    def latest(models, groups, region):
+        asked.append((models, dict(groups), region))
+        return {"churn": 5, "fraud": 1}
+
+    promotion = plan_latest_approved(str(tmp_path / "mlops.yaml"), [], "prod", latest)
+    assert asked == [(["churn", "fraud"], {
+        "churn": "arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/demo-churn",
+        "fraud": "arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/demo-fraud"}, "eu-west-1")]
+    assert [(i.name, i.current, i.version) for i in promotion.changed] == [("churn", 1, 5)]
+    assert promotion.known_registry is not None and promotion.registry.account == "123456789012"
+
+
+def test_group_arns_work_against_moto(run_cli, tmp_path, registry):
+    write_project(tmp_path, ACCOUNTS.replace("111111111111", "123456789012"))  # every env in moto's account
+    register(registry, GROUPS["churn"], ["Approved", "Approved", "PendingManualApproval"])
+    register(registry, GROUPS["fraud"], ["Approved"])
+    latest = promote(run_cli, tmp_path, "--latest-approved", "--to", "prod")
+    assert latest.code == 0, latest.err
+    assert "churn 1 -> 2" in latest.out
+    (tmp_path / "environments" / "staging.yaml").write_text("endpoints:\n  churn:\n    version: 3\n")
+    checked = promote(run_cli, tmp_path, "--from", "staging", "--to", "prod")
+    assert checked.code == 1 and "version 3 is PendingManualApproval in model package group demo-churn" in checked.err

@@ -113,14 +113,17 @@ def diagnostics(findings: list[Finding], env: str, severity: Severity = Severity
         if found.approved:
             continue
         served = found.served
-        state = f"is {found.status}" if found.status else "does not exist"
-        hint = (f"approve it in the model registry, or promote an approved one "
-                f"(`mlopsc promote --latest-approved --to {env}`)")
+        promote = f"promote an approved one (`mlopsc promote --latest-approved --to {env}`)"
+        if found.status:
+            state = f"is {found.status} in the model registry, not {APPROVED}"
+            hint = f"approve it in the model registry, or {promote}"
+        else:
+            state = "does not exist in the model registry"
+            hint = promote
         if severity is Severity.WARNING:
             hint += f"; `mlopsc apply --env {env}` refuses it"
         out.append(Diagnostic(NO_MARK, NOT_APPROVED, f"{served.kind} {served.name} would serve version "
-                              f"{served.version} ({served.arn}), which {state} in the model registry, not "
-                              f"{APPROVED}", hint, severity))
+                              f"{served.version} ({served.arn}), which {state}", hint, severity))
     return out
 
 
@@ -131,7 +134,8 @@ def require_approved(manifest: dict, env: str, account: str | None, region: str,
         raise ApprovalError(env, refused)
 
 
-def warnings(manifest: dict, env: str, account: str | None, region: str, lookup: Lookup | None = None) -> list[Diagnostic]:
+def warnings(manifest: dict, env: str, account: str | None, region: str,
+             lookup: Lookup | None = None) -> list[Diagnostic]:
     """plan --live of the last env: the same findings as warnings; a registry that cannot be read is one
     warning too (its MLC28x code), for a plan does not fail on what only apply refuses."""
     from mlopsc.aws import AwsError

@@ -1,4 +1,4 @@
-"""Promotion between environments: copy served model versions forward, editing overlays in place."""
+"""Promotion between environments: served model versions (or the latest Approved) written into overlays in place."""
 
 from mlopsc.promote.choose import plan_latest_approved, plan_promotion
 from mlopsc.promote.core import Item, PromoteError, Promotion, write

@@ -13,7 +13,7 @@ from mlopsc.spec.project import OVERLAY_DIR, EnvSpec, declared_envs, load_projec
 
 NO_APPROVED = "MLC264"
 
-# (models, groups: model -> group, region) -> model -> its latest Approved version (None: there is none)
+# (models, model -> its group's name or ARN, region) -> model -> its latest Approved version (None: there is none)
 Latest = Callable[[list[str], Mapping[str, str], str], Mapping[str, "int | None"]]
 
 
@@ -28,7 +28,7 @@ def plan_promotion(spec: str, names: list[str], source: str, target: str) -> Pro
     chosen, skipped = _select(source_spec, names, source)
     items = [_item(section, name, source_spec, target_spec, source, target) for section, name in chosen]
     return edit_overlay(spec, target, items, source=source, environments=envs, target_spec=target_spec,
-                        skipped=skipped)
+                        skipped=skipped, registry=target_before.resolved.registry if target_spec else None)
 
 
 def plan_latest_approved(spec: str, names: list[str], target: str, latest: Latest | None = None,
@@ -42,18 +42,20 @@ def plan_latest_approved(spec: str, names: list[str], target: str, latest: Lates
     chosen, skipped = _select(env_spec.spec, names, target)
     entries = [(section, name, getattr(env_spec.spec, section)[name]) for section, name in chosen]
     registry = env_spec.resolved.registry
+    from mlopsc.promote.registry import group_ids
+
     if latest is None:
         from mlopsc.promote.registry import latest_approved
 
         def latest(models, groups, region):
             return latest_approved(models, groups, region, endpoint_url)
 
-    found = latest([entry.model for _, _, entry in entries], registry.groups, registry.region)
+    found = latest([entry.model for _, _, entry in entries], group_ids(registry), registry.region)
     _require_found(found, entries, registry.groups)
     items = [Item(section, name, entry.model, int(found[entry.model]), int(entry.version))  # type: ignore[arg-type]
              for section, name, entry in entries]
     return edit_overlay(spec, target, items, source=None, environments=envs, target_spec=env_spec.spec,
-                        skipped=skipped)
+                        skipped=skipped, registry=registry)
 
 
 def _require_found(found: Mapping[str, int | None], entries: list, groups: Mapping[str, str]) -> None:
@@ -66,7 +68,8 @@ def _require_found(found: Mapping[str, int | None], entries: list, groups: Mappi
         refused.append(Diagnostic(NO_MARK, NO_APPROVED, f"model `{model}` has no Approved version in model package "
                                   f"group {groups[model]} (served by {who}), so there is nothing to promote",
                                   "approve a version in the model registry (SageMaker Studio, or `aws sagemaker "
-                                  "update-model-package --model-approval-status Approved`), then promote again"))
+                                  "update-model-package --model-package-arn ARN --model-approval-status Approved`), "
+                                  "then promote again"))
     if refused:
         count = f"{len(refused)} model{'s' * (len(refused) != 1)}"
         raise PromoteError(f"--latest-approved: {count} without an Approved version; nothing written",

@@ -20,6 +20,7 @@ from mlopsc.spec.validate import validate_tree
 
 if TYPE_CHECKING:
     from mlopsc.resolve import Resolved
+    from mlopsc.resolve.resolved import Registry
 
 SECTIONS = (("endpoints", "endpoint"), ("batch", "batch job"))
 
@@ -62,6 +63,7 @@ class Promotion:
     skipped: list[str] = field(default_factory=list)  # notes on what was left out
     target_spec: Spec | None = None
     environments: tuple[str, ...] = ()
+    known_registry: "Registry | None" = None  # the target's registry as the project resolves it (the other envs known)
 
     @property
     def to_last(self) -> bool:
@@ -75,6 +77,12 @@ class Promotion:
 
         assert self.target_spec is not None
         return resolve(self.target_spec, self.target)
+
+    @property
+    def registry(self) -> "Registry":
+        """The registry the target serves from: as the project resolved it before the edit when the target was
+        valid, else as the edited target alone resolves it (its groups and region; its account may be unknown)."""
+        return self.known_registry or self.target_resolved.registry
 
     @property
     def display(self) -> str:
@@ -94,7 +102,8 @@ def overlay_path(spec: str, env: str) -> str:
 
 
 def edit_overlay(spec: str, target: str, items: list[Item], *, source: str | None, environments: list[str],
-                 target_spec: Spec | None, skipped: list[str] | None = None) -> Promotion:
+                 target_spec: Spec | None, skipped: list[str] | None = None,
+                 registry: "Registry | None" = None) -> Promotion:
     """The Promotion that sets each item's version in the target's overlay (in memory): the file edited in
     place (or created), validated for the target, checked to change exactly those versions. What both
     modes share: `--from ENV` and `--latest-approved` only choose the items. Raises PromoteError."""
@@ -104,7 +113,7 @@ def edit_overlay(spec: str, target: str, items: list[Item], *, source: str | Non
     shown = display_path(overlay)
     before = _read(overlay)
     promotion = Promotion(spec, source, target, overlay, before, before or "", [], unchanged, list(skipped or []),
-                          target_spec, tuple(environments))
+                          target_spec, tuple(environments), registry)
     if not changed:
         return promotion
     text = before if before is not None else _new_overlay(spec, base_text=_read(spec) or "", target=target,

@@ -37,10 +37,19 @@ class Finding:
         return self.status == "Approved"
 
 
+def group_ids(registry) -> dict[str, str]:
+    """model -> what ListModelPackages is asked for: the group's ARN when the registry's account is known (a
+    group of another account is reachable only so), else its name (a group of the caller's account)."""
+    if registry.account.isdigit():
+        return {model: registry.group_arn(model) for model in registry.groups}
+    return dict(registry.groups)
+
+
 def check_versions(wanted: list[tuple[str, int]], groups: Mapping[str, str], region: str,
                    endpoint_url: str | None = None, purpose: str = CHECK) -> list[Finding]:
-    """The approval status of each (model, version) in its registry group (`groups`: model -> group);
-    endpoint_url (--endpoint-url) wins over MLOPSC_AWS_ENDPOINT_URL. purpose names what reads, in errors."""
+    """The approval status of each (model, version) in its registry group (`groups`: model -> the group's
+    name or ARN); endpoint_url (--endpoint-url) wins over MLOPSC_AWS_ENDPOINT_URL. purpose names what
+    reads, in errors."""
     with _reading(purpose, "sagemaker:ListModelPackages"):
         client = aws.client("sagemaker", region, endpoint_url)
         statuses: dict[str, dict[int, str]] = {}
@@ -49,13 +58,14 @@ def check_versions(wanted: list[tuple[str, int]], groups: Mapping[str, str], reg
             group = groups[model]
             if group not in statuses:
                 statuses[group] = _versions(client, group)
-            findings.append(Finding(group, version, statuses[group].get(version)))
+            findings.append(Finding(group.rsplit("/", 1)[-1], version, statuses[group].get(version)))
         return findings
 
 
 def latest_approved(models: list[str], groups: Mapping[str, str], region: str,
                     endpoint_url: str | None = None) -> dict[str, int | None]:
-    """model -> the highest ModelPackageVersion Approved in its group (None: no Approved version)."""
+    """model -> the highest ModelPackageVersion Approved in its group (`groups`: model -> the group's name or
+    ARN); None: no Approved version."""
     with _reading(LATEST, "sagemaker:ListModelPackages"):
         client = aws.client("sagemaker", region, endpoint_url)
         found: dict[str, int | None] = {}
@@ -75,15 +85,11 @@ def _reading(purpose: str, permission: str) -> Iterator[None]:
     except NoCredentialsError:
         raise RegistryError(f"{purpose} needs AWS credentials, and none were found",
                             "configure them (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or an SSO login)"
-                            + _leave_out(purpose)) from None
+                            + (f", or leave out {purpose}" if purpose == CHECK else "")) from None
     except NoRegionError:
         raise RegistryError(f"{purpose}: no AWS region", "set project.region") from None
     except (ClientError, BotoCoreError) as exc:
         raise _registry_error(exc, purpose, permission) from None
-
-
-def _leave_out(purpose: str) -> str:
-    return f", or leave out {purpose}" if purpose == CHECK else ""
 
 
 def _registry_error(exc: Exception, purpose: str, permission: str) -> RegistryError:
@@ -128,11 +134,12 @@ def require_approved(promotion, endpoint_url: str | None, emit: Callable[[str], 
     automatic check of a promotion to the last env), one warning to it, and the promotion goes on."""
     from mlopsc.promote.core import PromoteError
 
-    resolved = promotion.target_resolved
+    registry = promotion.registry
+    groups = group_ids(registry) if promotion.known_registry is not None else dict(registry.groups)
     wanted = [(item.model, item.version) for item in promotion.changed]
     purpose = CHECK if warn is None else f"promote --to {promotion.target} (the last env)"
     try:
-        findings = check_versions(wanted, resolved.registry.groups, resolved.region, endpoint_url, purpose)
+        findings = check_versions(wanted, groups, registry.region, endpoint_url, purpose)
     except RegistryError as exc:
         if warn is None:
             raise RegistryError(exc.message, exc.hint, where=promotion.display) from None
