@@ -7,6 +7,7 @@ from typing import Callable, Mapping
 
 from mlopsc.errors import NO_MARK, Diagnostic, has_errors
 from mlopsc.promote.core import SECTIONS, Item, PromoteError, Promotion, edit_overlay, load_base
+from mlopsc.promote.registry import group_ids, latest_approved
 from mlopsc.spec.grammar import did_you_mean
 from mlopsc.spec.models import Spec
 from mlopsc.spec.project import OVERLAY_DIR, EnvSpec, declared_envs, load_project
@@ -42,11 +43,7 @@ def plan_latest_approved(spec: str, names: list[str], target: str, latest: Lates
     chosen, skipped = _select(env_spec.spec, names, target)
     entries = [(section, name, getattr(env_spec.spec, section)[name]) for section, name in chosen]
     registry = env_spec.resolved.registry
-    from mlopsc.promote.registry import group_ids
-
     if latest is None:
-        from mlopsc.promote.registry import latest_approved
-
         def latest(models, groups, region):
             return latest_approved(models, groups, region, endpoint_url)
 
