@@ -73,11 +73,13 @@ CODES: dict[str, str] = {
     "MLC255": "an apply or destroy that needs a confirmation nobody gave (--yes, or a terminal to ask on)",
     "MLC256": "a replace or delete of a resource holding data (bucket, key, registry) without --allow-data-loss",
     "MLC257": "the Pulumi engine failed: the stack cannot be opened, or a preview, update or destroy failed",
+    "MLC258": "the last env would serve a version that is not Approved",
     # promote (MLC26x)
     "MLC260": "a promotion mlopsc refuses (backwards, same env, nothing to promote, an invalid result)",
     "MLC261": "a promoted endpoint or batch job that does not exist",
     "MLC262": "the model registry cannot be checked (credentials, endpoint)",
-    "MLC263": "a promoted version that is not Approved in the model registry (--check-registry)",
+    "MLC263": "a promoted version that is not Approved in the model registry (--check-registry, or --to the last env)",
+    "MLC264": "a model with no Approved version in the model registry (--latest-approved)",
     # run and status (MLC27x)
     "MLC270": "a pipeline run that cannot start or be followed (not deployed, a bad --param)",
     "MLC271": "a followed pipeline execution that did not succeed (failed, stopped, or still running at --timeout)",

@@ -1,8 +1,9 @@
 """apply and destroy of one env: guards, preview (a Plan, shown as `mlopsc plan` shows it), up/destroy,
 the state record and the deployment record (apply/history.py).
 
-The hooks (`open_stack`, `caller_account`, `which`, `stdin_is_tty`, `ask`) are module
-attributes so tests replace them: a fake StackRunner, a fake STS, a terminal that answers.
+The hooks (`open_stack`, `caller_account`, `describe_package`, `which`, `stdin_is_tty`, `ask`) are
+module attributes so tests replace them: a fake StackRunner, a fake STS, a fake model registry, a
+terminal that answers.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable
 
-from mlopsc.apply import engine, guards
+from mlopsc.apply import approvals, engine, guards
 from mlopsc.apply.progress import Outcome
 from mlopsc.apply.workspace import StackTarget, WorkspaceError
 from mlopsc.apply.workspace import open_stack as _open_stack
@@ -25,6 +26,7 @@ open_stack = _open_stack
 which = shutil.which
 caller_account = None  # None: sts get-caller-identity (mlopsc.aws.caller_identity); a hook may return the
 #                        account id, or the identity {"Account", "Arn"} (the deployment record's `by`)
+describe_package = None  # None: sagemaker DescribeModelPackage (mlopsc.apply.approvals.describe_status)
 
 
 def stdin_is_tty() -> bool:
@@ -53,15 +55,17 @@ class Request:
     caller: dict = field(default_factory=dict)  # what STS said of the caller (Account, Arn) at the account check
 
 
-def _prelude(request: Request, action: str, always_confirm: bool) -> None:
-    """Checks that need no stack: the plan file, the CLI, credentials and account, who can confirm."""
+def _prelude(request: Request, action: str, always_confirm: bool) -> str:
+    """Checks that need no stack: the plan file, the CLI, credentials and account, who can confirm; the
+    caller's account."""
     if request.plan_file:
         guards.check_plan_file(request.plan_file, request.manifest)
     guards.require_pulumi_cli(which)
-    guards.check_account(request.account, request.target.region, identify(request))
+    account = guards.check_account(request.account, request.target.region, identify(request))
     needs = always_confirm or guards.needs_confirmation(request.target.env, request.environments)
     if needs and not request.yes and not stdin_is_tty():
         guards.confirm(request.target.env, action, False, False, ask)
+    return account
 
 
 def identify(request: Request) -> Callable[[str], str]:
@@ -124,18 +128,27 @@ def state_store(target: StackTarget):
         return None
 
 
-def preview_env(request: Request) -> Plan:
+def preview_env(request: Request, warn: Callable[[list], None] | None = None) -> Plan:
     """The Plan of a preview of the env's stack, with apply's checks (CLI, credentials and account)
-    and nothing changed: `plan --live`. Raises GuardError or EngineError."""
+    and nothing changed: `plan --live`. In the last env, warn gets (before the preview) the versions
+    apply would refuse as not Approved (warning diagnostics). Raises GuardError or EngineError."""
+    target = request.target
     guards.require_pulumi_cli(which)
-    guards.check_account(request.account, request.target.region, caller_account)
+    account = guards.check_account(request.account, target.region, caller_account)
+    if warn is not None and approvals.is_last(target.env, request.environments):
+        found = approvals.warnings(request.manifest, target.env, account, target.region, describe_package)
+        if found:
+            warn(found)
     return _preview(_open(request), request)
 
 
 def apply_env(request: Request) -> Plan:
-    """Preview (shown as a plan), guard, deploy and record; raises GuardError or engine.EngineError."""
+    """Guard (in the last env: every served version Approved), preview (shown as a plan), guard, deploy and
+    record; raises GuardError, AwsError or engine.EngineError."""
     emit, target = request.emit, request.target
-    _prelude(request, "apply", always_confirm=False)
+    account = _prelude(request, "apply", always_confirm=False)
+    if approvals.is_last(target.env, request.environments):  # it serves only Approved versions (MLC258)
+        approvals.require_approved(request.manifest, target.env, account, target.region, describe_package)
     stack = _open(request)
     emit(f"Previewing {target.name} ({target.region}) …")
     planned = _preview(stack, request)
