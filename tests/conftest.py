@@ -18,6 +18,26 @@ settings.load_profile("mlopsc")
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
+SPEC_EXAMPLE = ROOT / "tests" / "data" / "spec_example.yaml"  # the contract's example spec, in one file
+# It trains and registers in its base; only the registry env (dev, the first) may, so the other
+# envs remove the pipeline, as a project does in its overlays.
+SPEC_EXAMPLE_OVERLAYS = {env: "pipelines:\n  train: null\n" for env in ("staging", "prod")}
+
+
+def write_spec_example(folder: pathlib.Path, text: str | None = None, overlays: dict[str, str] | None = None) -> pathlib.Path:
+    """The example spec (or `text`) as a project in folder: mlops.yaml, the overlays that keep training
+    in the registry env (after `overlays`' text, per env), and its code files."""
+    (folder / "pipelines").mkdir(parents=True, exist_ok=True)
+    for name in ("prepare.py", "evaluate.py"):
+        (folder / "pipelines" / name).write_text("print('step')\n")
+    (folder / "environments").mkdir(exist_ok=True)
+    for env in sorted(set(SPEC_EXAMPLE_OVERLAYS) | set(overlays or {})):
+        own = (overlays or {}).get(env, "")  # first, so the test's lines stay where it wrote them
+        body = own + ("\n" if own and not own.endswith("\n") else "") + SPEC_EXAMPLE_OVERLAYS.get(env, "")
+        (folder / "environments" / f"{env}.yaml").write_text(body)
+    path = folder / "mlops.yaml"
+    path.write_text(SPEC_EXAMPLE.read_text() if text is None else text)
+    return path
 
 
 @dataclass

@@ -199,6 +199,7 @@ def test_guide_paths_are_the_compilers():
     from mlopsc.compile.foundation import DATA_CAPTURE_DAYS, DATA_CAPTURE_PREFIX
     from mlopsc.resolve import Resolved
     from mlopsc.resolve.names import env_names
+    from mlopsc.resolve.resolved import STORE_PREFIX, store_bucket
 
     spec = SimpleNamespace(project=SimpleNamespace(name="<project>"), notify={}, models={"<model>": None},
                            pipelines={}, batch={}, endpoints={}, budgets={})
@@ -223,6 +224,34 @@ def test_guide_paths_are_the_compilers():
         "s3://<bucket>/" + CodeFile("", "<file>", "<sha256>").key,
         f"s3://<bucket>/{DATA_CAPTURE_PREFIX}<endpoint>/", f"deleted after {DATA_CAPTURE_DAYS} days",
         f"`{property_file_name('<step>')}`", "Std:JsonGet", f"`{group}`",
+        f"s3://{store_bucket('<project>', '<account>')}/{STORE_PREFIX}<pipeline>/<execution id>/<step>/<training job name>"
+        "/output/model.tar.gz", f"`{store_bucket('<project>', '<account>')}`",
     ]
     missing = [phrase for phrase in wanted if phrase not in guide]
     assert not missing, f"docs/guide.md does not state what the compiler does: {missing}"
+
+
+def test_the_guides_two_account_walkthrough_validates_and_compiles(tmp_path):
+    """The files of the walkthrough, as written in the guide: both envs valid, each compiled as the steps say."""
+    import re
+
+    from mlopsc import api
+
+    guide = (ROOT / "docs" / "guide.md").read_text(encoding="utf-8")
+    section = guide.split("## Walkthrough: two envs in two AWS accounts", 1)[1]
+    blocks = re.findall(r"```yaml\n# (\S+)\n(.*?)```", section, re.S)
+    assert [name for name, _ in blocks] == ["mlops.yaml", "environments/prod.yaml"]
+    for name, text in blocks:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    result = api.load(str(tmp_path / "mlops.yaml"))
+    assert result.ok and [d for d in result.diagnostics if d.severity.value == "error"] == [], result.diagnostics
+    dev, prod = (api.compile_project(result.specs[env], lambda *a: "img") for env in ("dev", "prod"))
+    assert "registry-store" in dev.graph.resources and "registry.churn-xgb.policy" in dev.graph.resources
+    policy = str(dev.graph.resources["registry-store.policy"].inputs)
+    assert "arn:aws:iam::222222222222:role/churn-prod-sagemaker" in policy
+    assert dev.graph.resources["registry-store"].inputs["bucket"] == "churn-registry-111111111111"
+    assert not any(r.type == "aws:sagemaker/pipeline:Pipeline" for r in prod.graph.resources.values())
+    model = next(r for r in prod.graph.resources.values() if r.type == "aws:sagemaker/model:Model")
+    assert model.inputs["primary_container"]["model_package_name"] == \
+        "arn:aws:sagemaker:eu-west-1:111111111111:model-package/churn-churn-xgb/1"

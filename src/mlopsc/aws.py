@@ -115,11 +115,18 @@ def explain(err: Exception, doing: str, service: str | None = None) -> AwsError:
     raise err
 
 
-def caller_account(region: str | None = None) -> str:
-    """The account id of the caller's credentials (sts get-caller-identity); AwsError when unknown."""
+def caller_identity(region: str | None = None) -> dict:
+    """Who the caller's credentials are (sts get-caller-identity): {"Account", "Arn", "UserId"}; AwsError
+    when unknown."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        return client("sts", region).get_caller_identity()["Account"]
+        found = client("sts", region).get_caller_identity()
     except (BotoCoreError, ClientError) as err:
         raise explain(err, "read the caller's identity (sts get-caller-identity)", "sts") from None
+    return {key: found.get(key) for key in ("Account", "Arn", "UserId")}
+
+
+def caller_account(region: str | None = None) -> str:
+    """The account id of the caller's credentials (sts get-caller-identity); AwsError when unknown."""
+    return caller_identity(region)["Account"]

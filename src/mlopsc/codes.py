@@ -51,7 +51,10 @@ CODES: dict[str, str] = {
     "MLC219": "a data location that is neither an S3 URI nor a reference",
     "MLC220": "a budget channel with more addresses than an AWS Budgets alert can reach",
     "MLC221": "a step whose `code` leaves no room (an input named `code`, or too many inputs)",
-    "MLC222": "an env outside the region or account of the shared model registry",
+    "MLC222": "an env outside the registry's region, or an account the registry cannot name",
+    "MLC223": "a `registry.env` that is not in `environments`",
+    "MLC224": "a register step in an env that is not the registry env",
+    "MLC225": "an env that serves from the registry while the registry env is invalid",
     # compile (MLC23x)
     "MLC230": "an image SageMaker does not publish for this region",
     "MLC231": "the output folder cannot be written",
@@ -70,11 +73,13 @@ CODES: dict[str, str] = {
     "MLC255": "an apply or destroy that needs a confirmation nobody gave (--yes, or a terminal to ask on)",
     "MLC256": "a replace or delete of a resource holding data (bucket, key, registry) without --allow-data-loss",
     "MLC257": "the Pulumi engine failed: the stack cannot be opened, or a preview, update or destroy failed",
+    "MLC258": "the last env would serve a version that is not Approved",
     # promote (MLC26x)
     "MLC260": "a promotion mlopsc refuses (backwards, same env, nothing to promote, an invalid result)",
     "MLC261": "a promoted endpoint or batch job that does not exist",
     "MLC262": "the model registry cannot be checked (credentials, endpoint)",
-    "MLC263": "a promoted version that is not Approved in the model registry (--check-registry)",
+    "MLC263": "a promoted version that is not Approved in the model registry (--check-registry, or --to the last env)",
+    "MLC264": "a model with no Approved version in the model registry (--latest-approved)",
     # run and status (MLC27x)
     "MLC270": "a pipeline run that cannot start or be followed (not deployed, a bad --param)",
     "MLC271": "a followed pipeline execution that did not succeed (failed, stopped, or still running at --timeout)",
@@ -99,6 +104,10 @@ CODES: dict[str, str] = {
     "MLC318": "a policy statement allowing `*` or `service:*` on Resource `*`",
     "MLC319": "`security.network` in the last env without `network_isolation`",
     "MLC320": "a schedule that fires more often than its job may run",
+    "MLC321": "a register step that approves its own versions of a model the last env serves",
+    "MLC322": "a topic that AWS services publish to, under a given key whose policy must let them",
+    "MLC323": "a topic that AWS services publish to, under `alias/aws/sns`, which lets none of them",
+    "MLC324": "a version served across accounts whose image is in the registry account's ECR",
     # the state record (MLC40x)
     "MLC400": "the state record is truncated or not valid JSON",
     "MLC401": "the state record belongs to another project or env",

@@ -176,6 +176,11 @@ def test_a_failed_up_records_nothing(run_cli, project, fake, monkeypatch):
         def write(self, manifest):
             written.append(manifest)
 
+        def record_deployment(self, record):
+            recorded.append(record)
+            return "deployments/x.json"
+
+    recorded: list = []
     monkeypatch.setattr(deploy, "state_store", lambda target: Store())
     fake["stack"] = FakeStack([("create", "topic.oncall", TOPIC)], fail="topic.oncall")
     assert run_cli(["apply", str(project / "mlops.yaml"), "--env", "dev"]).code == 1
@@ -183,6 +188,7 @@ def test_a_failed_up_records_nothing(run_cli, project, fake, monkeypatch):
     fake["stack"] = FakeStack([("create", "topic.oncall", TOPIC)])
     assert run_cli(["apply", str(project / "mlops.yaml"), "--env", "dev"]).code == 0
     assert [m["env"] for m in written] == ["dev"]
+    assert [r["env"] for r in recorded] == ["dev"]
 
 
 def test_without_a_state_store_apply_says_the_graph_was_not_recorded(run_cli, project, fake, monkeypatch):

@@ -171,9 +171,12 @@ def all_steps(definition: dict) -> Iterator[dict]:
 
 
 def fill_account(value: Any, account: str = TEST_ACCOUNT) -> Any:
-    """What apply does: the `${aws:accountId}` pseudo parameter and `${ref:kms.key:arn}` filled in."""
+    """What apply does: the `${aws:accountId}` pseudo parameter and the inline key ARNs (`${ref:kms.key:arn}`,
+    `${ref:registry-store.key:arn}`) filled in."""
     text = json.dumps(value).replace("${aws:accountId}", account)
     text = text.replace("${ref:kms.key:arn}", f"arn:aws:kms:eu-west-1:{account}:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+    text = text.replace("${ref:registry-store.key:arn}",
+                        f"arn:aws:kms:eu-west-1:{account}:key/5678abcd-12ab-34cd-56ef-1234567890ab")
     return json.loads(text)
 
 

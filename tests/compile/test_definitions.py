@@ -16,6 +16,7 @@ import shutil
 import pytest
 import yaml
 
+from conftest import write_spec_example
 from definition_checks import (OPERATIONS, SDK_SAMPLE, all_steps, botocore_errors, fill_account, moto_roundtrip,
                                schema_errors, stub_images)
 from mlopsc.compile import images
@@ -61,10 +62,7 @@ def real_images(tmp_path_factory):
 def proof(tmp_path_factory, real_images):
     """case -> (ctx, {pipeline: definition}), built once per case with real images."""
     spec_md = tmp_path_factory.mktemp("spec-md")
-    shutil.copy(SPEC_EXAMPLE, spec_md / "mlops.yaml")
-    (spec_md / "pipelines").mkdir()
-    for stub in ("prepare.py", "evaluate.py"):
-        (spec_md / "pipelines" / stub).write_text("print('stub')\n")
+    write_spec_example(spec_md)
     built: dict = {}
 
     def get(case):
@@ -81,8 +79,8 @@ def proof(tmp_path_factory, real_images):
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{n}-{e}" for n, e in CASES])
 def test_every_definition_validates_against_the_pipeline_schema(proof, case):
-    _, definitions = proof(case)
-    assert definitions
+    ctx, definitions = proof(case)
+    assert definitions or not (ctx.spec.pipelines or ctx.spec.batch)
     for name, definition in definitions.items():
         assert schema_errors(fill_account(definition)) == [], name
 
@@ -97,7 +95,8 @@ def test_every_step_is_a_valid_sagemaker_api_request(proof, case):
             if step["Type"] in ("Condition", "Fail"):
                 continue
             assert botocore_errors(step) == [], f"{name}/{step['Name']}"
-    assert {"Processing", "Training", "RegisterModel", "Condition", "Fail"} <= kinds
+    if ctx.resolved.registry.owned_here:  # only the registry env trains and registers
+        assert {"Processing", "Training", "RegisterModel", "Condition", "Fail"} <= kinds
     if ctx.spec.batch:
         assert "Transform" in kinds
 
@@ -121,7 +120,7 @@ def test_images_are_the_regions_ecr_uris(proof, case):
                       args.get("AlgorithmSpecification", {}).get("TrainingImage")]
             found += [c["Image"] for c in args.get("InferenceSpecification", {}).get("Containers", [])]
     found = [f for f in found if f]
-    assert found
+    assert found or not any(s["Type"] != "Transform" for d in definitions.values() for s in all_steps(d))
     for uri in found:
         assert f".dkr.ecr.{ctx.region}.amazonaws.com/sagemaker-" in uri, uri
 
@@ -217,6 +216,12 @@ def step_spec(spec: dict, name: str) -> dict:
     return next(s for s in spec["pipelines"]["train"]["steps"] if s["name"] == name)
 
 
+def _key_values(value, key: str) -> list:
+    if isinstance(value, dict):
+        return ([value[key]] if key in value else []) + [v for item in value.values() for v in _key_values(item, key)]
+    return [v for item in value for v in _key_values(item, key)] if isinstance(value, list) else []
+
+
 def keys_in(value) -> set[str]:
     text = json.dumps(value)
     return {k for k in ("VolumeKmsKeyId", "KmsKeyId", "VpcConfig", "NetworkConfig", "EnableNetworkIsolation")
@@ -233,6 +238,7 @@ def test_definition_header_and_parameters(tmp_path):
         {"Name": "min_auc", "Type": "Float", "DefaultValue": 0.75},
         {"Name": "window", "Type": "Integer", "DefaultValue": 90},
         {"Name": "strict", "Type": "Boolean", "DefaultValue": True},
+        {"Name": "MlopscCommit", "Type": "String", "DefaultValue": "unknown"},  # recorded with each version
     ]
 
 
@@ -392,8 +398,10 @@ def test_training_job_request(tmp_path):
     assert args["HyperParameters"] == {"num_round": "200", "eta": "0.1"}
     assert args["InputDataConfig"][0]["ChannelName"] == "train"
     assert args["InputDataConfig"][0]["ContentType"] == "text/csv"
-    assert args["OutputDataConfig"] == {"KmsKeyId": ctx.kms_key, "S3OutputPath": {"Std:Join": {"On": "/", "Values": [
-        f"s3://{ctx.bucket}/pipelines/train", {"Get": "Execution.PipelineExecutionId"}, "train"]}}}
+    # the model is registered: it is written to the registry store, with the store's own key (compile/store.py)
+    assert args["OutputDataConfig"] == {"KmsKeyId": "${ref:registry-store.key:arn}", "S3OutputPath": {"Std:Join": {
+        "On": "/", "Values": [f"s3://{ctx.resolved.registry.store}/models/train", {"Get": "Execution.PipelineExecutionId"},
+                              "train"]}}}
     assert args["ResourceConfig"] == {"InstanceCount": 1, "InstanceType": "ml.m5.2xlarge", "VolumeSizeInGB": 30,
                                       "VolumeKmsKeyId": ctx.resolved.encryption.volume}
     assert args["StoppingCondition"] == {"MaxRuntimeInSeconds": 7200}
@@ -485,15 +493,21 @@ def test_aws_owned_encryption_sends_no_key(tmp_path):
     spec["security"] = {"encryption": "aws"}
     ctx = context(write_project(tmp_path, spec), "dev")
     definitions = all_definitions(ctx)
-    assert all(keys_in(d) == set() for d in definitions.values())
+    # none but the registry store's own key, for the model a register step registers (compile/store.py)
+    assert all(keys_in(d) <= {"KmsKeyId"} for d in definitions.values())
+    assert {json.dumps(k) for d in definitions.values() for k in _key_values(d, "KmsKeyId")} == \
+        {'"${ref:registry-store.key:arn}"'}
 
 
 def test_a_key_arn_given_is_used_as_is(tmp_path):
     spec = base_spec()
     key = "arn:aws:kms:eu-west-1:123456789012:key/6b1e4f0a-93c2-4d7e-a5b8-2f0c9e1d7a34"
     spec["security"] = {"encryption": key}
-    args = steps_of(build(tmp_path, spec))["train"]["Arguments"]
-    assert args["ResourceConfig"]["VolumeKmsKeyId"] == key and args["OutputDataConfig"]["KmsKeyId"] == key
+    steps = steps_of(build(tmp_path, spec))
+    assert steps["train"]["Arguments"]["ResourceConfig"]["VolumeKmsKeyId"] == key
+    assert steps["prepare"]["Arguments"]["ProcessingOutputConfig"]["KmsKeyId"] == key
+    # a registered model is written to the registry store, with its key: serving envs decrypt it there
+    assert steps["train"]["Arguments"]["OutputDataConfig"]["KmsKeyId"] == "${ref:registry-store.key:arn}"
 
 
 def test_instances_with_local_storage_get_no_volume_key(tmp_path):

@@ -142,11 +142,12 @@ def test_topics_are_encrypted_and_accept_alarms_budgets_events(case):
         assert all(s.inputs["protocol"] == "email" for s in subscriptions)
 
 
-def test_registry_groups_are_shared_owned_by_the_first_env_and_protected(case):
-    spec = compiled(*case)[0].spec
-    groups = resources(*case, "aws:sagemaker/modelPackageGroup")
-    if case[1] != spec.environments[0]:
-        assert groups == []  # other envs register into and serve from the first env's groups
+def test_registry_groups_are_shared_owned_by_the_registry_env_and_protected(case):
+    env_spec, _ = compiled(*case)
+    spec = env_spec.spec
+    groups = resources(*case, "aws:sagemaker/modelPackageGroup:")
+    if case[1] != env_spec.resolved.registry.env:
+        assert groups == []  # other envs serve from the registry env's groups
         return
     assert sorted(g.address for g in groups) == sorted(f"registry.{m}" for m in spec.models)
     assert sorted(g.name for g in groups) == sorted(f"{spec.project.name}-{m}" for m in spec.models)
@@ -173,6 +174,9 @@ def test_pipelines_schedules_and_failure_alerts(case):
         (statement,) = [s for s in _statements(graph["iam.scheduler-role.policy"].inputs["policy"])
                         if s["Action"] == "sagemaker:StartPipelineExecution"]
         assert len(statement["Resource"]) == len(scheduled)
+    if not expected:
+        assert "events.pipeline-failures" not in graph  # nothing runs here, nothing fails
+        return
     pattern = graph["events.pipeline-failures"].inputs["event_pattern"]["$json"]
     assert pattern["detail"]["currentPipelineExecutionStatus"] == ["Failed"]
     for res in resources(*case, "aws:sagemaker/pipeline"):

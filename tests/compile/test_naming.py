@@ -8,6 +8,7 @@ from mlopsc.compile.build import compile_env
 from mlopsc.resolve.naming import content_name, short_hash
 from mlopsc.spec.project import load_project
 
+from conftest import write_spec_example
 from test_families import stub_images
 
 SPEC = (pathlib.Path(__file__).parents[1] / "data" / "spec_example.yaml").read_text()
@@ -29,11 +30,7 @@ def test_a_head_with_no_room_for_the_hash_is_cut_and_the_hash_covers_it():
 
 
 def compile_text(tmp_path, text: str, env: str = "prod"):
-    (tmp_path / "pipelines").mkdir(exist_ok=True)
-    for name in ("prepare.py", "evaluate.py"):
-        (tmp_path / "pipelines" / name).write_text("print('step')\n")
-    (tmp_path / "mlops.yaml").write_text(text)
-    result = load_project(str(tmp_path / "mlops.yaml"), [env])
+    result = load_project(str(write_spec_example(tmp_path, text)), [env])
     assert result.ok, result.diagnostics
     return compile_env(result.specs[env], stub_images).graph.resources
 

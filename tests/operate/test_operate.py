@@ -44,7 +44,11 @@ def test_run_starts_the_compiled_pipeline_with_parameters_and_prints_the_arn(run
     assert arn.startswith(f"arn:aws:sagemaker:{REGION}:123456789012:pipeline/shop-pricing-dev-nightly/execution/")
     sm, _ = clients(aws)
     params = sm.list_pipeline_parameters_for_execution(PipelineExecutionArn=arn)["PipelineParameters"]
-    assert params == [{"Name": "lookback_days", "Value": "30"}]
+    from mlopsc.gitinfo import commit_label
+
+    commit = commit_label(str(SPEC.parent))  # the pipeline registers versions: they record the spec's commit
+    assert params == [{"Name": "lookback_days", "Value": "30"}] + (
+        [{"Name": "MlopscCommit", "Value": commit}] if commit else [])
 
 
 def test_run_wait_follows_to_succeeded(run_cli, aws):
@@ -165,8 +169,8 @@ def test_an_aws_without_step_listing_is_followed_by_status_alone():
 
 
 def test_registry_groups_an_env_only_refers_to_are_found(write):
-    """prod owns no group (dev's stack does) but serves one model and registers another: status watches both,
-    and not the third model it never uses; the names are the ones compile gives the resources."""
+    """prod owns no group (dev's stack does, the registry env) but serves one model: status watches its group, not
+    the models it never uses; dev, the owner, watches every group. The names are the ones compile gives."""
     from mlopsc import api
     from mlopsc.operate.names import env_names
 
@@ -182,10 +186,15 @@ def test_registry_groups_an_env_only_refers_to_are_found(write):
         endpoints:
           churn: {model: churn-xgb, version: 3, instance: ml.m5.large, alarms: {error_rate: 1%}}
         """)
-    env_spec = api.load(str(spec), ["prod"]).specs["prod"]
-    found = env_names(env_spec)
-    assert found.groups == {"churn-xgb": "demo-churn-xgb", "xgb": "demo-xgb"}
-    assert found.pipelines == {"train": "demo-prod-train"} and found.endpoints == {"churn": "demo-prod-churn"}
-    manifest = api.compile_project(env_spec, lambda image, *rest: f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/{image}").manifest
+    write("environments/prod.yaml", "pipelines:\n  train: null\n")
+    loaded = api.load(str(spec))
+    assert loaded.ok, loaded.diagnostics
+    prod = env_names(loaded.specs["prod"])
+    assert prod.groups == {"churn-xgb": "demo-churn-xgb"}
+    assert prod.pipelines == {} and prod.endpoints == {"churn": "demo-prod-churn"}
+    dev = env_names(loaded.specs["dev"])
+    assert dev.groups == {"churn-xgb": "demo-churn-xgb", "unused": "demo-unused", "xgb": "demo-xgb"}
+    assert dev.pipelines == {"train": "demo-dev-train"}
+    manifest = api.compile_project(loaded.specs["prod"], lambda image, *rest: f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/{image}").manifest
     named = {r["address"]: r["name"] for r in manifest["resources"]}
-    assert found.alarms == {"alarm.churn.errors": named["alarm.churn.errors"]} and named["pipeline.train"] == "demo-prod-train"
+    assert prod.alarms == {"alarm.churn.errors": named["alarm.churn.errors"]}

@@ -116,7 +116,7 @@ def test_json_policy_change_is_an_update_at_the_path_inside_the_document():
 
 
 def test_pipeline_definition_is_diffed_as_a_json_document():
-    base = golden()
+    base = golden(env="dev")  # dev, the registry env, trains
 
     def edit(res):
         definition = json.loads(res["inputs"]["pipeline_definition"])
@@ -139,7 +139,7 @@ def test_inserting_a_keyed_item_does_not_shift_the_others():
 
 
 def test_kms_key_replacement_flows_to_every_resource_that_names_its_arn():
-    base = golden()
+    base = golden(env="dev")  # dev, the registry env, has the training pipeline
     head = edited(base, "kms.key", lambda r: r["inputs"].update(key_usage="SIGN_VERIFY"))
     changes = by_address(diff(base, head))
     assert changes["kms.key"].action == "replace" and changes["kms.key"].protected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import pytest
@@ -154,3 +155,45 @@ def test_mlc320_monitoring_cron_shorter_than_max_runtime(tmp_path):
     assert [parse_monitor(e).min_interval() for e in ("hourly", "daily", "cron(0 */4 ? * * *)", "cron(*/15 * * * ? *)",
                                                       "cron(0 2 1 * ? *)", "cron(30 2,14 * * ? *)", "rate(1 day)")] \
         == [3600, 86400, 14400, 900, 28 * 86400, 43200, 86400]
+
+
+TWO_ACCOUNTS = """\
+version: 1
+project: {name: demo, region: eu-west-1, account: "111111111111"}
+environments: [dev, prod]
+notify: {oncall: [oncall@example.com]}
+models: {m: {}}
+budgets: {monthly: {amount: 100, notify: oncall}}
+pipelines:
+  retrain:
+    steps:
+      - {name: train, type: training, image: "xgboost:1.7-1", instance: ml.m5.large, max_runtime: 1h,
+         inputs: {train: "s3://demo-data/train/"}}
+      - {name: register, type: register, model: m, artifacts: "${steps.train.model}", image: IMAGE}
+endpoints:
+  ep: {model: m, version: 1, instance: {type: ml.m5.large, count: 2}, alarms: {error_rate: 1%, notify: oncall}}
+"""
+PROD_ACCOUNT = {"prod": 'project: {account: "222222222222"}\npipelines: {retrain: null}\n'}
+
+
+def test_mlc324_an_image_in_the_registry_accounts_ecr_served_from_another_account(tmp_path):
+    image = "111111111111.dkr.ecr.eu-west-1.amazonaws.com/demo-serve:1.4"
+    found = findings(tmp_path, TWO_ACCOUNTS.replace("IMAGE", image), overlays=PROD_ACCOUNT)
+    assert [(f[0], f[1], f[3]) for f in found] == [("MLC324", 14, "warning")]
+    assert "account 111111111111" in found[0][4] and "111111111111.dkr.ecr.eu-west-1…/demo-serve" in found[0][4]
+    (tmp_path / "mlops.yaml").write_text(TWO_ACCOUNTS.replace("IMAGE", image))
+    from mlopsc.spec.project import load_project as load
+
+    diagnostic = check_spec(load(str(tmp_path / "mlops.yaml"), ["prod"]).specs["prod"])[0]
+    statement = json.loads(diagnostic.hint.split(": ", 1)[1])
+    assert statement["Principal"] == {"AWS": "arn:aws:iam::222222222222:root"}
+    assert statement["Condition"] == {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/demo-prod-sagemaker"}}
+
+
+@pytest.mark.parametrize("image,overlays,env", [
+    ("xgboost:1.7-1", PROD_ACCOUNT, "prod"),  # AWS's published image: every account may pull it
+    ("111111111111.dkr.ecr.eu-west-1.amazonaws.com/demo-serve:1.4", PROD_ACCOUNT, "dev"),  # the registry's own account
+    ("111111111111.dkr.ecr.eu-west-1.amazonaws.com/demo-serve:1.4", {"prod": "pipelines: {retrain: null}\n"}, "prod"),
+])
+def test_mlc324_not_for_published_images_or_one_account(tmp_path, image, overlays, env):
+    assert "MLC324" not in codes(findings(tmp_path, TWO_ACCOUNTS.replace("IMAGE", image), env=env, overlays=overlays))

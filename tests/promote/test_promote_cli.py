@@ -8,8 +8,15 @@ import shutil
 import pytest
 
 from conftest import EXAMPLES
+from registry_moto import no_aws
 
 EXAMPLE_NAMES = ["clinic-noshow", "creditunion-loanrisk", "shop-pricing"]
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch, tmp_path_factory):
+    """promote --to the last env reads the model registry: with no credentials, it warns at once and goes on."""
+    no_aws(monkeypatch, tmp_path_factory.getbasetemp())
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ instance/serverless, autoscaling ranges holding the instance count, canary 1-50%
 10-50% with a bake time <= 1h and rollback alarms present, monitoring with a check and its
 attributes, batch/endpoint models from the registry or bring-your-own, budgets with a channel
 when they alert, no duplicate alerts or addresses, and one region for every env (MLC222: the
-registry is regional, so overlays never change the region).
+registry is regional, so overlays never change the region); pipelines that register run in the
+registry env only (MLC224), and envs may sit in accounts of their own.
 
 `DETERMINISTIC` holds the settings every property test of this folder shares.
 """
@@ -459,4 +460,25 @@ def projects(draw) -> Project:
     if budgets:
         spec["budgets"] = budgets
     overlays = {env: draw(_overlay(spec)) for env in envs if draw(st.booleans())}
+    _registry_home(draw, spec, overlays)
     return Project(spec, {env: o for env, o in overlays.items() if o}, tuple(sorted(code_files)))
+
+
+ACCOUNTS = ("210987654321", "321098765432")
+
+
+def _registry_home(draw, spec: dict, overlays: dict[str, dict]) -> None:
+    """Only the registry env registers (MLC224): the other envs remove the pipelines with register steps,
+    as a project's overlays do. Some projects put envs in accounts of their own (the registry grants them)."""
+    envs = spec["environments"]
+    home = draw(st.sampled_from(envs))
+    if home != envs[0] or draw(st.booleans()):
+        spec["registry"] = {"env": home}
+    registering = [name for name, p in spec.get("pipelines", {}).items() if any(s["type"] == "register" for s in p["steps"])]
+    for env in envs:
+        if env != home and registering:
+            pipelines = overlays.setdefault(env, {}).setdefault("pipelines", {})
+            pipelines.update({name: None for name in registering})
+    if "account" in spec["project"] and len(envs) > 1 and draw(st.booleans()):
+        for env in envs[1:]:
+            overlays.setdefault(env, {}).setdefault("project", {})["account"] = draw(st.sampled_from(ACCOUNTS))

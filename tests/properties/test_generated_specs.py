@@ -131,7 +131,9 @@ def test_generated_specs_validate_and_compile(project):
     assert set(compiled) == set(project.envs)
     for env, (result, manifest) in compiled.items():
         assert manifest["resources"], env
-        expected = set(project.spec.get("pipelines", {})) | {f"batch-{b}" for b in project.spec.get("batch", {})}
+        pipelines = {name for name in project.spec.get("pipelines", {})
+                     if (project.overlays.get(env, {}).get("pipelines") or {}).get(name, {}) is not None}
+        expected = pipelines | {f"batch-{b}" for b in project.spec.get("batch", {})}
         assert set(result.definitions) == expected, env
 
 

@@ -27,6 +27,7 @@ import pytest
 import yaml
 from hypothesis import assume, event, given, note, settings
 from hypothesis import strategies as st
+from conftest import SPEC_EXAMPLE, SPEC_EXAMPLE_OVERLAYS
 from strategies import DETERMINISTIC
 
 from mlopsc.cli import main
@@ -215,8 +216,9 @@ def _base_projects() -> dict[str, dict[str, bytes]]:
             bases[example.name] = {str(p.relative_to(example)).replace(os.sep, "/"): p.read_bytes()
                                    for p in sorted(example.rglob("*")) if p.is_file() and p.suffix in (".yaml", ".py")}
     stub = b"print('stub')\n"
-    bases["spec-md-section-1"] = {"mlops.yaml": (ROOT / "tests" / "data" / "spec_example.yaml").read_bytes(),
-                                  "pipelines/prepare.py": stub, "pipelines/evaluate.py": stub}
+    bases["spec-md-section-1"] = {"mlops.yaml": SPEC_EXAMPLE.read_bytes(),
+                                  "pipelines/prepare.py": stub, "pipelines/evaluate.py": stub,
+                                  **{f"environments/{env}.yaml": text.encode() for env, text in SPEC_EXAMPLE_OVERLAYS.items()}}
     return bases
 
 

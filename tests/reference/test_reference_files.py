@@ -55,6 +55,9 @@ DIFFERENCES = {
     ("/properties/MlflowConfig", "added"),
     # RegisterModel's ModelApprovalStatus
     ("/definitions/RegisterModelStep/properties/Arguments/properties/ModelApprovalStatus", "added"),
+    # RegisterModel's MetadataProperties and CustomerMetadataProperties (lineage)
+    ("/definitions/RegisterModelStep/properties/Arguments/properties/MetadataProperties", "added"),
+    ("/definitions/RegisterModelStep/properties/Arguments/properties/CustomerMetadataProperties", "added"),
     # Training's Environment
     ("/definitions/TrainingStep/properties/Arguments/properties/Environment", "added"),
     # {"Type": "Not", "Condition": …}

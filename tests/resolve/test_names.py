@@ -70,7 +70,7 @@ ADDRESSES = {
     "monitor-rule": ["events.{0}.monitor-violations"], "alarm": ["alarm.{0}.{1}"],
     "monitor-schedule": ["monitoring.{0}.{1}.schedule"], "bucket": ["bucket.artifacts"],
     "role": ["iam.execution-role"], "scheduler-role": ["iam.scheduler-role"], "kms-alias": ["kms.alias"],
-    "pipeline-failures": ["events.pipeline-failures"],
+    "pipeline-failures": ["events.pipeline-failures"], "registry-approvals": ["events.registry-approvals"],
 }
 
 

@@ -327,8 +327,9 @@ def test_missing_path_falls_back_to_nearest_ancestor(tree):
 
 # --- base-only keys ----------------------------------------------------------------------------
 
-def test_base_only_keys_are_the_three_in_the_spec():
-    assert set(BASE_ONLY) == {("version",), ("environments",), ("project", "name")}
+def test_base_only_keys_are_the_spec_s_three_and_the_registry():
+    # the registry's home is one for every env: an overlay moving it would give each env another registry
+    assert set(BASE_ONLY) == {("version",), ("environments",), ("project", "name"), ("registry",)}
 
 
 @pytest.mark.parametrize("overlay_text, dotted, line, col", [

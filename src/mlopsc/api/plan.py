@@ -48,15 +48,17 @@ def _base(env_spec: EnvSpec, ref: str | None) -> tuple[dict | None, str, object]
     return applied, "state" if applied is not None else "empty", None
 
 
-def live_plan(env_spec: EnvSpec, emit: Callable[[str], None]) -> Plan:
+def live_plan(env_spec: EnvSpec, emit: Callable[[str], None],
+              warn: Callable[[list[Diagnostic]], None] | None = None) -> Plan:
     """The plan of a real `pulumi preview` of the env's stack (apply's checks, nothing changed; the build
-    folder is written, as the program registers it)."""
+    folder is written, as the program registers it). warn gets, before the preview, the warnings of
+    the last env: the served versions that are not Approved, which apply would refuse (MLC258)."""
     from mlopsc.apply import deploy
     from mlopsc.api.deploy import request_for
     from mlopsc.cost import estimate
 
     request = request_for(env_spec, emit)
-    return deploy.preview_env(request).with_cost(None, estimate(env_spec))
+    return deploy.preview_env(request, warn).with_cost(None, estimate(env_spec))
 
 
 def write_plan(path: str, text: str) -> None:

@@ -1,8 +1,9 @@
 """apply and destroy of one env: guards, preview (a Plan, shown as `mlopsc plan` shows it), up/destroy,
-the state record.
+the state record and the deployment record (apply/history.py).
 
-The hooks (`open_stack`, `caller_account`, `which`, `stdin_is_tty`, `ask`) are module
-attributes so tests replace them: a fake StackRunner, a fake STS, a terminal that answers.
+The hooks (`open_stack`, `caller_account`, `describe_package`, `which`, `stdin_is_tty`, `ask`) are
+module attributes so tests replace them: a fake StackRunner, a fake STS, a fake model registry, a
+terminal that answers.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable
 
-from mlopsc.apply import engine, guards
+from mlopsc.apply import approvals, engine, guards
 from mlopsc.apply.progress import Outcome
 from mlopsc.apply.workspace import StackTarget, WorkspaceError
 from mlopsc.apply.workspace import open_stack as _open_stack
@@ -23,7 +24,9 @@ from mlopsc.plan.render_text import render_text
 
 open_stack = _open_stack
 which = shutil.which
-caller_account = None  # None: sts get-caller-identity (mlopsc.aws.caller_account)
+caller_account = None  # None: sts get-caller-identity (mlopsc.aws.caller_identity); a hook may return the
+#                        account id, or the identity {"Account", "Arn"} (the deployment record's `by`)
+describe_package = None  # None: sagemaker DescribeModelPackage (mlopsc.apply.approvals.describe_status)
 
 
 def stdin_is_tty() -> bool:
@@ -49,17 +52,35 @@ class Request:
     allow_data_loss: bool = False
     plan_file: str | None = None
     emit: Callable[[str], None] = field(default=print)
+    caller: dict = field(default_factory=dict)  # what STS said of the caller (Account, Arn) at the account check
 
 
-def _prelude(request: Request, action: str, always_confirm: bool) -> None:
-    """Checks that need no stack: the plan file, the CLI, credentials and account, who can confirm."""
+def _prelude(request: Request, action: str, always_confirm: bool) -> str:
+    """Checks that need no stack: the plan file, the CLI, credentials and account, who can confirm; the
+    caller's account."""
     if request.plan_file:
         guards.check_plan_file(request.plan_file, request.manifest)
     guards.require_pulumi_cli(which)
-    guards.check_account(request.account, request.target.region, caller_account)
+    account = guards.check_account(request.account, request.target.region, identify(request))
     needs = always_confirm or guards.needs_confirmation(request.target.env, request.environments)
     if needs and not request.yes and not stdin_is_tty():
         guards.confirm(request.target.env, action, False, False, ask)
+    return account
+
+
+def identify(request: Request) -> Callable[[str], str]:
+    """The account lookup of check_account: the caller's account id, its identity kept on the request."""
+    def lookup(region: str) -> str:
+        if caller_account is None:
+            from mlopsc.aws import caller_identity
+
+            found: object = caller_identity(region)
+        else:
+            found = caller_account(region)
+        request.caller = dict(found) if isinstance(found, dict) else {"Account": found}
+        return request.caller["Account"]
+
+    return lookup
 
 
 def _open(request: Request) -> engine.StackRunner:
@@ -107,18 +128,27 @@ def state_store(target: StackTarget):
         return None
 
 
-def preview_env(request: Request) -> Plan:
+def preview_env(request: Request, warn: Callable[[list], None] | None = None) -> Plan:
     """The Plan of a preview of the env's stack, with apply's checks (CLI, credentials and account)
-    and nothing changed: `plan --live`. Raises GuardError or EngineError."""
+    and nothing changed: `plan --live`. In the last env, warn gets (before the preview) the versions
+    apply would refuse as not Approved (warning diagnostics). Raises GuardError or EngineError."""
+    target = request.target
     guards.require_pulumi_cli(which)
-    guards.check_account(request.account, request.target.region, caller_account)
+    account = guards.check_account(request.account, target.region, caller_account)
+    if warn is not None and approvals.is_last(target.env, request.environments):
+        found = approvals.warnings(request.manifest, target.env, account, target.region, describe_package)
+        if found:
+            warn(found)
     return _preview(_open(request), request)
 
 
 def apply_env(request: Request) -> Plan:
-    """Preview (shown as a plan), guard, deploy and record; raises GuardError or engine.EngineError."""
+    """Guard (in the last env: every served version Approved), preview (shown as a plan), guard, deploy and
+    record; raises GuardError, AwsError or engine.EngineError."""
     emit, target = request.emit, request.target
-    _prelude(request, "apply", always_confirm=False)
+    account = _prelude(request, "apply", always_confirm=False)
+    if approvals.is_last(target.env, request.environments):  # it serves only Approved versions (MLC258)
+        approvals.require_approved(request.manifest, target.env, account, target.region, describe_package)
     stack = _open(request)
     emit(f"Previewing {target.name} ({target.region}) …")
     planned = _preview(stack, request)
@@ -134,23 +164,39 @@ def apply_env(request: Request) -> Plan:
         done = engine.up(stack, emit)
         took = f" in {done.duration}s" if done.duration is not None else ""
         emit(summary_line(done.summary(), done=f"Apply complete{took}"))
-    record(request)
+    record(request, planned)
     return planned
 
 
-def record(request: Request) -> None:
+def record(request: Request, planned: Plan | None = None) -> None:
+    """After a successful apply: the state record (the graph applied) and a new deployment record (what it
+    serves, the commit, who); a failure of either is reported (MLC404/MLC405), the other still written."""
+    from mlopsc.apply.history import deployment_record
+
     store = state_store(request.target)
     if store is None:
-        request.emit("note: the applied graph was not recorded (no state record for this backend), so "
-                     "`mlopsc plan` without --base cannot diff against it.")
+        request.emit("note: the applied graph and the deployment were not recorded (no state record for this "
+                     "backend), so `mlopsc plan` without --base cannot diff against it and `mlopsc audit` shows "
+                     "no deployment history.")
         return
+    failed = []
     try:
         store.write(request.manifest)
     except Exception as err:  # a StateError
-        hint = getattr(err, "hint", None)
-        raise guards.GuardError(f"the env was deployed, but recording the applied graph failed: {err}"
-                                f"{'; ' + hint if hint else ''}. Run the same apply again once that is fixed "
-                                "(it finds no changes and records the graph).", code="MLC405") from None
+        failed.append(("the applied graph", err))
+    try:
+        entry = deployment_record(request.manifest, request.target.spec_dir,
+                                  planned.summary if planned is not None else None, request.caller)
+        request.emit(f"Recorded the deployment: {store.record_deployment(entry)}")
+    except Exception as err:  # a StateError
+        failed.append(("the deployment record (the audit trail)", err))
+    if failed:
+        what = " and ".join(f"{name} failed: {err}{'; ' + err.hint if getattr(err, 'hint', None) else ''}"
+                            for name, err in failed)
+        code = getattr(failed[0][1], "code", "")
+        raise guards.GuardError(f"the env was deployed, but recording {what}. Run the same apply again once that "
+                                "is fixed (it finds no changes and records them).",
+                                code=code if code in ("MLC404", "MLC405") else "MLC405") from None
 
 
 def destroy_env(request: Request) -> Outcome:
@@ -184,7 +230,8 @@ def destroy_env(request: Request) -> Outcome:
 
 
 def clear_record(store, emit: Callable[[str], None]) -> None:
-    """Forget what was applied (the store's clear()); a failure is a note, the env is gone anyway."""
+    """Forget what was applied (the store's clear()); a failure is a note, the env is gone anyway. The
+    deployment records stay: they are the audit trail."""
     try:
         store.clear()
     except Exception as err:  # a StateError

@@ -29,12 +29,14 @@ PULUMI_CLI, ACCOUNT, CONFIRMATION, DATA_LOSS, PLAN_FILE_CODE, ENGINE = (
 
 class GuardError(Failure):
     """A reason not to go on, as a diagnostic: str() is the paragraph to show (what is wrong and how to
-    go on), `where` the file it concerns (empty: the spec) and `code` which check refused."""
+    go on), `where` the file it concerns (empty: the spec), `code` which check refused and `diagnostics`
+    the findings behind it, shown first."""
 
     code = ENGINE
 
-    def __init__(self, message: str, where: str | None = None, code: str | None = None):
-        super().__init__(message, code=code, where=where)
+    def __init__(self, message: str, where: str | None = None, code: str | None = None,
+                 diagnostics: list | tuple = ()):
+        super().__init__(message, code=code, where=where, diagnostics=diagnostics)
 
 
 def require_pulumi_cli(which: Callable[[str], str | None] = shutil.which) -> str:

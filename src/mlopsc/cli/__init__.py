@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("mlopsc.cli.init:init", "Scaffold a project, optionally with a CI workflow for plan previews."),
     "run": ("mlopsc.cli.operate:run", "Start a pipeline execution (and --wait for it)."),
     "status": ("mlopsc.cli.operate:status", "Endpoints, recent executions, alarms and pending approvals of an env."),
+    "audit": ("mlopsc.cli.audit:audit", "Which version each endpoint and batch job serves, and what made it."),
 }
 
 

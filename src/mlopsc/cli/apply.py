@@ -49,8 +49,9 @@ def apply(spec: str, env: str, plan_file: str | None, yes: bool, allow_data_loss
     The stack is <project>-<env>, in the backend `state.backend` names. Refuses (exit 1) when
     the pulumi CLI or AWS credentials are missing, the credentials are for another account than
     project.account, the spec changed since --plan FILE was reviewed, the last env is applied
-    without --yes and no terminal to confirm on, or a resource holding data would be replaced
-    or deleted without --allow-data-loss.
+    without --yes and no terminal to confirm on, the last env would serve a model version that
+    is not Approved in the model registry (read with these credentials, before the preview), or
+    a resource holding data would be replaced or deleted without --allow-data-loss.
 
     Secrets in the stack's state are encrypted with PULUMI_CONFIG_PASSPHRASE (or
     PULUMI_CONFIG_PASSPHRASE_FILE); without either, a passphrase is generated once into

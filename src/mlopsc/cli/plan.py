@@ -8,7 +8,7 @@ import click
 
 from mlopsc import api
 from mlopsc.cli.common import failing, load_env
-from mlopsc.cli.render import print_diagnostics, use_colour
+from mlopsc.cli.render import at_subject, print_diagnostics, use_colour
 from mlopsc.plan.render import FORMATS
 
 
@@ -29,7 +29,8 @@ def plan(spec: str, env: str, base_ref: str | None, fmt: str, out: str | None, l
 
     The base is the env's last applied graph (recorded by apply), the spec at a git ref
     (--base), or the stack as Pulumi sees it (--live: what `pulumi preview` reports, drift
-    included).
+    included). With --live, the last env's served versions are checked in the model registry:
+    one not Approved is a warning (MLC258), as apply refuses it.
     """
     from mlopsc.plan.render import render
 
@@ -40,7 +41,8 @@ def plan(spec: str, env: str, base_ref: str | None, fmt: str, out: str | None, l
     with failing(spec, "no plan"):
         env_spec = load_env(spec, env)
         if live:
-            the_plan = api.live_plan(env_spec, emit=lambda line: click.echo(line, err=True))
+            the_plan = api.live_plan(env_spec, emit=lambda line: click.echo(line, err=True),
+                                     warn=lambda found: print_diagnostics(at_subject(found, spec), sys.stderr))
         else:
             the_plan, warnings = api.make_plan(env_spec, base_ref)
             print_diagnostics(warnings, sys.stderr)

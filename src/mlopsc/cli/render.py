@@ -56,12 +56,17 @@ def diagnostics_json(diagnostics: list[Diagnostic], **extra) -> str:
     return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False)
 
 
+def at_subject(diagnostics: list[Diagnostic], subject: str | None) -> list[Diagnostic]:
+    """The diagnostics, those about no file shown at the command's subject (the spec, the file it edits)."""
+    return [replace(d, mark=Mark(subject, 0, 0)) if subject and not d.mark.file else d for d in diagnostics]
+
+
 def report(exc: DiagnosticError, stream: TextIO | None = None) -> int:
     """The one place a failure reaches the user: its diagnostics (those about no file shown at the
     command's subject), then `SUBJECT: N errors; OUTCOME` when the command named them; exit code 1."""
     stream = stream or sys.stderr
     subject = getattr(exc, "subject", None)
-    shown = [replace(d, mark=Mark(subject, 0, 0)) if subject and not d.mark.file else d for d in exc.diagnostics]
+    shown = at_subject(exc.diagnostics, subject)
     print_diagnostics(shown, stream)
     if subject:
         outcome = getattr(exc, "outcome", None)

@@ -15,6 +15,7 @@ from mlopsc.compile.monitoring import compile_monitoring
 from mlopsc.compile.notify import compile_notify
 from mlopsc.compile.pipelines import compile_code_uploads, compile_failure_alerts, compile_pipelines, compile_scheduler_role
 from mlopsc.compile.registry import compile_registry
+from mlopsc.compile.store import compile_store
 from mlopsc.errors import Diagnostic, DiagnosticError
 from mlopsc.graph import ResourceGraph
 from mlopsc.spec.project import EnvSpec
@@ -42,6 +43,7 @@ def compile_env(env_spec: EnvSpec, resolve_image: ImageResolver) -> CompileResul
     compile_foundation(ctx)
     compile_notify(ctx)
     compile_registry(ctx)
+    compile_store(ctx)
     compile_code_uploads(ctx, result.assets)
     scheduled = compile_pipelines(ctx, result.definitions)
     compile_endpoints(ctx)
@@ -102,8 +104,21 @@ def data_access(ctx: CompileContext, result: CompileResult) -> DataAccess:
         access.read(job.input)
         access.read(job.model_data)
         access.write(job.output)
-    access.images = _images(result)
+    access.images = _images(result) | _served_images(ctx)
     return access
+
+
+def _served_images(ctx: CompileContext) -> set[str]:
+    """The images of the versions this env serves, as the registry env registers them: pulled with this env's role."""
+    served = {item.model for section in (ctx.spec.endpoints, ctx.spec.batch) for item in section.values() if item.model}
+    found = set()
+    for model, image, instance_type in ctx.resolved.registry.images:
+        if model in served:
+            try:
+                found.add(ctx.resolve_image(image, ctx.region, "inference", instance_type))
+            except ValueError:  # the registry env reports an image it cannot resolve (MLC230)
+                continue
+    return found
 
 
 def _images(result: CompileResult) -> set[str]:

@@ -1,8 +1,13 @@
-"""Foundation of every env: the AWS provider, the KMS key, the artifacts bucket, cost allocation tags."""
+"""Foundation of every env: the AWS provider, the KMS key, the artifacts bucket, cost allocation tags.
+
+The bucket and key builders are shared with the registry store (compile/store.py): every bucket
+mlopsc makes is versioned, SSE-KMS, public access blocked, owner-enforced and TLS-only.
+"""
 
 from __future__ import annotations
 
 from mlopsc.compile.context import CompileContext
+from mlopsc.errors import Mark
 from mlopsc.graph import Resource, as_json, join, ref
 
 DATA_CAPTURE_PREFIX = "data-capture/"
@@ -16,7 +21,8 @@ def compile_foundation(ctx: CompileContext) -> None:
     ctx.add(Resource("provider.aws", "pulumi:providers:aws", "aws", {"region": ctx.region}, origin))
     if ctx.resolved.encryption.mode == "managed":
         _key(ctx)
-    _bucket(ctx)
+    secure_bucket(ctx, "bucket.artifacts", ctx.bucket, key_input(ctx), origin,
+                  [tls_only(bucket_arn(ctx, ctx.bucket))], lifecycle_rules(DATA_CAPTURE_PREFIX))
     for key in ("mlops:project", "mlops:env"):
         ctx.add(Resource(f"cost-tag.{key.split(':')[1]}", "aws:costexplorer/costAllocationTag:CostAllocationTag", key,
                          {"tag_key": key, "status": "Active"}, origin, retain_on_delete=True))
@@ -24,22 +30,25 @@ def compile_foundation(ctx: CompileContext) -> None:
 
 def _key(ctx: CompileContext) -> None:
     origin = ctx.origin(("security",) if "security" in ctx.tree.root.entries else ("project",))
-    root = f"arn:{ctx.partition}:iam::{ctx.account}:root"
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Sid": "AccountAdministers", "Effect": "Allow", "Principal": {"AWS": root}, "Action": "kms:*", "Resource": "*"},
-            {"Sid": "AlarmsAndEventsPublishToEncryptedTopics", "Effect": "Allow",
-             "Principal": {"Service": list(PUBLISHERS)}, "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",
-             "Condition": {"StringEquals": {"aws:SourceAccount": ctx.account}}},
-        ],
-    }
-    ctx.add(Resource("kms.key", "aws:kms/key:Key", ctx.kms_alias, {
-        "description": f"mlopsc {ctx.prefix}: data at rest (artifacts, jobs, endpoints, topics)",
-        "enable_key_rotation": True, "deletion_window_in_days": 30, "policy": as_json(policy), "tags": ctx.tags(),
+    publish = {"Sid": "AlarmsAndEventsPublishToEncryptedTopics", "Effect": "Allow",
+               "Principal": {"Service": list(PUBLISHERS)}, "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+               "Resource": "*", "Condition": {"StringEquals": {"aws:SourceAccount": ctx.account}}}
+    managed_key(ctx, "kms.key", ctx.kms_alias, f"mlopsc {ctx.prefix}: data at rest (artifacts, jobs, endpoints, topics)",
+                [publish], origin)
+
+
+def managed_key(ctx: CompileContext, address: str, alias: str, description: str, statements: list[dict],
+                origin: Mark) -> None:
+    """A customer-managed key with rotation, administered by its account (so IAM policies apply), and its alias."""
+    admin = {"Sid": "AccountAdministers", "Effect": "Allow", "Principal": {"AWS": f"arn:{ctx.partition}:iam::{ctx.account}:root"},
+             "Action": "kms:*", "Resource": "*"}
+    policy = {"Version": "2012-10-17", "Statement": [admin, *statements]}
+    ctx.add(Resource(address, "aws:kms/key:Key", alias, {
+        "description": description, "enable_key_rotation": True, "deletion_window_in_days": 30,
+        "policy": as_json(policy), "tags": ctx.tags(),
     }, origin, protect=True, retain_on_delete=True))
-    ctx.add(Resource("kms.alias", "aws:kms/alias:Alias", ctx.kms_alias,
-                     {"name": ctx.kms_alias, "target_key_id": ref("kms.key", "key_id")}, origin))
+    ctx.add(Resource(address.removesuffix(".key") + ".alias" if address.endswith(".key") else f"{address}.alias",
+                     "aws:kms/alias:Alias", alias, {"name": alias, "target_key_id": ref(address, "key_id")}, origin))
 
 
 def key_input(ctx: CompileContext) -> dict | str | None:
@@ -49,44 +58,43 @@ def key_input(ctx: CompileContext) -> dict | str | None:
     return ctx.kms_key
 
 
-def _bucket(ctx: CompileContext) -> None:
-    origin = ctx.origin(("project",))
-    bucket = ref("bucket.artifacts", "bucket")
-    ctx.add(Resource("bucket.artifacts", "aws:s3/bucket:Bucket", ctx.bucket,
-                     {"bucket": ctx.bucket, "force_destroy": False, "tags": ctx.tags()}, origin,
-                     protect=True, retain_on_delete=True))
-    ctx.add(Resource("bucket.artifacts.versioning", "aws:s3/bucketVersioning:BucketVersioning", ctx.bucket,
+def bucket_arn(ctx: CompileContext, name: str) -> str:
+    return f"arn:{ctx.partition}:s3:::{name}"
+
+
+def secure_bucket(ctx: CompileContext, address: str, name: str, key: dict | str | None, origin: Mark,
+                  statements: list[dict], lifecycle: list[dict]) -> None:
+    """A bucket that keeps its data: versioned, SSE-KMS with `key` (None: S3's key), public access blocked,
+    objects owned by the bucket owner, the policy `statements`, the `lifecycle` rules; protected, kept on destroy."""
+    bucket = ref(address, "bucket")
+    ctx.add(Resource(address, "aws:s3/bucket:Bucket", name, {"bucket": name, "force_destroy": False, "tags": ctx.tags()},
+                     origin, protect=True, retain_on_delete=True))
+    ctx.add(Resource(f"{address}.versioning", "aws:s3/bucketVersioning:BucketVersioning", name,
                      {"bucket": bucket, "versioning_configuration": {"status": "Enabled"}}, origin))
-    sse = {"sse_algorithm": "aws:kms", "kms_master_key_id": key_input(ctx)} if ctx.kms_key else {"sse_algorithm": "aws:kms"}
-    ctx.add(Resource("bucket.artifacts.encryption", "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-                     ctx.bucket, {"bucket": bucket, "rules": [{"apply_server_side_encryption_by_default": sse,
-                                                               "bucket_key_enabled": True}]}, origin))
-    ctx.add(Resource("bucket.artifacts.public-access-block", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", ctx.bucket,
+    sse = {"sse_algorithm": "aws:kms", "kms_master_key_id": key} if key else {"sse_algorithm": "aws:kms"}
+    ctx.add(Resource(f"{address}.encryption", "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                     name, {"bucket": bucket, "rules": [{"apply_server_side_encryption_by_default": sse,
+                                                         "bucket_key_enabled": True}]}, origin))
+    ctx.add(Resource(f"{address}.public-access-block", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", name,
                      {"bucket": bucket, "block_public_acls": True, "block_public_policy": True, "ignore_public_acls": True,
                       "restrict_public_buckets": True}, origin))
-    ctx.add(Resource("bucket.artifacts.ownership", "aws:s3/bucketOwnershipControls:BucketOwnershipControls", ctx.bucket,
+    ctx.add(Resource(f"{address}.ownership", "aws:s3/bucketOwnershipControls:BucketOwnershipControls", name,
                      {"bucket": bucket, "rule": {"object_ownership": "BucketOwnerEnforced"}}, origin))
-    ctx.add(Resource("bucket.artifacts.policy", "aws:s3/bucketPolicy:BucketPolicy", ctx.bucket,
-                     {"bucket": bucket, "policy": as_json(_tls_only(ctx))}, origin,
-                     depends_on=("bucket.artifacts.public-access-block",)))
-    ctx.add(Resource("bucket.artifacts.lifecycle", "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-                     ctx.bucket, {"bucket": bucket, "rules": _lifecycle_rules()}, origin,
-                     depends_on=("bucket.artifacts.versioning",)))
+    ctx.add(Resource(f"{address}.policy", "aws:s3/bucketPolicy:BucketPolicy", name,
+                     {"bucket": bucket, "policy": as_json({"Version": "2012-10-17", "Statement": statements})}, origin,
+                     depends_on=(f"{address}.public-access-block",)))
+    ctx.add(Resource(f"{address}.lifecycle", "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+                     name, {"bucket": bucket, "rules": lifecycle}, origin, depends_on=(f"{address}.versioning",)))
 
 
-def _tls_only(ctx: CompileContext) -> dict:
-    arn = join("arn:", ctx.partition, ":s3:::", ctx.bucket)
-    return {"Version": "2012-10-17", "Statement": [{
-        "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-        "Resource": [arn, join(arn, "/*")], "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }]}
+def tls_only(arn: str) -> dict:
+    return {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+            "Resource": [arn, join(arn, "/*")], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
 
 
-def _lifecycle_rules() -> list[dict]:
-    return [
-        {"id": "expire-data-capture", "status": "Enabled", "filter": {"prefix": DATA_CAPTURE_PREFIX},
-         "expiration": {"days": DATA_CAPTURE_DAYS}},
-        {"id": "expire-noncurrent-versions", "status": "Enabled", "filter": {"prefix": ""},
-         "noncurrent_version_expiration": {"noncurrent_days": NONCURRENT_DAYS},
-         "abort_incomplete_multipart_upload": {"days_after_initiation": 7}},
-    ]
+def lifecycle_rules(capture_prefix: str | None) -> list[dict]:
+    rules = [{"id": "expire-data-capture", "status": "Enabled", "filter": {"prefix": capture_prefix},
+              "expiration": {"days": DATA_CAPTURE_DAYS}}] if capture_prefix else []
+    return rules + [{"id": "expire-noncurrent-versions", "status": "Enabled", "filter": {"prefix": ""},
+                     "noncurrent_version_expiration": {"noncurrent_days": NONCURRENT_DAYS},
+                     "abort_incomplete_multipart_upload": {"days_after_initiation": 7}}]

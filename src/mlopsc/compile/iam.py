@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from mlopsc.compile.context import CompileContext
 from mlopsc.compile.foundation import key_input
-from mlopsc.graph import Resource, as_json
+from mlopsc.graph import Resource, as_json, ref
+from mlopsc.resolve.resolved import STORE_PREFIX
 
 ROLE = "iam.execution-role"
 POLICY = "iam.execution-policy"
@@ -75,8 +76,9 @@ def execution_policy(ctx: CompileContext, data: DataAccess) -> dict:
          "Resource": [f"{sm}:processing-job/{JOB_PREFIX}*", f"{sm}:training-job/{JOB_PREFIX}*",
                       f"{sm}:transform-job/{JOB_PREFIX}*"]},
         {"Sid": "RegistryAndModels", "Effect": "Allow",
-         "Action": ["sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup",
-                    "sagemaker:ListModelPackages", "sagemaker:DescribeModel", "sagemaker:AddTags"],
+         "Action": ([] if not ctx.resolved.registry.owned_here else ["sagemaker:CreateModelPackage"])
+         + ["sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup", "sagemaker:ListModelPackages",
+            "sagemaker:DescribeModel", "sagemaker:AddTags"],
          "Resource": _registry_arns(ctx) + [f"{sm}:model/{prefix}-*"]},
         {"Sid": "PassOwnRole", "Effect": "Allow", "Action": "iam:PassRole", "Resource": ctx.role_arn,
          "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}},
@@ -87,7 +89,8 @@ def execution_policy(ctx: CompileContext, data: DataAccess) -> dict:
          "Condition": {"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "aws/sagemaker/*"]}}},
         {"Sid": "PullImagesAuth", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
     ]
-    statements += _image_statements(ctx, data) + _data_statements(ctx, data) + _key_statements(ctx) + _vpc_statements(ctx)
+    statements += (_image_statements(ctx, data) + _data_statements(ctx, data) + _key_statements(ctx)
+                   + store_statements(ctx) + _vpc_statements(ctx))
     return {"Version": "2012-10-17", "Statement": statements}
 
 
@@ -135,6 +138,31 @@ def _key_statements(ctx: CompileContext) -> list[dict]:
              "Resource": key},
             {"Sid": "GrantKeyToSageMaker", "Effect": "Allow", "Action": "kms:CreateGrant", "Resource": key,
              "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}}]
+
+
+def store_statements(ctx: CompileContext) -> list[dict]:
+    """The registry store: the registry env writes registered models there (and reads them back); an env
+    that serves versions reads them, decrypting through S3 with the store's key (identified by its alias
+    outside the registry env's stack, where the key's ARN is not known)."""
+    registry = ctx.resolved.registry
+    if registry.store is None:
+        return []
+    objects = f"{registry.store_arn}/{STORE_PREFIX}*"
+    if registry.owned_here:
+        key = ref("registry-store.key", "arn")
+        return [{"Sid": "RegistryStoreModels", "Effect": "Allow", "Resource": [objects],
+                 "Action": ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]},
+                {"Sid": "RegistryStoreList", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+                 "Resource": [registry.store_arn]},
+                {"Sid": "RegistryStoreKey", "Effect": "Allow", "Resource": key,
+                 "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:DescribeKey"]}]
+    if not (ctx.resolved.serves_registered_versions()):
+        return []
+    return [{"Sid": "RegistryStoreReadModels", "Effect": "Allow", "Action": "s3:GetObject", "Resource": [objects]},
+            {"Sid": "RegistryStoreDecrypt", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:DescribeKey"],
+             "Resource": registry.keys_arn,
+             "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": [registry.key_alias]},
+                           "StringEquals": {"kms:ViaService": f"s3.{registry.region}.amazonaws.com"}}}]
 
 
 def _vpc_statements(ctx: CompileContext) -> list[dict]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mlopsc.spec.checks.registry import RESERVED_PARAMETER as COMMIT  # what compile declares with a register step
+
 
 @dataclass
 class EnvNames:
@@ -16,6 +18,8 @@ class EnvNames:
     groups: dict[str, str] = field(default_factory=dict)  # model -> registry group this env registers into or serves
     alarms: dict[str, str] = field(default_factory=dict)  # alarm.<endpoint>.<errors|latency> -> AWS name
     parameters: dict[str, list[str]] = field(default_factory=dict)  # pipeline -> declared parameter names
+    records_commit: set[str] = field(default_factory=set)  # pipelines declaring MlopscCommit (a register step)
+    spec_dir: str = ""  # the spec's folder: its git commit is what a run records (gitinfo.py)
 
     @property
     def prefix(self) -> str:
@@ -31,7 +35,10 @@ def env_names(env_spec) -> EnvNames:
                     if key[0] == "alarm"}
     found.groups = {model: group for model, group in resolved.registry.groups.items()
                     if resolved.registry.owned_here or model in models_used(spec)}
-    found.parameters = {name: list(p.parameters) for name, p in spec.pipelines.items()}
+    found.records_commit = {name for name, p in spec.pipelines.items() if any(s.type == "register" for s in p.steps)}
+    found.parameters = {name: list(p.parameters) + ([COMMIT] if name in found.records_commit else [])
+                        for name, p in spec.pipelines.items()}
+    found.spec_dir = env_spec.base_dir
     return found
 
 

@@ -37,6 +37,25 @@ def parse_params(pairs: tuple[str, ...] | list[str], declared: list[str] | None,
     return [{"Name": name, "Value": value} for name, value in params.items()]
 
 
+def commit_parameter(names, given: list[dict], emit: Callable[[str], None]) -> list[dict]:
+    """MlopscCommit=<sha>[-dirty] of the spec's folder, which the versions this run registers record as their
+    CommitId; none when the user passed it, or outside git (the pipeline's default `unknown` stays)."""
+    from mlopsc.gitinfo import commit_of
+    from mlopsc.operate.names import COMMIT
+
+    if any(p["Name"] == COMMIT for p in given):
+        return []
+    commit = commit_of(names.spec_dir or ".")
+    if commit is None:
+        emit(f"note: the spec is not in a git repository: the versions this run registers record {COMMIT} "
+             "`unknown`")
+        return []
+    if commit.dirty:
+        emit(f"note: the spec's folder has uncommitted changes: the versions this run registers record "
+             f"{commit.label}")
+    return [{"Name": COMMIT, "Value": commit.label}]
+
+
 def start(client, pipeline_name: str, params: list[dict]) -> str:
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -132,6 +151,8 @@ def run(names, pipeline: str, pairs: tuple[str, ...], *, timeout: int | None, po
                        f"{', '.join(sorted(names.pipelines)) or 'none'})")
     parameters = parse_params(pairs, names.parameters.get(key), pipeline)
     name = names.pipelines[key]
+    if key in names.records_commit:
+        parameters += commit_parameter(names, parameters, emit)
     try:
         sm = client("sagemaker", names.region)
     except BotoCoreError as err:  # no such profile, no region: before any call

@@ -63,6 +63,9 @@ FORCE_NEW: dict[str, tuple[frozenset[str], str]] = {
     "aws:sagemaker/modelPackageGroup:ModelPackageGroup": (frozenset({"model_package_group_name",
                                                                      "model_package_group_description"}),
                                                           "TF sagemaker/model_package_group.go"),
+    # TF sagemaker/model_package_group_policy.go: model_package_group_name ForceNew; resource_policy updatable.
+    "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy": (frozenset({"model_package_group_name"}),
+                                                                      "TF sagemaker/model_package_group_policy.go"),
     # TF sagemaker/pipeline.go: pipeline_name ForceNew; definition, display name, description,
     # role_arn go through UpdatePipeline.
     "aws:sagemaker/pipeline:Pipeline": (frozenset({"pipeline_name"}), "TF sagemaker/pipeline.go"),

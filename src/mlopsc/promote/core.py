@@ -1,5 +1,5 @@
-"""`mlopsc promote`: copy endpoint and batch `version`s from one env's resolved spec into the
-next env's overlay, validated before anything is written."""
+"""`mlopsc promote`'s machinery: the Promotion, the in-place edit of the target's overlay, validated
+before anything is written, and the atomic write (promote/choose.py picks the versions)."""
 
 from __future__ import annotations
 
@@ -11,16 +11,16 @@ from typing import TYPE_CHECKING
 from mlopsc.errors import Diagnostic, DiagnosticError, Failure, Severity, has_errors, sort_diagnostics
 from mlopsc.fsutil import write_atomic
 from mlopsc.promote.edit import EditError, VersionEdit, apply_edits, modeline_for_new_overlay
-from mlopsc.spec.grammar import did_you_mean
 from mlopsc.spec.loader import display_path, load_bytes, load_file
 from mlopsc.spec.merge import base_only_violations, merge
 from mlopsc.spec.models import Spec
 from mlopsc.spec.nodes import SourceTree
-from mlopsc.spec.project import OVERLAY_DIR, declared_envs, load_project
+from mlopsc.spec.project import OVERLAY_DIR, load_project
 from mlopsc.spec.validate import validate_tree
 
 if TYPE_CHECKING:
     from mlopsc.resolve import Resolved
+    from mlopsc.resolve.resolved import Registry
 
 SECTIONS = (("endpoints", "endpoint"), ("batch", "batch job"))
 
@@ -40,7 +40,7 @@ class Item:
     section: str  # endpoints | batch
     name: str
     model: str
-    version: int  # in the source env
+    version: int  # the one promoted: the source env's, or the latest Approved
     current: int | None  # in the target env, before the edit
 
     @property
@@ -53,7 +53,7 @@ class Promotion:
     """What promote found and would write."""
 
     spec: str
-    source: str
+    source: str | None  # the env promoted from; None: the model registry's latest Approved versions
     target: str
     overlay: str  # path of environments/<target>.yaml
     before: str | None  # its text (None: the file does not exist yet)
@@ -62,6 +62,13 @@ class Promotion:
     unchanged: list[Item] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # notes on what was left out
     target_spec: Spec | None = None
+    environments: tuple[str, ...] = ()
+    known_registry: "Registry | None" = None  # the target's registry as the project resolves it (the other envs known)
+
+    @property
+    def to_last(self) -> bool:
+        """The target is the last env of `environments`: it serves only Approved versions."""
+        return bool(self.environments) and self.target == self.environments[-1]
 
     @property
     def target_resolved(self) -> "Resolved":
@@ -70,6 +77,12 @@ class Promotion:
 
         assert self.target_spec is not None
         return resolve(self.target_spec, self.target)
+
+    @property
+    def registry(self) -> "Registry":
+        """The registry the target serves from: as the project resolved it before the edit when the target was
+        valid, else as the edited target alone resolves it (its groups and region; its account may be unknown)."""
+        return self.known_registry or self.target_resolved.registry
 
     @property
     def display(self) -> str:
@@ -84,29 +97,23 @@ class Promotion:
         return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
-def plan_promotion(spec: str, names: list[str], source: str, target: str) -> Promotion:
-    """Resolve, check and edit (in memory); raises PromoteError with what is wrong."""
-    base = _load_base(spec)
-    envs = declared_envs(base.root)
-    _check_envs(envs, source, target)
-    loaded_source = load_project(spec, [source])
-    if has_errors(loaded_source.diagnostics) or source not in loaded_source.specs:
-        raise PromoteError(f"{spec} is not valid for `{source}`; nothing promoted",
-                           f"fix it first (`mlopsc validate --env {source}`)", loaded_source.diagnostics)
-    source_spec = loaded_source.specs[source].spec
-    loaded_target = load_project(spec, [target])
-    target_before = loaded_target.specs.get(target)
-    target_spec = target_before.spec if target_before and not has_errors(loaded_target.diagnostics) else None
+def overlay_path(spec: str, env: str) -> str:
+    return os.path.join(os.path.dirname(os.path.abspath(spec)), OVERLAY_DIR, f"{env}.yaml")
 
-    chosen, skipped = _select(source_spec, names, source)
-    items = [_item(section, name, source_spec, target_spec, source, target) for section, name in chosen]
+
+def edit_overlay(spec: str, target: str, items: list[Item], *, source: str | None, environments: list[str],
+                 target_spec: Spec | None, skipped: list[str] | None = None,
+                 registry: "Registry | None" = None) -> Promotion:
+    """The Promotion that sets each item's version in the target's overlay (in memory): the file edited in
+    place (or created), validated for the target, checked to change exactly those versions. What both
+    modes share: `--from ENV` and `--latest-approved` only choose the items. Raises PromoteError."""
     changed = [i for i in items if i.current != i.version]
     unchanged = [i for i in items if i.current == i.version]
-
-    overlay = os.path.join(os.path.dirname(os.path.abspath(spec)), OVERLAY_DIR, f"{target}.yaml")
+    overlay = overlay_path(spec, target)
     shown = display_path(overlay)
     before = _read(overlay)
-    promotion = Promotion(spec, source, target, overlay, before, before or "", [], unchanged, skipped, target_spec)
+    promotion = Promotion(spec, source, target, overlay, before, before or "", [], unchanged, list(skipped or []),
+                          target_spec, tuple(environments), registry)
     if not changed:
         return promotion
     text = before if before is not None else _new_overlay(spec, base_text=_read(spec) or "", target=target,
@@ -150,81 +157,14 @@ def _read(path: str) -> str | None:
         raise PromoteError(f"{display_path(path)}: cannot read: {exc}") from None
 
 
-def _load_base(spec: str):
+def load_base(spec: str):
     try:
         return load_file(spec, display_path(spec))
     except DiagnosticError as exc:
         raise PromoteError(f"{display_path(spec)} cannot be read; nothing promoted", None, exc.diagnostics) from None
 
 
-def _check_envs(envs: list[str], source: str, target: str) -> None:
-    listed = ", ".join(envs) or "none"
-    for flag, env in (("--from", source), ("--to", target)):
-        if env not in envs:
-            hint = did_you_mean(env, envs) or "pass one of them, or add it to `environments` in mlops.yaml"
-            raise PromoteError(f"{flag} {env}: environment `{env}` is not in `environments` ({listed})", hint, code="MLC022")
-    if source == target:
-        raise PromoteError(f"--from and --to are both `{source}`: nothing to promote",
-                           "promote from one env to a later one, e.g. --from staging --to prod")
-    if envs.index(target) < envs.index(source):
-        raise PromoteError(f"`{target}` comes before `{source}` in `environments` ({listed}): promotion goes forward "
-                           "only", f"to roll `{target}` back, set its version in {OVERLAY_DIR}/{target}.yaml in a pull "
-                           "request, or promote from an env before it")
-
-
-def _select(spec: Spec, names: list[str], source: str) -> tuple[list[tuple[str, str]], list[str]]:
-    available = {section: getattr(spec, section) for section, _ in SECTIONS}
-    chosen: list[tuple[str, str]] = []
-    skipped: list[str] = []
-    if names:
-        for name in dict.fromkeys(names):
-            found = [section for section, _ in SECTIONS if name in available[section]]
-            if not found:
-                every = [n for section, _ in SECTIONS for n in available[section]]
-                hint = did_you_mean(name, every) or (f"endpoints and batch jobs in {source}: {', '.join(sorted(every))}"
-                                                     if every else f"{source} has no endpoints or batch jobs")
-                raise PromoteError(f"no endpoint or batch job named `{name}` in `{source}`", hint, code="MLC261")
-            for section in found:
-                entry = available[section][name]
-                if entry.version is None:
-                    raise PromoteError(f"{dict(SECTIONS)[section]} `{name}` serves its own image + model_data in "
-                                       f"`{source}`: there is no registry version to promote",
-                                       "promote copies `version`s; change `image`/`model_data` in the target "
-                                       "overlay by hand")
-                chosen.append((section, name))
-        return chosen, skipped
-    for section, kind in SECTIONS:
-        for name, entry in available[section].items():
-            if entry.version is None:
-                skipped.append(f"{kind} {name}: skipped, it serves its own image + model_data in {source}")
-            else:
-                chosen.append((section, name))
-    if not chosen:
-        raise PromoteError(f"`{source}` has no endpoint or batch job serving a registry version: nothing to promote")
-    return chosen, skipped
-
-
-def _item(section: str, name: str, source_spec: Spec, target_spec: Spec | None, source: str, target: str) -> Item:
-    entry = getattr(source_spec, section)[name]
-    kind = dict(SECTIONS)[section]
-    current = None
-    if target_spec is not None:
-        there = getattr(target_spec, section).get(name)
-        if there is None:
-            raise PromoteError(f"{kind} `{name}` does not exist in `{target}`",
-                               f"define it in mlops.yaml (or {OVERLAY_DIR}/{target}.yaml) before promoting to it")
-        if there.version is None:
-            raise PromoteError(f"{kind} `{name}` serves its own image + model_data in `{target}`: a version cannot be "
-                               "promoted into it", f"remove `image`/`model_data` from {OVERLAY_DIR}/{target}.yaml first")
-        if there.model != entry.model:
-            raise PromoteError(f"{kind} `{name}` serves model `{entry.model}` in `{source}` but `{there.model}` in "
-                               f"`{target}`: promote copies versions of the same model only",
-                               f"make the models agree in {OVERLAY_DIR}/{target}.yaml first")
-        current = there.version
-    return Item(section, name, entry.model, int(entry.version), None if current is None else int(current))
-
-
-def _new_overlay(spec: str, base_text: str, target: str, source: str) -> str:
+def _new_overlay(spec: str, base_text: str, target: str, source: str | None) -> str:
     folder = os.path.join(os.path.dirname(os.path.abspath(spec)), OVERLAY_DIR)
     siblings = []
     if os.path.isdir(folder):
@@ -236,7 +176,7 @@ def _new_overlay(spec: str, base_text: str, target: str, source: str) -> str:
     modeline = modeline_for_new_overlay(base_text, siblings, has_schema)
     head = [modeline, "#"] if modeline else []
     head += [f"# {target}: what differs from ../mlops.yaml in this env. Created by",
-             f"#   mlopsc promote --from {source} --to {target}",
+             f"#   mlopsc promote {f'--from {source}' if source else '--latest-approved'} --to {target}",
              "# `version`s here are changed by `mlopsc promote`, in a reviewed pull request."]
     return "\n".join(head) + "\n"
 

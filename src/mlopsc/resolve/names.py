@@ -81,6 +81,7 @@ def env_names(spec, env: str, account: str) -> EnvNames:
     add(("scheduler-role",), f"{prefix}-scheduler", "iam_role", here)
     add(("kms-alias",), f"alias/{prefix}", "kms_alias", here)
     add(("pipeline-failures",), f"{prefix}-pipeline-failures", "event_rule", here)
+    add(("registry-approvals",), f"{prefix}-registry-approvals", "event_rule", here)
     for channel in spec.notify:
         add(("topic", channel), f"{prefix}-{channel}", "sns", ("notify", channel))
     for model in spec.models:

@@ -35,6 +35,15 @@ HASH_LENGTH = 8
 ACCOUNT_LENGTH = 12  # what `${aws:accountId}` becomes at apply time
 
 
+def partition_of(region: str) -> str:
+    """The AWS partition of a region: aws, aws-cn or aws-us-gov (the first part of every ARN)."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
 def limit(kind: str) -> int:
     return LIMITS[kind][0]
 

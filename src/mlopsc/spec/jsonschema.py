@@ -16,7 +16,7 @@ def spec_schema() -> dict:
 
 
 def overlay_schema() -> dict:
-    """The same keys with nothing required and `null` allowed (null removes a key).
+    """The same keys with nothing required and `null` allowed (null removes a key, or a named entry).
 
     Steps are matched by name, so an overlay step may leave out `type`: the step union is
     loosened from oneOf to anyOf.
@@ -41,6 +41,12 @@ def _loosen(node: object) -> object:
         if isinstance(props, dict):
             for name, sub in list(props.items()):
                 props[name] = {"anyOf": [sub, {"type": "null"}]} if isinstance(sub, dict) else sub
+        for key in ("additionalProperties", "patternProperties"):  # entries of `pipelines`, `endpoints`, …
+            entries = node.get(key)                                   # removed with `<name>: null`
+            if key == "additionalProperties" and isinstance(entries, dict):
+                node[key] = {"anyOf": [entries, {"type": "null"}]}
+            elif key == "patternProperties" and isinstance(entries, dict):
+                node[key] = {p: {"anyOf": [sub, {"type": "null"}]} for p, sub in entries.items()}
     elif isinstance(node, list):
         for item in node:
             _loosen(item)

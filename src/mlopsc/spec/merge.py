@@ -7,7 +7,7 @@ from mlopsc.spec.nodes import YEntry, YMap, YNode, YScalar, YSeq
 
 # Keys an overlay may not set: they define the project itself, not one env of it.
 BASE_ONLY = {("version",): "the spec version", ("environments",): "the list of environments",
-             ("project", "name"): "the project name"}
+             ("project", "name"): "the project name", ("registry",): "the model registry's home"}
 
 
 def merge(base: YNode, overlay: YNode) -> YNode:

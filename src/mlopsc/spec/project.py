@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from mlopsc.errors import Diagnostic, DiagnosticError, Mark, has_errors, sort_diagnostics
 from mlopsc.spec.loader import RawDocument, display_path, load_file
 from mlopsc.spec.merge import base_only_violations, merge
-from mlopsc.spec.checks import Owner
+from mlopsc.spec.checks import CheckContext, Owner
+from mlopsc.spec.checks.registry import cross_env_check, registry_env, uses_registry
 from mlopsc.spec.models import Spec
 from mlopsc.spec.nodes import SourceTree, YMap, YScalar, YSeq
 from mlopsc.spec.validate import validate_tree
 from mlopsc.resolve import Resolved, resolve
+from mlopsc.resolve.peers import peers_of
 
 OVERLAY_DIR = "environments"
 
@@ -65,28 +67,42 @@ def load_project(spec_path: str, envs: list[str] | None = None) -> LoadResult:
     selected, unknown = _select(envs, declared, base)
     result = LoadResult(selected, diagnostics=found + unknown)
     per_env: dict[str, list[Diagnostic]] = {}
-    owner = _owner(base, declared, overlays, base_dir) if selected else None
+    # Every env is loaded, the selected ones reported: what envs share (the registry: who serves, in
+    # which account, with which role) is worked out across them, once, after each is validated.
+    wanted = list(dict.fromkeys(selected + (declared if selected else [])))
+    loaded = {env: _load_env(base, env, overlays.get(env), base_dir) for env in wanted}
+    valid = {env: spec for env, (spec, _, found_here) in loaded.items()
+             if spec is not None and not has_errors(found_here)}
+    peers = peers_of(valid)
     for env in selected:
-        spec, tree, diagnostics = _load_env(base, env, overlays.get(env), base_dir, owner)
+        spec, tree, diagnostics = loaded[env]
+        if spec is not None and tree is not None:
+            diagnostics = diagnostics + _cross_env(spec, tree, env, base_dir, valid)
         per_env[env] = diagnostics
         if spec is not None and tree is not None and not has_errors(diagnostics):
-            result.specs[env] = EnvSpec(env, spec, tree, base_dir, resolve(spec, env), spec_path)
+            result.specs[env] = EnvSpec(env, spec, tree, base_dir, resolve(spec, env, peers), spec_path)
     if not selected:  # no usable `environments`: still report everything else in the base
         per_env[""] = validate_tree(SourceTree(base.root), None, base_dir)[1]
     result.diagnostics = sort_diagnostics(result.diagnostics + _fold_envs(per_env))
     return result
 
 
-def _owner(base: RawDocument, declared: list[str], overlays: dict[str, str], base_dir: str) -> Owner | None:
-    """The first env's resolved project (region, account), which shared resources follow."""
-    if not declared:
-        return None
-    spec, _, _ = _load_env(base, declared[0], overlays.get(declared[0]), base_dir, None)
-    return Owner(declared[0], spec.project) if spec is not None else None
+def _cross_env(spec: Spec, tree: SourceTree, env: str, base_dir: str, valid: dict[str, Spec]) -> list[Diagnostic]:
+    """The checks that compare an env with the registry env (MLC222; MLC225 when that env is invalid)."""
+    home = registry_env(spec)
+    if home not in spec.environments or home == env:
+        return []
+    ctx = CheckContext(spec, tree, env, base_dir, owner=Owner(home, valid[home].project) if home in valid else None)
+    if ctx.owner is None and uses_registry(spec):
+        mark = tree.key_mark(("registry",)) if "registry" in tree.root.entries else tree.key_mark(("environments",))
+        return [Diagnostic(mark, "MLC225", f"the registry env `{home}` is not valid, so the registry `{env}` serves "
+                           "from cannot be resolved", f"fix it first (`mlopsc validate --env {home}`)")]
+    cross_env_check(ctx)
+    return ctx.diagnostics
 
 
-def _load_env(base: RawDocument, env: str, overlay_path: str | None, base_dir: str,
-              owner: Owner | None) -> tuple[Spec | None, SourceTree | None, list[Diagnostic]]:
+def _load_env(base: RawDocument, env: str, overlay_path: str | None,
+              base_dir: str) -> tuple[Spec | None, SourceTree | None, list[Diagnostic]]:
     root = base.root
     diagnostics: list[Diagnostic] = []
     if overlay_path:
@@ -97,7 +113,7 @@ def _load_env(base: RawDocument, env: str, overlay_path: str | None, base_dir: s
         diagnostics += base_only_violations(overlay.root)
         root = merge(base.root, overlay.root)  # type: ignore[assignment]
     tree = SourceTree(root)
-    spec, found = validate_tree(tree, env, base_dir, owner)
+    spec, found = validate_tree(tree, env, base_dir)
     return spec, tree, diagnostics + found
 
 

@@ -95,8 +95,8 @@ _MONITOR_HOURS = re.compile(r"^(\*|\d{1,2})(/\d{1,2})?$")
 
 def monitor_schedule(value: object) -> str:
     """Model Monitor runs hourly or daily: `hourly`, `daily` or a cron(...) of that shape."""
-    if value in MONITOR_CADENCES:
-        return value  # type: ignore[return-value]
+    if isinstance(value, str) and value in MONITOR_CADENCES:
+        return value
     hint = "use `hourly`, `daily`, or `cron(0 H ? * * *)` / `cron(0 */N ? * * *)` (Model Monitor runs at most hourly)"
     match = _CRON.match(value.strip()) if isinstance(value, str) else None
     if not match:

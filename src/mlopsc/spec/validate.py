@@ -10,7 +10,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from mlopsc.errors import Diagnostic
-from mlopsc.spec.checks import CheckContext, Owner, run_checks
+from mlopsc.spec.checks import CheckContext, run_checks
 from mlopsc.spec.models import Spec
 from mlopsc.spec.nodes import Path, SourceTree, to_data
 from mlopsc.spec.schema_errors import data_path, diagnostics_from
@@ -22,8 +22,7 @@ STAND_INS: dict[Path, object] = {("version",): 1, ("project", "region"): "us-eas
                                  ("project", "account"): None, ("environments",): ["dev"]}
 
 
-def validate_tree(tree: SourceTree, env: str | None, base_dir: str,
-                  owner: Owner | None = None) -> tuple[Spec | None, list[Diagnostic]]:
+def validate_tree(tree: SourceTree, env: str | None, base_dir: str) -> tuple[Spec | None, list[Diagnostic]]:
     """The validated spec (None when the schema fails) and every problem found."""
     data = to_data(tree.root)
     try:
@@ -33,9 +32,9 @@ def validate_tree(tree: SourceTree, env: str | None, base_dir: str,
         repaired = _repair(tree, exc)
         if repaired is not None:
             partial, dropped = repaired
-            diagnostics += run_checks(CheckContext(partial, tree, env, base_dir, suppressed=dropped, owner=owner))
+            diagnostics += run_checks(CheckContext(partial, tree, env, base_dir, suppressed=dropped))
         return None, diagnostics
-    return spec, run_checks(CheckContext(spec, tree, env, base_dir, owner=owner))
+    return spec, run_checks(CheckContext(spec, tree, env, base_dir))
 
 
 def _repair(tree: SourceTree, exc: ValidationError) -> tuple[Spec, set[Path]] | None:

@@ -5,21 +5,26 @@
     https://…       Pulumi Cloud: not readable here yet (StateError)
 
 `plan` without --base diffs against read(); `apply` calls write(manifest) after a successful
-update; `destroy` calls clear(). The S3 endpoint can be pointed elsewhere (a moto server, MinIO) with the environment
-variable MLOPSC_S3_ENDPOINT_URL (else MLOPSC_AWS_ENDPOINT_URL; see mlopsc/aws.py). Every failure is a StateError with
-a code and a hint.
+update, and record_deployment(record) (a new file under deployments/ each time: deployments.py);
+`destroy` calls clear(), which keeps the deployment history; `mlopsc audit` reads deployments().
+The S3 endpoint can be pointed elsewhere (a moto server, MinIO) with the environment variable
+MLOPSC_S3_ENDPOINT_URL (else MLOPSC_AWS_ENDPOINT_URL; see mlopsc/aws.py). Every failure is a
+StateError with a code and a hint.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass
+from typing import Callable
 
 from mlopsc import aws
 from mlopsc.errors import Failure
 from mlopsc.fsutil import write_atomic
 from mlopsc.graph import MANIFEST_VERSION, canonical_json
+from mlopsc.state import deployments
 
 RECORD = "applied.json"
 LOCAL_DIR = os.path.join(".mlopsc", "state")
@@ -161,15 +166,75 @@ class StateStore:
         except (ClientError, BotoCoreError) as exc:
             raise self._s3_error(exc, "remove", "MLC405") from None
 
+    # --- the deployment history (deployments.py) -----------------------------------------------
+
+    @property
+    def deployments_location(self) -> str:
+        """The folder (local) or s3://bucket/prefix/ of the env's deployment records."""
+        if self.backend == "local":
+            return os.path.join(os.path.dirname(self.location), deployments.FOLDER)
+        return f"{self.location.rsplit('/', 1)[0]}/{deployments.FOLDER}/"
+
+    def record_deployment(self, record: dict) -> str:
+        """Add record (one successful apply) to the env's history as a new file; returns where it went."""
+        why = deployments.problem(record, self.project, self.env)
+        if why is not None:
+            raise StateError(f"not a deployment record: {why}", "MLC405", self.deployments_location)
+        name, data = deployments.record_name(record), deployments.encode(record)
+        if self.backend == "local":
+            where = os.path.join(self.deployments_location, name)
+            try:
+                deployments.write_local(self.deployments_location, name, data)
+            except FileExistsError:
+                raise StateError("a deployment record of that time and graph exists already", "MLC405", where,
+                                 "apply again: the new record gets a new time") from None
+            except OSError as exc:
+                raise StateError(f"cannot write the deployment record: {exc.strerror or exc}", "MLC405",
+                                 where) from None
+            return where
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        bucket, prefix = self._bucket_key(self.deployments_location)
+        where = f"s3://{bucket}/{prefix}{name}"
+        try:
+            deployments.write_s3(aws.client("s3"), bucket, prefix + name, data)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code", "") in ("PreconditionFailed", "412"):
+                raise StateError("a deployment record of that time and graph exists already", "MLC405", where,
+                                 "apply again: the new record gets a new time") from None
+            raise self._s3_error(exc, "write", "MLC405", where) from None
+        except BotoCoreError as exc:
+            raise self._s3_error(exc, "write", "MLC405", where) from None
+        return where
+
+    def deployments(self, note: Callable[[str], None] | None = None) -> list[dict]:
+        """The env's deployment records, oldest first; unreadable ones are skipped, each with a note (default:
+        on stderr)."""
+        note = note or (lambda line: print(f"note: {line}", file=sys.stderr))
+        if self.backend == "local":
+            try:
+                return deployments.read_local(self.deployments_location, self.project, self.env, note)
+            except OSError as exc:
+                raise StateError(f"cannot read the deployment records: {exc.strerror or exc}", "MLC404",
+                                 self.deployments_location) from None
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        bucket, prefix = self._bucket_key(self.deployments_location)
+        try:
+            return deployments.read_s3(aws.client("s3"), bucket, prefix, self.project, self.env, note)
+        except (ClientError, BotoCoreError) as exc:
+            raise self._s3_error(exc, "list", "MLC404", self.deployments_location) from None
+
     # --- S3 -----------------------------------------------------------------------------------
 
-    def _bucket_key(self) -> tuple[str, str]:
-        bucket, _, key = self.location[len("s3://"):].partition("/")
+    def _bucket_key(self, location: str | None = None) -> tuple[str, str]:
+        bucket, _, key = (location or self.location)[len("s3://"):].partition("/")
         return bucket, key
 
-    def _s3_error(self, exc: Exception, verb: str, code: str = "MLC404") -> StateError:
+    def _s3_error(self, exc: Exception, verb: str, code: str = "MLC404", where: str | None = None) -> StateError:
         """A botocore error of `verb` (read, write, remove) as a StateError: aws.explain()'s text and fix."""
-        problem = aws.explain(exc, f"{verb} {self.location}", "s3")
-        return StateError(problem.problem, code, self.location, problem.hint_or(
+        where = where or self.location
+        problem = aws.explain(exc, f"{verb} {where}", "s3")
+        return StateError(problem.problem, code, where, problem.hint_or(
             "check the bucket exists and your AWS credentials may read and write it "
             f"(set {aws.S3_ENDPOINT_ENV} to use another S3 endpoint)"))

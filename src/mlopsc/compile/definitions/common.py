@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mlopsc.compile.definitions.expressions import EXECUTION_ID, References, Value, join
+from mlopsc.graph import inline_ref
+from mlopsc.spec.refs import find_refs
 
 if TYPE_CHECKING:
     from mlopsc.compile.context import CompileContext
@@ -27,11 +29,21 @@ class Scope:
     refs: References
     pipeline: "Pipeline | None" = None
     steps: dict[str, Any] = field(default_factory=dict)
+    registered: frozenset[str] = frozenset()  # training steps whose model a register step registers
 
     @classmethod
     def of(cls, name: str, ctx: "CompileContext", pipeline: "Pipeline | None" = None) -> "Scope":
         steps = {s.name: s for s in pipeline.steps} if pipeline else {}
-        return cls(name, ctx, References(ctx, pipeline), pipeline, steps)
+        return cls(name, ctx, References(ctx, pipeline), pipeline, steps, registered_trainings(steps.values()))
+
+    def model_uri(self, step: str) -> tuple[Value, dict[str, str]]:
+        """Where a training step writes its model, and the key: the registry store (with its own key) when
+        the model is registered, so every env can serve it whatever becomes of this env; else this run's prefix."""
+        registry = self.ctx.resolved.registry
+        if step in self.registered and registry.owned_here and registry.store is not None:
+            uri = join([f"{registry.store_prefix}{self.name}", EXECUTION_ID, step], on="/")
+            return uri, {"KmsKeyId": inline_ref("registry-store.key", "arn")}
+        return self.run_uri(step), output_key(self.ctx)
 
     def use(self, step) -> "Use":
         """The instance use of one of this pipeline's steps (mlopsc.resolve)."""
@@ -43,6 +55,12 @@ class Scope:
 
     def environment(self, values: dict[str, str]) -> dict[str, Value]:
         return {key: self.refs.text(value) for key, value in values.items()}
+
+
+def registered_trainings(steps) -> frozenset[str]:
+    """The steps whose `${steps.S.model}` a register step's `artifacts` names."""
+    return frozenset(ref.parts[1] for s in steps if getattr(s, "type", None) == "register"
+                     for ref in find_refs(s.artifacts) if ref.kind == "steps" and ref.parts[2:] == ["model"])
 
 
 def volume_key(ctx: "CompileContext", use: "Use") -> dict[str, str]:

@@ -8,7 +8,7 @@ from mlopsc.compile.definitions.common import Scope
 from mlopsc.compile.definitions.control import branch_targets, condition_step, fail_step
 from mlopsc.compile.definitions.expressions import PARAMETER_TYPES, get
 from mlopsc.compile.definitions.processing import processing_step
-from mlopsc.compile.definitions.register import register_step
+from mlopsc.compile.definitions.register import COMMIT_PARAMETER, register_step
 from mlopsc.compile.definitions.training import training_step
 from mlopsc.compile.definitions.transform import transform_step
 from mlopsc.spec.models import ConditionStep, FailStep, ProcessingStep, RegisterStep, TrainingStep
@@ -25,7 +25,8 @@ def build_definition(name: str, pipeline: "Pipeline", ctx: "CompileContext") -> 
     scope = Scope.of(name, ctx, pipeline)
     nested = branch_targets(pipeline.steps)
     steps = [build_step(scope, step) for step in pipeline.steps if step.name not in nested]
-    return definition(parameters(pipeline), steps)
+    commit = [COMMIT_PARAMETER] if any(isinstance(s, RegisterStep) for s in pipeline.steps) else []
+    return definition(parameters(pipeline) + commit, steps)
 
 
 def batch_definition(name: str, job: "Batch", model_name: str, ctx: "CompileContext", use) -> dict[str, Any]:

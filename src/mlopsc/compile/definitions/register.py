@@ -7,12 +7,19 @@ see the metrics beside the approval button.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from mlopsc.compile.definitions.common import Scope, described
-from mlopsc.compile.definitions.expressions import Value, join, output_uri
-from mlopsc.spec.models import ProcessingStep, RegisterStep
+from mlopsc.compile.definitions.expressions import Value, get, join, output_uri
+from mlopsc.spec.models import ProcessingStep, RegisterStep, TrainingStep
 from mlopsc.spec.refs import find_refs
+
+COMMIT = "MlopscCommit"  # the pipeline parameter `mlopsc run` sets to the spec's commit (spec/checks/registry.py)
+COMMIT_PARAMETER = {"Name": COMMIT, "Type": "String", "DefaultValue": "unknown"}
+MAX_METADATA = 50  # CustomerMetadataProperties: at most 50 entries of at most 256 characters (botocore)
+_METADATA_VALUE = re.compile(r"^[\w\s.:/=+\-@]{1,256}$")
+
 
 def register_step(scope: Scope, step: RegisterStep) -> dict[str, Any]:
     ctx = scope.ctx
@@ -21,11 +28,40 @@ def register_step(scope: Scope, step: RegisterStep) -> dict[str, Any]:
         arguments["ModelPackageDescription"] = scope.refs.plain(step.description)
     arguments["InferenceSpecification"] = _inference(scope, step)
     arguments["ModelApprovalStatus"] = step.approval
+    arguments["MetadataProperties"] = {"GeneratedBy": get("Execution.PipelineExecutionArn"),
+                                       "ProjectId": ctx.resolved.project, "CommitId": get(f"Parameters.{COMMIT}")}
+    arguments["CustomerMetadataProperties"] = lineage(scope, step)
     report = evaluation_report(scope, step)
     if report is not None:
         arguments["ModelMetrics"] = {"ModelQuality": {"Statistics": {"ContentType": "application/json",
                                                                      "S3Uri": report}}}
     return described({"Name": step.name, "Type": "RegisterModel", "Arguments": arguments}, scope, step.description)
+
+
+def trained_by(scope: Scope, step: RegisterStep) -> TrainingStep | None:
+    """The training step whose model a register step registers, if it is one."""
+    names = {ref.parts[1] for ref in find_refs(step.artifacts) if ref.kind == "steps" and ref.parts[2:] == ["model"]}
+    found = [scope.steps[n] for n in names if isinstance(scope.steps.get(n), TrainingStep)]
+    return found[0] if len(found) == 1 else None
+
+
+def lineage(scope: Scope, step: RegisterStep) -> dict[str, Value]:
+    """What produced a version, recorded with it (mlopsc audit reads it): the env and pipeline, the training
+    job, the data it was trained on and the content hash of every code file of the pipeline. The spec's
+    commit and the execution are in MetadataProperties; nothing here changes with a commit alone."""
+    found: dict[str, Value] = {"mlopsc:env": scope.ctx.env, "mlopsc:pipeline": scope.name}
+    training = trained_by(scope, step)
+    if training is not None:
+        found["mlopsc:training-job"] = get(f"Steps.{training.name}.TrainingJobName")
+        for channel, value in sorted(training.inputs.items()):
+            text = scope.refs.text(value)
+            if not isinstance(text, str) or _METADATA_VALUE.match(text):
+                found[f"mlopsc:data:{channel}"] = text
+    for other in scope.steps.values():
+        code = getattr(other, "code", None)
+        if code:
+            found[f"mlopsc:code:{other.name}"] = scope.ctx.code_file(code).sha256
+    return dict(sorted(found.items())[:MAX_METADATA])
 
 
 def _inference(scope: Scope, step: RegisterStep) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlopsc.compile.definitions.common import (DefinitionError, Scope, described, output_key, tags, volume_key,
+from mlopsc.compile.definitions.common import (DefinitionError, Scope, described, tags, volume_key,
                                                vpc_config)
 from mlopsc.spec.models import TrainingStep
 
@@ -33,7 +33,8 @@ def training_step(scope: Scope, step: TrainingStep) -> dict[str, Any]:
     channels = _channels(scope, step)
     if channels:
         arguments["InputDataConfig"] = channels
-    arguments["OutputDataConfig"] = {"S3OutputPath": scope.run_uri(step.name), **output_key(ctx)}
+    uri, key = scope.model_uri(step.name)
+    arguments["OutputDataConfig"] = {"S3OutputPath": uri, **key}
     arguments["ResourceConfig"] = {
         "InstanceCount": step.instance.count,
         "InstanceType": step.instance.type,

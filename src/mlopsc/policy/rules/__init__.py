@@ -13,6 +13,11 @@ from mlopsc.policy.rules.mlc317_aws_owned_keys import AwsOwnedKeys
 from mlopsc.policy.rules.mlc318_iam_wildcards import IamWildcards
 from mlopsc.policy.rules.mlc319_network_isolation import NetworkIsolation
 from mlopsc.policy.rules.mlc320_schedule_runtime import ScheduleRuntime
+from mlopsc.policy.rules.mlc321_auto_approval import AutoApproval
+from mlopsc.policy.rules.mlc322_given_key_topics import GivenKeyTopics
+from mlopsc.policy.rules.mlc323_aws_key_topics import AwsKeyTopics
+from mlopsc.policy.rules.mlc324_cross_account_images import CrossAccountImages
 
 RULES = (RedundantEndpoints(), RegistryVersion(), RollbackAlarms(), AlertsNotify(), EnvBudget(), MonitoringCapture(),
-         Unencrypted(), AwsOwnedKeys(), IamWildcards(), NetworkIsolation(), ScheduleRuntime())
+         Unencrypted(), AwsOwnedKeys(), IamWildcards(), NetworkIsolation(), ScheduleRuntime(), AutoApproval(),
+         GivenKeyTopics(), AwsKeyTopics(), CrossAccountImages())

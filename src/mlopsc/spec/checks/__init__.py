@@ -12,7 +12,7 @@ from mlopsc.spec.nodes import Path, SourceTree
 
 @dataclass(frozen=True)
 class Owner:
-    """The first env of `environments`: its stack holds what all envs share (the model registry)."""
+    """The registry env (`registry.env`, else the first): its stack holds what all envs share (the registry)."""
 
     env: str
     project: object  # its resolved spec.project

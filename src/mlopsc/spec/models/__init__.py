@@ -42,6 +42,19 @@ EnvName = Annotated[str, BeforeValidator(_env_name, json_schema_input_type=Annot
 Model = Annotated[RegistryModel, BeforeValidator(_empty_mapping)]
 
 
+class Registry(Base):
+    """Where model versions are trained and registered, and who hears of approvals."""
+
+    env: EnvName | None = Field(None, description=(
+        "The env whose pipelines register model versions and whose stack owns the model registry (the package "
+        "groups and the registry store of their artifacts); default: the first env in `environments`. Every "
+        "other env, in this account or another (same region), serves versions promoted from it. Only in "
+        "mlops.yaml (MLC021)"))
+    notify: ResourceName | None = Field(None, description=(
+        "A key of `notify`: the channel told when a version is approved or rejected in the registry, so someone "
+        "knows to promote it (default: the channels endpoints page, else every channel)"))
+
+
 class Spec(Base):
     """mlops.yaml: one ML project's infrastructure, for every environment."""
 
@@ -50,14 +63,16 @@ class Spec(Base):
     project: Project = Field(description="The project: its name (the prefix of every AWS name), region, account and tags")
     environments: list[EnvName] = Field(min_length=1, max_length=10, description=(
         "The environments in promotion order, each listed once (dev first, production last): `promote` goes forward "
-        "in this order, the first env's stack holds the shared model registry, and policy rules treat the last as "
-        "production"))
+        "in this order, the registry env (`registry.env`, default the first) trains and registers versions, and "
+        "policy rules treat the last as production"))
     state: State = Field(default_factory=State, description="Where each env's Pulumi state is kept")
     notify: dict[ResourceName, list[Email]] = Field(default_factory=dict, description=(
         "Email channels, each with at least one address: one SNS topic per channel and env; alarms, monitoring, "
         "budgets and failed pipeline runs notify them"))
     security: Security = Field(default_factory=Security, description=(
         "Encryption, execution role and network of every job and endpoint"))
+    registry: Registry = Field(default_factory=Registry, description=(
+        "The model registry's home: the env that trains and registers versions, and the channel told of approvals"))
     models: dict[ResourceName, Model] = Field(default_factory=dict, description=(
         "The model registry: one model package group each, shared by every env (an entry may be empty: `churn: {}`)"))
     pipelines: dict[ResourceName, Pipeline] = Field(default_factory=dict, description="SageMaker pipelines, by name")
@@ -84,5 +99,5 @@ class Spec(Base):
         return channels
 
 
-__all__ = ["Spec", "Project", "Pipeline", "Endpoint", "Batch", "Budget", "Step", "ProcessingStep", "TrainingStep",
+__all__ = ["Registry", "Spec", "Project", "Pipeline", "Endpoint", "Batch", "Budget", "Step", "ProcessingStep", "TrainingStep",
            "ConditionStep", "RegisterStep", "FailStep", "Security", "State", "RegistryModel", "RuleSetting"]

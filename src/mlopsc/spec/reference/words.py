@@ -107,8 +107,15 @@ DEPLOYS: dict[str, str] = {
     "security.network": "No resource: every processing and training job, model and monitoring job runs in these "
                         "subnets with these security groups.",
     "models": "One SageMaker model package group `<project>-<model>` per model, shared by every env: it is in the "
-              "stack of the first env in `environments` only (protected, kept on destroy); every env's register "
-              "steps add versions to it, and every env's endpoints and batch jobs serve versions from it.",
+              "stack of the registry env only (protected, kept on destroy); that env's register steps add versions "
+              "to it, and every env's endpoints and batch jobs serve versions from it (envs in other accounts are "
+              "granted reading it by the group's resource policy).",
+    "registry": "In the registry env's stack: the registry store `<project>-registry-<account>` (versioned, "
+                "encrypted with its own key `alias/<project>-registry`, protected, kept on destroy), where the "
+                "models that register steps register are trained into, so no other env's lifecycle or teardown "
+                "can break what an env serves; bucket and key policies granting each serving env's execution "
+                "role in another account exactly the reads a model load takes; and an EventBridge rule telling "
+                "`notify` of every approval or rejection.",
     "pipelines": "Per env: a SageMaker pipeline `<project>-<env>-<pipeline>` running as the env's execution role; "
                  "each step's `code` file uploaded to `s3://<bucket>/code/<sha256>/<file>`; with `schedule`, an "
                  "EventBridge Scheduler schedule (UTC) and one scheduler role per env allowed to start exactly the "

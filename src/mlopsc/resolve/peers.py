@@ -1,0 +1,48 @@
+"""What one env knows of the others: each valid env's account, region, execution role and the models it
+serves or registers — what the registry env grants access to, and where every env finds the registry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping
+
+from mlopsc.graph import ACCOUNT
+from mlopsc.resolve.naming import partition_of
+
+ROLE_SUFFIX = "sagemaker"  # the generated execution role is <project>-<env>-sagemaker (resolve/names.py)
+
+
+@dataclass(frozen=True)
+class Peer:
+    env: str
+    region: str
+    account: str | None  # as the spec sets it; None: the account apply's credentials are in
+    role_arn: str  # the execution role its jobs and endpoints run as
+    serves: frozenset[str]  # models its endpoints and batch jobs serve versions of
+    registers: frozenset[str]  # models its register steps add versions to
+    images: frozenset[tuple[str, str, str]] = frozenset()  # (model, image, instance type) its versions are served with
+
+    @property
+    def principal_account(self) -> str:
+        return self.account or ACCOUNT
+
+
+def peer_of(env: str, spec) -> Peer:
+    project = spec.project
+    account = project.account or ACCOUNT
+    role = spec.security.role
+    role_arn = role if role != "generated" else \
+        f"arn:{partition_of(project.region)}:iam::{account}:role/{project.name}-{env}-{ROLE_SUFFIX}"
+    serves = {item.model for section in (spec.endpoints, spec.batch) for item in section.values() if item.model}
+    from mlopsc.resolve.uses import step_instance
+
+    steps = [s for p in spec.pipelines.values() for s in p.steps if s.type == "register"]
+    images = {(s.model, s.image, step_instance(s)) for s in steps}
+    return Peer(env, project.region, project.account, role_arn, frozenset(serves), frozenset(s.model for s in steps),
+                frozenset(images))
+
+
+def peers_of(specs: Mapping[str, object]) -> Mapping[str, Peer]:
+    """env -> Peer for every env that validated."""
+    return MappingProxyType({env: peer_of(env, spec) for env, spec in specs.items()})

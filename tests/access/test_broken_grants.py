@@ -1,0 +1,140 @@
+"""A compiled example with one policy statement removed: the judge reports exactly the accesses that needed it."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+import pytest
+
+from mlopsc.graph import ResourceGraph
+
+from .conftest import judge_compiled
+from .evaluator import is_service
+
+EXAMPLE = "clinic-noshow"
+
+
+def edited(compiled: list, env: str, address: str, edit) -> list:
+    """The compiled envs with `edit(inputs)` applied to a copy of one resource's inputs in one env."""
+    out = []
+    for one in compiled:
+        if one.env == env:
+            resources = dict(one.graph.resources)
+            inputs = copy.deepcopy(resources[address].inputs)
+            edit(inputs)
+            resources[address] = dataclasses.replace(resources[address], inputs=inputs)
+            one = dataclasses.replace(one, graph=ResourceGraph(resources))
+        out.append(one)
+    return out
+
+
+def without(field: str, sid: str):
+    def edit(inputs: dict) -> None:
+        statements = inputs[field]["$json"]["Statement"]
+        assert any(s.get("Sid") == sid for s in statements), f"no statement {sid}"
+        statements[:] = [s for s in statements if s.get("Sid") != sid]
+
+    return edit
+
+
+def newly_denied(examples, env: str, address: str, edit) -> tuple[set, object, object]:
+    before = examples[EXAMPLE]
+    after = judge_compiled(edited(before.compiled, env, address, edit))
+    was = {d.access for d in before.verdicts.denied}
+    return {d.access for d in after.verdicts.denied} - was, before, after
+
+
+def atoms(judged) -> set:
+    """Every access judged (the implied KMS ones too)."""
+    return set(judged.verdicts.allowed) | {d.access for d in judged.verdicts.denied}
+
+
+def test_without_the_bucket_statement_the_roles_object_accesses_in_its_bucket_fail(examples):
+    new, before, after = newly_denied(examples, "dev", "iam.execution-policy", without("policy", "ArtifactsBucket"))
+    role, bucket = "arn:aws:iam::123456789012:role/clinic-noshow-dev-sagemaker", "clinic-noshow-dev-artifacts-123456789012"
+    expected = {a for a in atoms(before) - {d.access for d in before.verdicts.denied}
+                if a.who == role and a.action in ("s3:GetObject", "s3:PutObject")
+                and a.resource_arn.startswith(f"arn:aws:s3:::{bucket}/")}
+    assert expected and new == expected
+    assert {a.why.split(" ")[1] for a in new} >= {"pipeline", "endpoint", "monitor"}
+
+
+def test_without_the_keys_account_statement_no_role_may_use_it(examples):
+    new, before, after = newly_denied(examples, "dev", "kms.key", without("policy", "AccountAdministers"))
+    key = next(k.arn for k in before.system.keys.values() if k.env == "dev")
+    expected = {a for a in atoms(before) - {d.access for d in before.verdicts.denied}
+                if a.resource_arn == key and not is_service(a.who)}
+    assert expected and new == expected
+    assert {a.action for a in new} == {"kms:Decrypt", "kms:GenerateDataKey", "kms:CreateGrant"}
+
+
+def test_without_the_publishers_key_statement_alarms_and_rules_cannot_use_the_key(examples):
+    new, before, _ = newly_denied(examples, "dev", "kms.key", without("policy", "AlarmsAndEventsPublishToEncryptedTopics"))
+    key = next(k.arn for k in before.system.keys.values() if k.env == "dev")
+    expected = {a for a in atoms(before) if a.resource_arn == key and is_service(a.who)}
+    assert expected and new == expected
+    assert {a.who for a in new} == {"events.amazonaws.com", "cloudwatch.amazonaws.com"}
+
+
+def test_without_the_topic_grant_only_publishing_to_that_topic_fails(examples):
+    new, before, _ = newly_denied(examples, "prod", "sns.ml-oncall.policy", without("policy", "AlarmsBudgetsAndEventsPublish"))
+    topic = "arn:aws:sns:eu-west-1:123456789012:clinic-noshow-prod-ml-oncall"
+    expected = {a for a in atoms(before) if a.action == "sns:Publish" and a.resource_arn == topic}
+    assert expected and new == expected
+
+
+def test_without_the_scheduler_statement_schedules_cannot_start_pipelines(examples):
+    new, before, _ = newly_denied(examples, "dev", "iam.scheduler-role.policy", without("policy", "StartScheduledPipelines"))
+    expected = {a for a in atoms(before) if a.action == "sagemaker:StartPipelineExecution" and a.env == "dev"}
+    assert expected and new == expected
+
+
+@pytest.mark.parametrize("sid,actions", [("PassOwnRole", {"iam:PassRole"}),
+                                         ("RegistryAndModels", {"sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackage"}),
+                                         ("UseKey", {"kms:Decrypt", "kms:GenerateDataKey"}),
+                                         ("ReadData", {"s3:GetObject"})])
+def test_each_role_statement_is_needed_by_exactly_its_accesses(examples, sid, actions):
+    new, before, _ = newly_denied(examples, "dev", "iam.execution-policy", without("policy", sid))
+    assert new and {a.action for a in new} == actions
+    assert {a.who for a in new} == {"arn:aws:iam::123456789012:role/clinic-noshow-dev-sagemaker"}
+
+
+def test_a_trust_policy_for_another_account_stops_every_assumption_of_the_role(examples):
+    def other_account(inputs: dict) -> None:
+        inputs["assume_role_policy"]["$json"]["Statement"][0]["Condition"]["StringEquals"]["aws:SourceAccount"] = "999999999999"
+
+    new, before, _ = newly_denied(examples, "prod", "iam.execution-role", other_account)
+    role = "arn:aws:iam::123456789012:role/clinic-noshow-prod-sagemaker"
+    expected = {a for a in atoms(before) if a.action == "sts:AssumeRole" and a.resource_arn == role}
+    assert expected and new == expected
+
+
+def test_a_deny_in_the_registry_stores_policy_reaches_the_envs_it_serves(examples):
+    def fence(inputs: dict) -> None:
+        inputs["policy"]["$json"]["Statement"].append({
+            "Sid": "OnlyDev", "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "*",
+            "Condition": {"ArnNotEquals": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/clinic-noshow-dev-sagemaker"}}})
+
+    new, before, after = newly_denied(examples, "dev", "registry-store.policy", fence)
+    assert new and {(a.env, a.action, a.kind) for a in new} == {("staging", "s3:GetObject", "promoted"),
+                                                                ("prod", "s3:GetObject", "promoted")}
+    fenced = [d for d in after.verdicts.denied if d.access in new]
+    assert all("a statement denies it" in d.reason for d in fenced)
+
+
+def test_the_bug_this_judge_was_seeded_with_roles_that_may_read_only_their_own_env(examples):
+    """Before the registry store, each env's role read and decrypted only its own bucket and key: without the
+    store statements, every env the registry env promotes to fails to load its model (S3 and KMS both refuse)."""
+    def own_env_only(inputs: dict) -> None:
+        statements = inputs["policy"]["$json"]["Statement"]
+        statements[:] = [s for s in statements if not s.get("Sid", "").startswith("RegistryStore")]
+
+    for env in ("staging", "prod"):
+        new, before, after = newly_denied(examples, env, "iam.execution-policy", own_env_only)
+        promoted = {a for a in atoms(before) if a.env == env and a.kind == "promoted"
+                    and a.action in ("s3:GetObject", "kms:Decrypt")}
+        assert promoted and new == promoted, env
+        assert {a.action for a in new} == {"s3:GetObject", "kms:Decrypt"}
+        for d in (d for d in after.verdicts.denied if d.access in new):
+            assert "model.tar.gz" in d.access.why and "its identity policy does not allow it" in d.reason, str(d)
