@@ -47,6 +47,16 @@ class Run:
     err: str
 
 
+@pytest.fixture(scope="module")
+def moto_url():
+    """A moto HTTP server on 127.0.0.1 shared by one test module (tests reset what they use)."""
+    from moto_loopback import start_moto
+
+    server, url = start_moto()
+    yield url
+    server.stop()
+
+
 @pytest.fixture
 def run_cli(capsys, monkeypatch):
     """run_cli(args, cwd=None) -> Run(code, out, err): the `mlopsc` entry point, in-process."""

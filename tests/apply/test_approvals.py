@@ -4,20 +4,13 @@ model registry from moto as an HTTP server on 127.0.0.1 (the stack a FakeStack, 
 from __future__ import annotations
 
 import pytest
-from apply_fakes import FakeStack, aws_test_env, start_moto
+from apply_fakes import FakeStack, aws_test_env
 from registry_moto import GROUPS, MOTO_ACCOUNT, SPEC, package_arn, register, reset, sagemaker, write_project
 
 from mlopsc.apply import approvals, deploy
 from mlopsc.errors import Severity
 
 TOPIC = "aws:sns/topic:Topic"
-
-
-@pytest.fixture(scope="module")
-def moto_url():
-    server, url = start_moto()
-    yield url
-    server.stop()
 
 
 @pytest.fixture

@@ -3,15 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from moto_loopback import start_moto
 from registry_moto import GROUPS, PROD, SPEC, no_aws, register, reset, sagemaker, write_project
-
-
-@pytest.fixture(scope="module")
-def moto_url():
-    server, url = start_moto()
-    yield url
-    server.stop()
 
 
 @pytest.fixture

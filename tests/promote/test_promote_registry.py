@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import socket
 import urllib.request
 
 import boto3
-import moto.server as moto_server
 import pytest
 
 SPEC = """\
@@ -25,21 +23,6 @@ endpoints:
 """
 
 GROUP = "demo-churn"  # <project>-<model>: the registry group every env registers into and serves from
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def moto_url():
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture
