@@ -55,6 +55,9 @@ CODES: dict[str, str] = {
     "MLC223": "a `registry.env` that is not in `environments`",
     "MLC224": "a register step in an env that is not the registry env",
     "MLC225": "an env that serves from the registry while the registry env is invalid",
+    "MLC226": "a `baseline: registry` on an endpoint that serves no registry version, or with `engine: model-monitor`",
+    "MLC227": "an `on_drift.retrain` that is a pipeline of neither this env nor the registry env",
+    "MLC228": "an `on_drift.retrain` with `engine: model-monitor`",
     # compile (MLC23x)
     "MLC230": "an image SageMaker does not publish for this region",
     "MLC231": "the output folder cannot be written",
@@ -108,6 +111,8 @@ CODES: dict[str, str] = {
     "MLC322": "a topic that AWS services publish to, under a given key whose policy must let them",
     "MLC323": "a topic that AWS services publish to, under `alias/aws/sns`, which lets none of them",
     "MLC324": "a version served across accounts whose image is in the registry account's ECR",
+    "MLC325": "monitoring with `engine: model-monitor`, which AWS has closed to new customers",
+    "MLC326": "a `baseline: registry` monitor of a model whose versions are registered without a baseline",
     # the state record (MLC40x)
     "MLC400": "the state record is truncated or not valid JSON",
     "MLC401": "the state record belongs to another project or env",

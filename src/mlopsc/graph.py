@@ -1,12 +1,13 @@
 """The resource graph: the IR between compile and emit/plan/apply, pure data, JSON-serialisable.
 
 A resource's `inputs` are the keyword arguments of its pulumi-aws class (snake_case), as
-plain JSON values. Five marker objects stand for what only exists at apply time:
+plain JSON values. Six marker objects stand for what only exists at apply time:
 
   {"$ref": ADDRESS, "attr": NAME}   an output of another resource (e.g. its `arn`)
   {"$join": [PART, ...]}            a string built from literal parts and markers
   {"$json": VALUE}                  VALUE JSON-encoded after its markers are resolved (policies, definitions)
   {"$asset": PATH}                  a file shipped in the build folder (PATH relative to it)
+  {"$archive": {NAME: {"$asset": PATH}, ...}}   those files as one archive (a Lambda function's code)
   {"$secret": {"ssm": NAME}}        a secret, read at apply time and kept secret by Pulumi: an SSM
   {"$secret": {"secretsmanager": NAME, "key": KEY}}   parameter, or a Secrets Manager secret (KEY optional:
                                     one key of its JSON value); never the value itself
@@ -34,7 +35,7 @@ from mlopsc.errors import Mark
 MANIFEST_VERSION = 1  # the `manifest_version` of manifest.json
 PROVIDER_PREFIX = "pulumi:providers:"  # a provider resource's type token: pulumi:providers:<package>
 ACCOUNT = "${aws:accountId}"
-MARKERS = ("$ref", "$join", "$json", "$asset", "$secret")
+MARKERS = ("$ref", "$join", "$json", "$asset", "$archive", "$secret")
 INLINE_SECRET = re.compile(r"\$\{secret:(ssm|secretsmanager):([^}#]+)(?:#([^}]+))?\}")
 INLINE_REF = re.compile(r"\$\{ref:([A-Za-z0-9_.-]+):([A-Za-z0-9_]+)\}")
 
@@ -73,6 +74,11 @@ def as_json(value: Any) -> dict:
 
 def asset(path: str) -> dict:
     return {"$asset": path}
+
+
+def archive(files: dict[str, str]) -> dict:
+    """An archive of build-folder files, by the name each has inside it."""
+    return {"$archive": {name: asset(path) for name, path in sorted(files.items())}}
 
 
 def refs_in(value: Any) -> Iterator[str]:

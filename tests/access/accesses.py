@@ -1,11 +1,12 @@
 """The run-time accesses of a compiled project, read from its artifacts (never from its policies).
 
 `enumerate_accesses(system)` lists every `Access(who, action, resource_arn, context, why)` the
-deployed system makes: pipeline steps (steps.py), models, endpoints, data capture and Model
-Monitor (serving.py), schedules, EventBridge rules, alarms and budgets (signals.py). An S3 object
-access carries `key`: the KMS key the object is (or gets) encrypted with, when its writer names one;
-judge.py adds the KMS access it implies. `kind` sorts accesses for the tests: "promoted" is a
-registered version read by an env other than the one whose pipeline registered it.
+deployed system makes: pipeline steps (steps.py) and the Lambda functions they invoke (functions.py),
+models, endpoints, data capture and Model Monitor (serving.py), schedules, EventBridge rules, alarms
+and budgets (signals.py). An S3 object access carries `key`: the KMS key the object is (or gets)
+encrypted with, when its writer names one; judge.py adds the KMS access it implies. `kind` sorts
+accesses for the tests: "promoted" is a registered version (or the baseline registered with it) read
+by an env other than the one whose pipeline registered it.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ class Value:
     key: str | None = None
     by: str = ""  # who writes it ("step train of dev's pipeline retrain"), for `why`
     obj: bool = False  # an object (model.tar.gz), not a prefix
+    kind: str = ""  # the kind of the accesses that read it ("promoted": a baseline registered by another env)
+    lists: tuple[Value, ...] = ()  # a manifest (S3DataType ManifestFile): the objects it lists
+    also: tuple[Value, ...] = ()  # the other values it may take (each register step of a group may be the one)
 
     def __str__(self) -> str:
         return self.text
@@ -68,8 +72,10 @@ def is_object(value: Value) -> bool:
     return value.obj or (not value.text.endswith("/") and "." in last)
 
 
-def reads(found: System, env: Env, who: str, where: Value, why: str, kind: str = "") -> list[Access]:
-    """s3:GetObject on an object at (or under) `where`, and s3:ListBucket of the prefix it lists."""
+def reads(found: System, env: Env, who: str, where: Value, why: str, kind: str = "", listed: bool = False) -> list[Access]:
+    """s3:GetObject on an object at (or under) `where`, and s3:ListBucket of the prefix it lists. `listed`: a
+    SageMaker job's S3Prefix input, which SageMaker lists (ListObjectsV2 with the key as prefix) even when it
+    names one object."""
     if not where.text.startswith("s3://"):
         return []
     bucket, key = split_uri(where.text)
@@ -77,7 +83,7 @@ def reads(found: System, env: Env, who: str, where: Value, why: str, kind: str =
     obj = key if is_object(where) else _under(key, SAMPLE_OBJECT)
     out = [Access(who, "s3:GetObject", f"arn:{p}:s3:::{bucket}/{obj}", dict(SECURE), why, env.name, kind,
                   where.key or found_object_key(found, where.text))]
-    if not is_object(where):
+    if listed or not is_object(where):
         out.append(Access(who, "s3:ListBucket", f"arn:{p}:s3:::{bucket}", {**SECURE, "s3:prefix": key}, why,
                           env.name, kind))
     return out

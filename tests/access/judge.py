@@ -1,11 +1,13 @@
 """Judges accesses against the compiled policies: what AWS would refuse, each with its why and its reason.
 
 Each access is evaluated with the principal's identity policies, the target's resource policy
-(bucket, key, topic, model package group, role trust policy) and the target's owner account. An S3
-object read or write under SSE-KMS also implies a KMS access by the same principal through S3
-(kms:Decrypt, or kms:GenerateDataKey for a write), on the key the object's writer names or else
-the bucket's default key; `expand` adds it. Buckets the project does not create (its data buckets)
-are taken to be in the caller's account, without a policy or a KMS default: IAM decides.
+(bucket, key, topic, model package group, event bus, role trust policy) and the target's owner
+account; a pipeline or function the project does not have, or an event bus of an account it does
+not use, is refused. An S3 object read or write under SSE-KMS also implies a KMS access by the same
+principal through S3 (kms:Decrypt, or kms:GenerateDataKey for a write), on the key the object's
+writer names or else the bucket's default key; `expand` adds it. Buckets the project does not create
+(its data buckets) are taken to be in the caller's account, without a policy or a KMS default: IAM
+decides.
 """
 
 from __future__ import annotations
@@ -127,6 +129,12 @@ def target_of(found: System, access: Access) -> Target:
         return Target(group.policy, group.account, f"model package group policy of {group.name}")
     if service == "sagemaker" and ":pipeline/" in arn and arn not in found.pipelines:
         return Target(None, account, "", f"no pipeline {arn} in the project")
+    if service == "lambda" and arn not in found.functions:
+        return Target(None, account, "", f"no function {arn} in the project")
+    if service == "events" and ":event-bus/" in arn:
+        if account not in {env.account for env in found.envs.values()}:
+            return Target(None, account, "", f"event bus {arn}: in no account of the project")
+        return Target(found.buses.get(arn), account, f"resource policy of event bus {arn}")
     if service == "ecr" and account not in {env.account for env in found.envs.values()}:
         return Target(PUBLISHED_IMAGES, account, "a repository of AWS's published images")
     return Target(None, account, "")

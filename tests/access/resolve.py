@@ -3,7 +3,9 @@
 `system(compiled)` returns a `System`: per env its account, region, resolved resources and pipeline
 definitions, and across envs the principals (IAM roles: trust and identity policies) and the resource
 policies by resource: bucket policies and default encryption by bucket name, key policies and aliases
-by key ARN, topic policies by topic ARN, model package groups and their policies by group name.
+by key ARN, topic policies by topic ARN, model package groups and their policies by group name, event
+bus policies by bus ARN (each EventPermission a statement: Allow its principal account's root its
+action on the bus; an EventBusPolicy its document), Lambda functions by ARN.
 
 Fake values are deterministic: a KMS key's ARN is arn:<p>:kms:<region>:<account>:key/<uuid from a hash
 of project, env and address>, its key_id the uuid; `${aws:accountId}` is the env's `project.account`, or
@@ -98,6 +100,8 @@ class System:
     groups: dict[str, Group] = field(default_factory=dict)
     pipelines: dict[str, tuple[str, str]] = field(default_factory=dict)  # pipeline ARN -> (env, pipeline key)
     objects: dict[str, str | None] = field(default_factory=dict)  # s3:// URI of an object compile uploads -> key ARN
+    functions: dict[str, tuple[str, dict]] = field(default_factory=dict)  # function ARN -> (env, resolved inputs)
+    buses: dict[str, dict] = field(default_factory=dict)  # event bus ARN -> its resource policy
 
     def key(self, ref: str | None, env: Env) -> Key | None:
         """The key an S3/SNS/SageMaker `KmsKeyId` names (key ARN, key id, alias ARN or alias), as seen from env."""
@@ -245,6 +249,9 @@ def _collect(found: System, env: Env) -> None:
     for address, inputs in env.of_type("aws:sagemaker/pipeline:Pipeline"):
         arn = _fake(found.project, env, "aws:sagemaker/pipeline:Pipeline", address, "arn", inputs, "")
         found.pipelines[arn] = (env.name, address.split(".", 1)[1])
+    for _, inputs in env.of_type("aws:lambda/function:Function"):
+        found.functions[f"arn:{p}:lambda:{env.region}:{env.account}:function:{inputs['name']}"] = (env.name, inputs)
+    _collect_buses(found, env)
     names: dict[str, str] = {}
     for address, inputs in env.of_type("aws:iam/role:Role"):
         arn = _fake(found.project, env, "aws:iam/role:Role", address, "arn", inputs, "")
@@ -254,6 +261,22 @@ def _collect(found: System, env: Env) -> None:
         arn = names.get(inputs["role"], f"arn:{p}:iam::{env.account}:role/{inputs['role']}")
         if arn in found.roles:
             found.roles[arn].policies.append(inputs["policy"])
+
+
+def _collect_buses(found: System, env: Env) -> None:
+    kinds = ("aws:cloudwatch/eventBusPolicy:EventBusPolicy", "aws:cloudwatch/eventPermission:EventPermission")
+    for kind in kinds:
+        for _, inputs in env.of_type(kind):
+            arn = f"arn:{env.partition}:events:{env.region}:{env.account}:event-bus/{inputs.get('event_bus_name') or 'default'}"
+            statements = found.buses.setdefault(arn, {"Version": "2012-10-17", "Statement": []})["Statement"]
+            if kind == kinds[0]:
+                statements += inputs["policy"]["Statement"]
+                continue
+            principal, condition = inputs["principal"], inputs.get("condition")
+            statements.append({"Sid": inputs["statement_id"], "Effect": "Allow", "Resource": arn,
+                               "Action": inputs.get("action") or "events:PutEvents",
+                               "Principal": "*" if principal == "*" else {"AWS": f"arn:{env.partition}:iam::{principal}:root"},
+                               **({"Condition": {condition["type"]: {condition["key"]: condition["value"]}}} if condition else {})})
 
 
 def attach_group_policies(found: System) -> None:

@@ -3,6 +3,9 @@
 A schedule's role starts its target pipeline (and decrypts the schedule with its key); a rule,
 alarm or budget that sends to an SNS topic is its service principal publishing there, and through
 the topic's key, generating and decrypting data keys (KMS's `aws:SourceAccount`/`aws:SourceArn`).
+A rule target with a `role_arn` is EventBridge assuming that role (for the rule) and the role
+starting the target pipeline, or putting the event on the target event bus (another account's:
+its bus policy, from that env's EventPermissions, must let this account).
 """
 
 from __future__ import annotations
@@ -21,7 +24,10 @@ def signal_accesses(found: System, env: Env) -> list[Access]:
              for _, inputs in env.of_type("aws:cloudwatch/eventRule:EventRule")}
     for _, inputs in env.of_type("aws:cloudwatch/eventTarget:EventTarget"):
         source = rules.get(inputs["rule"], inputs["rule"])
-        out += publishes(found, env, "events", inputs["arn"], source, f"{env.name} rule {inputs['rule']} sends to")
+        if inputs.get("role_arn"):
+            out += rule_target(env, inputs, source)
+        else:
+            out += publishes(found, env, "events", inputs["arn"], source, f"{env.name} rule {inputs['rule']} sends to")
     for _, inputs in env.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
         source = f"arn:{env.partition}:cloudwatch:{env.region}:{env.account}:alarm:{inputs['name']}"
         for topic in sorted(set(inputs.get("alarm_actions", []) + inputs.get("ok_actions", []))):
@@ -45,6 +51,20 @@ def schedule_accesses(found: System, env: Env, inputs: dict) -> list[Access]:
         out.append(Access(role, "kms:Decrypt", key.arn, {"kms:EncryptionContext:aws:scheduler:schedule-arn": source},
                           f"{why} (decrypts the schedule)", env.name))
     return out
+
+
+def rule_target(env: Env, inputs: dict, source: str) -> list[Access]:
+    """A rule's target that EventBridge reaches as the target's role: a pipeline it starts, a bus it sends to."""
+    role, target = inputs["role_arn"], inputs["arn"]
+    if ":pipeline/" in target:
+        action, why = "sagemaker:StartPipelineExecution", f"{env.name} rule {inputs['rule']} starts pipeline"
+    elif ":event-bus/" in target:
+        action, why = "events:PutEvents", f"{env.name} rule {inputs['rule']} forwards to event bus"
+    else:
+        return [Access(role, "unknown", target, {}, f"{env.name} rule {inputs['rule']} targets {target} (not judged)",
+                       env.name, "unjudged")]
+    why = f"{why} {target}"
+    return assumes(env, "events", role, why, source) + [Access(role, action, target, dict(SECURE), why, env.name)]
 
 
 def publishes(found: System, env: Env, service: str, topic: str, source: str, why: str) -> list[Access]:

@@ -3,7 +3,10 @@
 A pipeline expression stands for what the execution makes of it: `Execution.PipelineExecutionId`
 is EXECUTION, a parameter its default, `Steps.S.ProcessingOutputConfig.Outputs['o'].S3Output.S3Uri`
 the S3Uri step S writes output o to, `Steps.S.ModelArtifacts.S3ModelArtifacts` the object training
-step S writes (<S3OutputPath>/<job name>/output/model.tar.gz), each with the KMS key S writes it with.
+step S writes (<S3OutputPath>/<job name>/output/model.tar.gz), each with the KMS key S writes it with,
+and `Steps.S.OutputParameters['o']` what Lambda step S's function returns (functions.py). A job's
+S3Prefix input is listed (SageMaker lists the prefix, even one naming a single object); a ManifestFile
+input is read with the objects it lists.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from .resolve import Env, System
 EXECUTION = "0a1b2c3d4e5f"  # a pipeline execution id, as SageMaker makes them (12 characters)
 _OUTPUT = re.compile(r"^Steps\.([^.]+)\.ProcessingOutputConfig\.Outputs\['([^']+)'\]\.S3Output\.S3Uri$")
 _MODEL = re.compile(r"^Steps\.([^.]+)\.ModelArtifacts\.S3ModelArtifacts$")
+_PARAMETER = re.compile(r"^Steps\.([^.]+)\.OutputParameters\['([^']+)'\]$")
 JOBS = {"Processing": ("processing-job", "ProcessingJobs"), "Training": ("training-job", "TrainingJobs"),
         "Transform": ("transform-job", "TransformJobs")}
 
@@ -68,6 +72,11 @@ class Execution:
             return Value("0")
         raise ValueError(f"{self.env.name}/{self.name}: no concrete value for the expression {expr}")
 
+    def values(self, expr: Any) -> list[Value]:
+        """Every value the expression may take (a served version's baseline: each register step's)."""
+        value = self.value(expr)
+        return [value, *value.also]
+
     def _get(self, path: str) -> Value:
         if path == "Execution.PipelineExecutionId":
             return Value(EXECUTION)
@@ -75,7 +84,11 @@ class Execution:
             return Value(self.full_name)
         if path.startswith("Parameters."):
             return Value(str(self.parameters[path.split(".", 1)[1]]))
-        output, model = _OUTPUT.match(path), _MODEL.match(path)
+        output, model, parameter = _OUTPUT.match(path), _MODEL.match(path), _PARAMETER.match(path)
+        if parameter:
+            from .functions import output_parameter
+
+            return output_parameter(self, self.steps[parameter.group(1)], parameter.group(2))
         if output:
             step = self.steps[output.group(1)]["Arguments"]
             config = step["ProcessingOutputConfig"]
@@ -131,6 +144,10 @@ def step_accesses(run: Execution, step: dict) -> list[Access]:
         out += _transform(run, step, why)
     elif kind == "RegisterModel":
         out += _register(run, step, why)
+    elif kind == "Lambda":
+        from .functions import lambda_step
+
+        out += lambda_step(run, step, why)
     return out
 
 
@@ -138,8 +155,7 @@ def _processing(run: Execution, step: dict, why: str) -> list[Access]:
     env, args, role = run.env, step["Arguments"], step["Arguments"]["RoleArn"]
     out = pulls(env, role, args["AppSpecification"]["ImageUri"], why)
     for item in args.get("ProcessingInputs", []):
-        where = run.value(item["S3Input"]["S3Uri"])
-        out += reads(run.found, env, role, where, _from(f"{why} reads input {item['InputName']}", where))
+        out += job_reads(run, role, item["S3Input"], f"{why} reads input {item['InputName']}")
     config = args.get("ProcessingOutputConfig", {})
     for item in config.get("Outputs", []):
         where = run.value(item["S3Output"]["S3Uri"])
@@ -159,8 +175,7 @@ def _training(run: Execution, step: dict, why: str) -> list[Access]:
     env, args, role = run.env, step["Arguments"], step["Arguments"]["RoleArn"]
     out = pulls(env, role, args["AlgorithmSpecification"]["TrainingImage"], why)
     for channel in args.get("InputDataConfig", []):
-        where = run.value(channel["DataSource"]["S3DataSource"]["S3Uri"])
-        out += reads(run.found, env, role, where, _from(f"{why} reads channel {channel['ChannelName']}", where))
+        out += job_reads(run, role, channel["DataSource"]["S3DataSource"], f"{why} reads channel {channel['ChannelName']}")
     model = run.value({"Get": f"Steps.{step['Name']}.ModelArtifacts.S3ModelArtifacts"})
     out += writes(env, role, model, f"{why} writes model.tar.gz at {model.text}", key=model.key)
     if "CheckpointConfig" in args:
@@ -175,11 +190,24 @@ def _transform(run: Execution, step: dict, why: str) -> list[Access]:
     role = _model_role(env, args["ModelName"])
     if role is None:
         return []
-    where = run.value(args["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri"])
-    out = reads(run.found, env, role, where, _from(f"{why} reads its input", where))
+    out = job_reads(run, role, args["TransformInput"]["DataSource"]["S3DataSource"], f"{why} reads its input")
     output = args["TransformOutput"]
     out += writes(env, role, run.value(output["S3OutputPath"]), f"{why} writes its output", name="part-00000.out",
                   key=key_arn(run.found, env, output.get("KmsKeyId")))
+    return out
+
+
+def job_reads(run: Execution, role: str, source: dict, why: str) -> list[Access]:
+    """A job's S3 input (an S3Input or S3DataSource): every value its S3Uri may take, listed when an S3Prefix,
+    and for a ManifestFile the manifest and each object it lists."""
+    out: list[Access] = []
+    kind = source.get("S3DataType", "S3Prefix")
+    for where in run.values(source["S3Uri"]):
+        out += reads(run.found, run.env, role, where, _from(why, where), where.kind, listed=kind == "S3Prefix")
+        for listed in where.lists if kind == "ManifestFile" else ():
+            writer = f", written by {listed.by}" if listed.by else ""
+            out += reads(run.found, run.env, role, listed, f"{why} at {listed.text} (listed by its manifest{writer})",
+                         listed.kind)
     return out
 
 

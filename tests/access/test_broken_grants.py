@@ -57,7 +57,8 @@ def test_without_the_bucket_statement_the_roles_object_accesses_in_its_bucket_fa
                 if a.who == role and a.action in ("s3:GetObject", "s3:PutObject")
                 and a.resource_arn.startswith(f"arn:aws:s3:::{bucket}/")}
     assert expected and new == expected
-    assert {a.why.split(" ")[1] for a in new} >= {"pipeline", "endpoint", "monitor"}
+    assert {a.why.split(" ")[1] for a in new} >= {"pipeline", "endpoint"}
+    assert any(a.why.startswith("dev pipeline drift-noshow step drift reads input captures") for a in new)  # the drift job
 
 
 def test_without_the_keys_account_statement_no_role_may_use_it(examples):
@@ -86,7 +87,8 @@ def test_without_the_topic_grant_only_publishing_to_that_topic_fails(examples):
 
 def test_without_the_scheduler_statement_schedules_cannot_start_pipelines(examples):
     new, before, _ = newly_denied(examples, "dev", "iam.scheduler-role.policy", without("policy", "StartScheduledPipelines"))
-    expected = {a for a in atoms(before) if a.action == "sagemaker:StartPipelineExecution" and a.env == "dev"}
+    expected = {a for a in atoms(before) if a.action == "sagemaker:StartPipelineExecution" and a.env == "dev"
+                and a.who.endswith("-scheduler")}  # not the rules retraining on drift: they start it as the events role
     assert expected and new == expected
 
 
@@ -133,8 +135,10 @@ def test_the_bug_this_judge_was_seeded_with_roles_that_may_read_only_their_own_e
     for env in ("staging", "prod"):
         new, before, after = newly_denied(examples, env, "iam.execution-policy", own_env_only)
         promoted = {a for a in atoms(before) if a.env == env and a.kind == "promoted"
-                    and a.action in ("s3:GetObject", "kms:Decrypt")}
+                    and a.action in ("s3:GetObject", "kms:Decrypt", "s3:ListBucket")}
         assert promoted and new == promoted, env
-        assert {a.action for a in new} == {"s3:GetObject", "kms:Decrypt"}
-        for d in (d for d in after.verdicts.denied if d.access in new):
-            assert "model.tar.gz" in d.access.why and "its identity policy does not allow it" in d.reason, str(d)
+        assert {a.action for a in new} == {"s3:GetObject", "kms:Decrypt", "s3:ListBucket"}
+        for d in (d for d in after.verdicts.denied if d.access in new):  # the model, and the drift job's baseline
+            assert ("model.tar.gz" in d.access.why or "/baselines/" in d.access.why) \
+                and "its identity policy does not allow it" in d.reason, str(d)
+        assert any("/baselines/" in a.why for a in new) and any("model.tar.gz" in a.why for a in new)

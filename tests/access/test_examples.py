@@ -67,12 +67,22 @@ def test_the_enumeration_reaches_every_kind_of_access(examples):
         "s3:GetObject", "s3:ListBucket", "s3:PutObject", "sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob",
         "sagemaker:CreateTransformJob", "sagemaker:CreateModelPackage", "sagemaker:StartPipelineExecution",
         "iam:PassRole", "sts:AssumeRole", "kms:CreateGrant", "kms:Decrypt", "sns:Publish", "kms:GenerateDataKey",
-        "ecr:BatchGetImage", "logs:PutLogEvents", "cloudwatch:PutMetricData"}
+        "ecr:BatchGetImage", "logs:PutLogEvents", "cloudwatch:PutMetricData", "lambda:InvokeFunction",
+        "sagemaker:DescribeModelPackage", "logs:CreateLogStream"}
     whys = [a.why for judged in examples.values() for a in judged.accesses]
-    for fragment in ("writes checkpoints", "captures data at", "reads captured data", "reads its baseline",
-                     "reads ground truth", "writes reports", "reads property file", "batch job", "rule ", "alarm ",
-                     "(written by step prepare", "writes model.tar.gz"):
+    for fragment in ("writes checkpoints", "captures data at", "reads property file", "batch job", "rule ", "alarm ",
+                     "(written by step prepare", "writes model.tar.gz",
+                     # the drift job's pipeline (Model Monitor's accesses: test_drift_pipeline.py; events:PutEvents,
+                     # forwarding a drift alarm to the registry env's account: test_retrain_across_accounts.py)
+                     "invokes function", "(window) writes its logs", "lists the captures' variants",
+                     "lists the captures of the window", "writes the captures' manifest", "lists the window's ground truth",
+                     "writes the ground truth's manifest", "writes no-ground-truth.jsonl", "finds the served version",
+                     "reads input captures at", "(listed by its manifest, written by", "(written by function",
+                     "reads input statistics", "(written by step profile", "reads the drift report",
+                     "publishes the report's metrics", "starts pipeline"):
         assert any(fragment in why for why in whys), fragment
+    services = {a.who for judged in examples.values() for a in judged.accesses if a.action == "sts:AssumeRole"}
+    assert {"lambda.amazonaws.com", "events.amazonaws.com", "scheduler.amazonaws.com", "sagemaker.amazonaws.com"} <= services
 
 
 def test_a_served_version_is_read_from_the_registry_store_where_the_registry_env_trained_it(examples):

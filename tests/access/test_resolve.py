@@ -46,7 +46,7 @@ def test_inline_refs_in_definitions_and_json_policies_are_resolved(examples):
     dev = found.envs["dev"]
     dev_key = found.aliases["arn:aws:kms:eu-west-1:123456789012:alias/clinic-noshow-dev"]
     store_key = found.aliases["arn:aws:kms:eu-west-1:123456789012:alias/clinic-noshow-registry"]
-    train = dev.definitions["retrain"]["Steps"][1]["Arguments"]
+    train = next(s for s in dev.definitions["retrain"]["Steps"] if s["Name"] == "train")["Arguments"]
     assert train["ResourceConfig"]["VolumeKmsKeyId"] == dev_key
     assert train["OutputDataConfig"]["KmsKeyId"] == store_key  # the version it trains is kept in the registry store
     prod_key = next(k.arn for k in found.keys.values() if k.env == "prod")
@@ -84,3 +84,24 @@ def test_the_registry_group_belongs_to_the_registry_env_and_has_a_policy_only_ac
         groups = judged.system.groups
         assert groups and {g.env for g in groups.values()} == {homes[name]}, name
         assert all((g.policy is not None) == (name == "creditunion-loanrisk") for g in groups.values()), name
+
+
+def test_an_event_permission_is_a_statement_of_its_buss_policy():
+    """As EventBridge writes it: Allow the principal account's root (or everyone, narrowed by the condition)."""
+    from .resolve import Env, System, _collect_buses
+
+    permissions = {"events.permission.222222222222": {"principal": "222222222222", "statement_id": "one",
+                                                      "action": "events:PutEvents", "event_bus_name": "default"},
+                   "events.permission.org": {"principal": "*", "statement_id": "org", "action": "events:PutEvents",
+                                             "condition": {"type": "StringEquals", "key": "aws:PrincipalOrgID",
+                                                           "value": "o-abc123"}}}
+    kind = "aws:cloudwatch/eventPermission:EventPermission"
+    env = Env("dev", "111111111111", "eu-west-1", "aws", {a: (kind, inputs) for a, inputs in permissions.items()}, {})
+    found = System("p", {"dev": env})
+    _collect_buses(found, env)
+    bus = "arn:aws:events:eu-west-1:111111111111:event-bus/default"
+    assert found.buses == {bus: {"Version": "2012-10-17", "Statement": [
+        {"Sid": "one", "Effect": "Allow", "Resource": bus, "Action": "events:PutEvents",
+         "Principal": {"AWS": "arn:aws:iam::222222222222:root"}},
+        {"Sid": "org", "Effect": "Allow", "Resource": bus, "Action": "events:PutEvents", "Principal": "*",
+         "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}}]}}

@@ -30,7 +30,8 @@ EXTENDED_SCHEMA = REFERENCE / "sagemaker-pipeline-definition.extended.schema.jso
 SDK_SAMPLE = REFERENCE / "sdk-v3-sample-definition.json"
 TEST_ACCOUNT = "123456789012"
 
-OPERATIONS = {
+OPERATIONS = {  # a Lambda step invokes its function: lambda_errors
+    "Lambda": ("Invoke", None),
     "Processing": ("CreateProcessingJob", "ProcessingJobName"),
     "Training": ("CreateTrainingJob", "TrainingJobName"),
     "RegisterModel": ("CreateModelPackage", None),
@@ -111,11 +112,28 @@ def placeholder(shape) -> Any:
 def botocore_errors(step: dict) -> list[str]:
     from botocore.validate import ParamValidator
 
+    if step["Type"] == "Lambda":
+        return lambda_errors(step)
     operation, params = request_of(step)
     shape = sagemaker_model().operation_model(operation).input_shape
     report = ParamValidator().validate(params, shape)
     errors = [report.generate_report()] if report.has_errors() else []
     return [f"{step['Name']} ({operation}): {e}" for e in errors + constraint_errors(params, shape, operation)]
+
+
+def lambda_errors(step: dict) -> list[str]:
+    """A Lambda step invokes its FunctionArn (Lambda's Invoke FunctionName: length and pattern); its Arguments
+    are the function's event, checked against the function itself (tests/compile/test_drift.py)."""
+    import botocore.session
+
+    shape = botocore.session.get_session().get_service_model("lambda").operation_model("Invoke").input_shape
+    name = shape.members["FunctionName"]
+    arn = step["FunctionArn"]
+    errors = constraint_errors(arn, name, f"{step['Name']} (Invoke).FunctionName")
+    types = {o["OutputType"] for o in step.get("OutputParameters", [])}
+    if not types <= {"String", "Integer", "Boolean", "Float"}:
+        errors.append(f"{step['Name']}: OutputType {sorted(types)}")
+    return errors
 
 
 def constraint_errors(value: Any, shape, path: str) -> list[str]:

@@ -42,10 +42,10 @@ def context(spec_path: pathlib.Path, env: str, resolver=stub_images) -> CompileC
 
 
 def all_definitions(ctx: CompileContext) -> dict[str, dict]:
-    out = {name: build_definition(name, p, ctx) for name, p in ctx.spec.pipelines.items()}
-    for name, job in ctx.spec.batch.items():
-        out[f"batch-{name}"] = batch_definition(f"batch-{name}", job, f"{ctx.prefix}-batch-{name}", ctx, ctx.use("batch", name))
-    return out
+    """Every definition compile writes: the pipelines', the batch jobs' and the drift jobs'."""
+    from mlopsc.compile.build import compile_env
+
+    return compile_env(ctx.env_spec, ctx.resolve_image).definitions
 
 
 @pytest.fixture(scope="module")

@@ -82,11 +82,9 @@ def test_managed_key_rotates_and_is_protected(case):
 def _taggable(type_token: str) -> bool:
     if not type_token.startswith("aws:"):
         return type_token.startswith("aws-native:")
-    import importlib
+    from mlopsc.program.interpreter import resource_class
 
-    module, cls = type_token.split(":")[1].split("/")[0], type_token.split(":")[2]
-    klass = getattr(importlib.import_module(f"pulumi_aws.{module}"), cls)
-    return "tags" in inspect.signature(klass._internal_init).parameters
+    return "tags" in inspect.signature(resource_class(type_token)._internal_init).parameters
 
 
 def test_everything_taggable_carries_the_cost_allocation_tags(case):
@@ -166,9 +164,12 @@ def test_every_env_serves_and_registers_into_the_same_group(case):
 def test_pipelines_schedules_and_failure_alerts(case):
     spec = compiled(*case)[0].spec
     graph = by_address(*case)
-    expected = {f"pipeline.{p}" for p in spec.pipelines} | {f"pipeline.batch-{b}" for b in spec.batch}
+    drift = [f"drift-{e}" for e, v in spec.endpoints.items() if v.monitoring and v.monitoring.engine == "drift-job"]
+    expected = {f"pipeline.{p}" for p in spec.pipelines} | {f"pipeline.batch-{b}" for b in spec.batch} | \
+        {f"pipeline.{d}" for d in drift}
     assert {r.address for r in resources(*case, "aws:sagemaker/pipeline")} == expected
-    scheduled = [p for p, v in spec.pipelines.items() if v.schedule] + [f"batch-{b}" for b, v in spec.batch.items() if v.schedule]
+    scheduled = [p for p, v in spec.pipelines.items() if v.schedule] + \
+        [f"batch-{b}" for b, v in spec.batch.items() if v.schedule] + drift
     assert sorted(r.address for r in resources(*case, "aws:scheduler")) == sorted(f"schedule.{p}" for p in scheduled)
     if scheduled:
         (statement,) = [s for s in _statements(graph["iam.scheduler-role.policy"].inputs["policy"])
@@ -211,6 +212,9 @@ def test_monitoring_outputs_are_encrypted_and_violations_notify(case):
     graph = by_address(*case)
     for name, ep in spec.endpoints.items():
         if ep.monitoring is None:
+            continue
+        if ep.monitoring.engine == "drift-job":  # tests/compile/test_drift.py
+            assert not [a for a in graph if a.startswith(f"monitoring.{name}.")]
             continue
         if ep.monitoring.data_quality:
             definition = graph[f"monitoring.{name}.data-quality"].inputs

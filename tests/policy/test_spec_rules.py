@@ -89,8 +89,45 @@ def test_mlc313_alarms_and_monitoring_without_a_channel(tmp_path):
     text = BASE + GOOD_ENDPOINT.replace(", notify: oncall}", "}").replace("      notify: oncall\n", "")
     assert findings(tmp_path, text) == [
         ("MLC313", 14, 5, "warning", "endpoint `ep`'s alarms notify no channel: they fire and nobody hears"),
-        ("MLC313", 15, 5, "warning", "endpoint `ep`'s Model Monitor violations notify no channel: they fire and nobody hears"),
+        ("MLC313", 15, 5, "warning", "endpoint `ep`'s drift alarm notifies no channel: it fires and nobody hears"),
     ]
+    monitor = text.replace("    monitoring:\n", "    monitoring:\n      engine: model-monitor\n")
+    assert ("MLC313", 15, 5, "warning", "endpoint `ep`'s Model Monitor violations notify no channel: they fire and "
+            "nobody hears") in findings(tmp_path, monitor)
+    on_drift = text.replace("    monitoring:\n", "    monitoring:\n      on_drift: {notify: oncall}\n")
+    assert [f for f in findings(tmp_path, on_drift) if f[0] == "MLC313"] == [findings(tmp_path, text)[0]]
+
+
+def test_mlc325_model_monitor_is_closed_to_new_customers(tmp_path):
+    text = GOOD_ENDPOINT.replace("    monitoring:\n", "    monitoring:\n      engine: model-monitor\n")
+    (finding,) = [f for f in findings(tmp_path, BASE + text) if f[0] == "MLC325"]
+    assert finding[1:4] == (16, 15, "warning") and "no longer open to new AWS customers" in finding[4]
+    assert "MLC325" not in codes(findings(tmp_path, BASE + GOOD_ENDPOINT))  # drift-job, the default
+    lowered = BASE + text + "rules:\n  MLC325: {severity: off, reason: this account has used Model Monitor since 2021}\n"
+    assert [f[3] for f in findings(tmp_path, lowered) if f[0] == "MLC325"] == ["info"]  # silenced, reason shown
+
+
+def test_mlc326_a_registry_baseline_needs_a_register_step_that_stores_one(tmp_path):
+    registry = GOOD_ENDPOINT.replace("      data_quality: {baseline: s3://demo-data/base/}", "      data_quality: {}")
+    (finding,) = [f for f in findings(tmp_path, BASE + registry) if f[0] == "MLC326"]
+    assert finding[1:4] == (18, 7, "warning") and "registered by another tool" in finding[4]
+    pipeline = """\
+pipelines:
+  train:
+    steps:
+      - {name: prep, type: processing, image: sklearn:1.2-1, instance: ml.m5.large, outputs: [features]}
+      - {name: profile, type: baseline, dataset: "${steps.prep.outputs.features}"}
+      - {name: fit, type: training, image: xgboost:1.7-1, instance: ml.m5.large}
+      - {name: reg, type: register, model: m, artifacts: "${steps.fit.model}", image: xgboost:1.7-1%s}
+"""
+    overlays = {"prod": "pipelines: {train: null}\n"}
+    without = findings(tmp_path, BASE + pipeline % "" + registry, overlays=overlays)
+    assert [f[4] for f in without if f[0] == "MLC326"] == [
+        "endpoint `ep` judges its captures against the baseline registered with version 1 of `m`, but its versions "
+        "are registered by `dev`'s pipelines without `baseline:`: each drift run fails until a version with a baseline "
+        "is served"]
+    stored = BASE + pipeline % ', baseline: "${steps.profile.baseline}"' + registry
+    assert "MLC326" not in codes(findings(tmp_path, stored, overlays=overlays))
 
 
 def test_mlc314_no_budget_only_when_something_costs(tmp_path):

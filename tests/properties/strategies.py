@@ -327,9 +327,12 @@ def _alarms(draw, channels: list[str]):
 @st.composite
 def _monitoring(draw, channels: list[str]):
     mon: dict = {}
+    _put(mon, "engine", draw(_maybe(st.sampled_from(["drift-job", "model-monitor"]))))
     _put(mon, "schedule", draw(_maybe(st.sampled_from(["hourly", "daily", "cron(0 */6 ? * * *)", "cron(0 4 ? * * *)"]))))
     if channels and draw(st.booleans()):
         mon["notify"] = draw(st.sampled_from(channels))
+    if channels and draw(st.booleans()):
+        mon["on_drift"] = {"notify": draw(st.sampled_from(channels))}
     kinds = draw(st.sampled_from(["data", "model", "both"]))
     if kinds in ("data", "both"):
         mon["data_quality"] = {"baseline": "s3://acme-ml/baselines/churn/"}

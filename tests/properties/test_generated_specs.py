@@ -133,7 +133,9 @@ def test_generated_specs_validate_and_compile(project):
         assert manifest["resources"], env
         pipelines = {name for name in project.spec.get("pipelines", {})
                      if (project.overlays.get(env, {}).get("pipelines") or {}).get(name, {}) is not None}
-        expected = pipelines | {f"batch-{b}" for b in project.spec.get("batch", {})}
+        drift = {f"drift-{e}" for e, ep in project.spec.get("endpoints", {}).items()
+                 if (ep.get("monitoring") or {}).get("engine", "drift-job") == "drift-job" and ep.get("monitoring")}
+        expected = pipelines | {f"batch-{b}" for b in project.spec.get("batch", {})} | drift
         assert set(result.definitions) == expected, env
 
 

@@ -58,9 +58,14 @@ DIFFERENCES = {
     # RegisterModel's MetadataProperties and CustomerMetadataProperties (lineage)
     ("/definitions/RegisterModelStep/properties/Arguments/properties/MetadataProperties", "added"),
     ("/definitions/RegisterModelStep/properties/Arguments/properties/CustomerMetadataProperties", "added"),
+    # RegisterModel's DriftCheckBaselines (the baseline a version's monitors judge drift against)
+    ("/definitions/RegisterModelStep/properties/Arguments/properties/DriftCheckBaselines", "added"),
     # Training's Environment
     ("/definitions/TrainingStep/properties/Arguments/properties/Environment", "added"),
     # {"Type": "Not", "Condition": …}
+    # Lambda steps in a condition's branches
+    ("/definitions/ConditionStep/properties/Arguments/properties/IfSteps/items/oneOf/5", "added"),
+    ("/definitions/ConditionStep/properties/Arguments/properties/ElseSteps/items/oneOf/5", "added"),
     ("/definitions/NotCondition", "added"),
     ("/definitions/ConditionStep/properties/Arguments/properties/Conditions/items/oneOf/3", "added"),
 }
@@ -175,12 +180,26 @@ def _condition(negate: bool) -> dict:
         "IfSteps": [], "ElseSteps": [{"Name": "stop", "Type": "Fail", "Arguments": {"ErrorMessage": "no"}}]}}
 
 
+def _lambda_in_branch() -> dict:
+    step = _condition(negate=False)
+    step["Arguments"]["IfSteps"] = [{"Name": "publish", "Type": "Lambda", "Arguments": {"action": "publish"},
+                                     "FunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:f",
+                                     "OutputParameters": [{"OutputName": "drift", "OutputType": "Boolean"}]}]
+    return step
+
+
 LAGS = {  # (without the member, with it): SDK-written shapes the published schema lags
     "RegisterModel.ModelApprovalStatus": (_definition(_register()),
                                           _definition(_register(ModelApprovalStatus="PendingManualApproval"))),
     "Training.Environment": (_definition(_training()),
                              _definition(_training(Environment={"MODE": "full", "RUN": {"Get": "Parameters.Mode"}}))),
     "Condition.Not": (_definition(_condition(negate=False)), _definition(_condition(negate=True))),
+    "Condition.IfSteps.Lambda": (_definition(_condition(negate=False)), _definition(_lambda_in_branch())),
+    "RegisterModel.DriftCheckBaselines": (_definition(_register()), _definition(_register(DriftCheckBaselines={
+        "ModelDataQuality": {"Statistics": {"ContentType": "application/json", "S3Uri": {"Std:Join": {
+            "On": "", "Values": [{"Get": "Steps.profile.ProcessingOutputConfig.Outputs['baseline'].S3Output.S3Uri"},
+                                 "/statistics.json"]}}},
+                             "Constraints": {"ContentType": "application/json", "S3Uri": "s3://b/constraints.json"}}}))),
 }
 
 
@@ -200,6 +219,11 @@ def test_the_not_condition_is_checked_inside(broken):
     definition = _definition(_condition(negate=True))
     definition["Steps"][0]["Arguments"]["Conditions"] = [broken]
     assert schema_errors(definition)
+
+
+def test_drift_check_baselines_are_checked_inside():
+    assert schema_errors(_definition(_register(DriftCheckBaselines={"ModelDataQuality": {"Statistics": {}}})))
+    assert schema_errors(_definition(_register(DriftCheckBaselines={"DataQuality": {}})))
 
 
 def test_the_model_approval_status_is_one_of_the_services_values():

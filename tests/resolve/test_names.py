@@ -27,7 +27,9 @@ BOTOCORE = {
     "scaling_policy": ("application-autoscaling", "PutScalingPolicy", "PolicyName"),
 }
 # botocore states no maximum for these: the service documentation's
-DOCUMENTED = {"bucket": 63, "sns": 256}  # S3 bucket naming rules; SNS CreateTopic "up to 256 characters"
+# S3 bucket naming rules; SNS CreateTopic "up to 256 characters"; Lambda CreateFunction: "the name can be up to 64
+# characters" (botocore's 140 counts a whole ARN)
+DOCUMENTED = {"bucket": 63, "sns": 256, "lambda": 64}
 SHAPES = {"budget": ("budgets", "BudgetName")}  # a member of a structure: its shape states the limit
 SAGEMAKER_NAMES = [("CreateModel", "ModelName"), ("CreateEndpointConfig", "EndpointConfigName"),
                    ("CreateMonitoringSchedule", "MonitoringScheduleName"),
@@ -71,11 +73,13 @@ ADDRESSES = {
     "monitor-schedule": ["monitoring.{0}.{1}.schedule"], "bucket": ["bucket.artifacts"],
     "role": ["iam.execution-role"], "scheduler-role": ["iam.scheduler-role"], "kms-alias": ["kms.alias"],
     "pipeline-failures": ["events.pipeline-failures"], "registry-approvals": ["events.registry-approvals"],
+    "drift-function": ["function.drift"], "drift-function-role": ["iam.drift-function-role"],
+    "events-role": ["iam.events-role"], "retrain-rule": ["events.{0}.retrain"],
 }
 
 
 ALWAYS_COMPILED = ("endpoint", "pipeline", "budget", "topic", "scaling-policy", "alarm", "monitor-schedule",
-                   "monitor-rule", "bucket")
+                   "monitor-rule", "bucket", "drift-function", "drift-function-role")
 
 
 def expected_addresses(key: tuple[str, ...]) -> list[str]:

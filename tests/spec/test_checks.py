@@ -76,11 +76,15 @@ def test_a_name_too_long_once_prefixed(project):
     long = "churn-endpoint-with-a-very-long-descriptive-name-x"
     result = project([("\n  churn:\n", f"\n  {long}:\n")])
     found = {d.envs: d for d in result.diagnostics if d.code == "MLC106"}
-    # the tightest name the endpoint makes: its model-quality monitoring schedule (SageMaker: 63)
+    # the tightest name the endpoint makes: its drift job's pipeline, which its schedule shares (Scheduler: 64)
     diag = found[("staging",)]
+    assert diag.message == (f"name `{long}` is too long: the SageMaker pipeline of the drift job and its EventBridge "
+                            f"schedule `churn-staging-drift-{long}` would have 70 characters; AWS allows 64")
+    assert diag.hint == "shorten it to 44 characters or fewer" and set(found) == {("dev",), ("staging",), ("prod",)}
+    monitor = project([("\n  churn:\n", f"\n  {long}:\n"), ("    monitoring:\n", "    monitoring:\n      engine: model-monitor\n")])
+    diag = next(d for d in monitor.diagnostics if d.code == "MLC106" and d.envs == ("staging",))
     assert diag.message == (f"name `{long}` is too long: the SageMaker monitoring schedule "
                             f"`churn-staging-{long}-model-quality` would have 78 characters; AWS allows 63")
-    assert diag.hint == "shorten it to 35 characters or fewer" and set(found) == {("dev",), ("staging",), ("prod",)}
 
 
 def test_the_step_reference_column_is_exact(project):

@@ -15,6 +15,8 @@ Outputs:
   /opt/ml/processing/output/test/test.csv              same layout, out-of-time vintages
   /opt/ml/processing/output/test/segments.csv          age_band per test row, used only to
                                                        check fairness in evaluate.py
+  /opt/ml/processing/output/baseline/baseline.csv      the training features only, with a header:
+                                                       what the endpoint receives (drift baseline)
 
 Label: "bad" = 90+ days past due or charged off within --performance-months of funding.
 Only loans funded at least --performance-months ago (a complete outcome window) are used.
@@ -142,6 +144,8 @@ def main() -> None:
     write(validation, "validation")
     write(test, "test")
     test[["age_band"]].astype(str).to_csv(OUTPUT_DIR / "test" / "segments.csv", index=False)
+    (OUTPUT_DIR / "baseline").mkdir(parents=True, exist_ok=True)
+    train[FEATURES].astype(np.float64).to_csv(OUTPUT_DIR / "baseline" / "baseline.csv", header=True, index=False)
 
 
 if __name__ == "__main__":

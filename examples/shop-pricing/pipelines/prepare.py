@@ -13,6 +13,8 @@ Outputs:
   /opt/ml/processing/output/validation/validation.csv   same layout
   /opt/ml/processing/output/test/test.csv               same layout
   /opt/ml/processing/output/test/columns.json           column names of test.csv, for evaluate.py
+  /opt/ml/processing/output/baseline/baseline.csv       the training features only, with a header:
+                                                        what the endpoint receives (drift baseline)
 
 The newest --test-days form the test set, the --validation-days before them the validation
 set (for early stopping), everything else in --lookback-days the training set.
@@ -149,6 +151,8 @@ def main() -> None:
     write_split(df[(df["date"] > val_start) & (df["date"] <= test_start)], "validation")
     write_split(df[df["date"] > test_start], "test")
     (OUTPUT_DIR / "test" / "columns.json").write_text(json.dumps([TARGET] + FEATURES))
+    (OUTPUT_DIR / "baseline").mkdir(parents=True, exist_ok=True)
+    df[df["date"] <= val_start][FEATURES].to_csv(OUTPUT_DIR / "baseline" / "baseline.csv", header=True, index=False)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from mlopsc.compile.batch import compile_batch
 from mlopsc.compile.budgets import compile_budgets
 from mlopsc.compile.context import CompileContext, ImageResolver
+from mlopsc.compile.drift import compile_drift, compile_registry_retrains, ship_drift_code
 from mlopsc.compile.endpoints import compile_endpoints
 from mlopsc.compile.foundation import compile_foundation
 from mlopsc.compile.iam import DataAccess, compile_role
@@ -44,10 +45,13 @@ def compile_env(env_spec: EnvSpec, resolve_image: ImageResolver) -> CompileResul
     compile_notify(ctx)
     compile_registry(ctx)
     compile_store(ctx)
+    ship_drift_code(ctx)
     compile_code_uploads(ctx, result.assets)
     scheduled = compile_pipelines(ctx, result.definitions)
     compile_endpoints(ctx)
     compile_monitoring(ctx)
+    scheduled += compile_drift(ctx, result.definitions, result.assets)
+    compile_registry_retrains(ctx)
     scheduled += compile_batch(ctx, result.definitions)
     compile_scheduler_role(ctx, scheduled)
     compile_failure_alerts(ctx, sorted(result.definitions))
@@ -98,7 +102,8 @@ def data_access(ctx: CompileContext, result: CompileResult) -> DataAccess:
     for endpoint in ctx.spec.endpoints.values():
         access.read(endpoint.model_data)
         if endpoint.monitoring is not None:
-            access.read(endpoint.monitoring.data_quality.baseline if endpoint.monitoring.data_quality else None)
+            baseline = endpoint.monitoring.data_quality.baseline if endpoint.monitoring.data_quality else None
+            access.read(baseline if baseline != "registry" else None)
             access.read(endpoint.monitoring.model_quality.ground_truth if endpoint.monitoring.model_quality else None)
     for job in ctx.spec.batch.values():
         access.read(job.input)

@@ -29,8 +29,9 @@ class CodeFile:
     """A step's code file, uploaded content-addressed: s3://<bucket>/code/<sha256>/<file>."""
 
     source: str  # absolute path on disk
-    relative: str  # as written in the spec
+    relative: str  # as written in the spec (`mlopsc:<file>` for code mlopsc ships)
     sha256: str
+    origin: Path | None = None  # the spec key that makes mlopsc ship it (None: the steps naming it)
 
     @property
     def basename(self) -> str:
@@ -39,6 +40,13 @@ class CodeFile:
     @property
     def key(self) -> str:
         return f"code/{self.sha256}/{self.basename}"
+
+
+def shipped(name: str) -> tuple[str, str, str]:
+    """(path, name, sha256) of a file of the code mlopsc ships to run in AWS (src/mlopsc/monitor/)."""
+    source = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "monitor", name)
+    with open(source, "rb") as fh:
+        return source, name, hashlib.sha256(fh.read()).hexdigest()
 
 
 @dataclass
@@ -127,6 +135,13 @@ class CompileContext:
             with open(source, "rb") as fh:
                 digest = hashlib.sha256(fh.read()).hexdigest()
             self.code_files[relative] = CodeFile(source, relative, digest)
+        return self.code_files[relative]
+
+    def shipped_file(self, name: str, origin: Path) -> CodeFile:
+        """Code mlopsc ships (src/mlopsc/monitor/NAME), uploaded like a step's code file."""
+        relative = f"mlopsc:{name}"
+        if relative not in self.code_files:
+            self.code_files[relative] = CodeFile(*shipped(name), origin)
         return self.code_files[relative]
 
     def use(self, *key: str) -> Use:

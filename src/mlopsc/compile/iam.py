@@ -5,7 +5,7 @@ from __future__ import annotations
 from mlopsc.compile.context import CompileContext
 from mlopsc.compile.foundation import key_input
 from mlopsc.graph import Resource, as_json, ref
-from mlopsc.resolve.resolved import STORE_PREFIX
+from mlopsc.resolve.resolved import BASELINES_PREFIX, STORE_PREFIX
 
 ROLE = "iam.execution-role"
 POLICY = "iam.execution-policy"
@@ -89,6 +89,9 @@ def execution_policy(ctx: CompileContext, data: DataAccess) -> dict:
          "Condition": {"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "aws/sagemaker/*"]}}},
         {"Sid": "PullImagesAuth", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
     ]
+    if ctx.names.get(("drift-function",)) and any(m.engine == "drift-job" for m in ctx.resolved.monitors.values()):
+        statements.append({"Sid": "DriftFunction", "Effect": "Allow", "Action": "lambda:InvokeFunction",
+                           "Resource": ctx.arn("lambda", f"function:{ctx.names[('drift-function',)]}")})
     statements += (_image_statements(ctx, data) + _data_statements(ctx, data) + _key_statements(ctx)
                    + store_statements(ctx) + _vpc_statements(ctx))
     return {"Version": "2012-10-17", "Statement": statements}
@@ -141,16 +144,16 @@ def _key_statements(ctx: CompileContext) -> list[dict]:
 
 
 def store_statements(ctx: CompileContext) -> list[dict]:
-    """The registry store: the registry env writes registered models there (and reads them back); an env
-    that serves versions reads them, decrypting through S3 with the store's key (identified by its alias
+    """The registry store: the registry env writes registered models and their baselines there (and reads
+    them back); an env that serves versions reads them, decrypting through S3 with the store's key (identified by its alias
     outside the registry env's stack, where the key's ARN is not known)."""
     registry = ctx.resolved.registry
     if registry.store is None:
         return []
-    objects = f"{registry.store_arn}/{STORE_PREFIX}*"
+    objects = [f"{registry.store_arn}/{STORE_PREFIX}*", f"{registry.store_arn}/{BASELINES_PREFIX}*"]
     if registry.owned_here:
         key = ref("registry-store.key", "arn")
-        return [{"Sid": "RegistryStoreModels", "Effect": "Allow", "Resource": [objects],
+        return [{"Sid": "RegistryStoreModels", "Effect": "Allow", "Resource": objects,
                  "Action": ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]},
                 {"Sid": "RegistryStoreList", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
                  "Resource": [registry.store_arn]},
@@ -158,7 +161,10 @@ def store_statements(ctx: CompileContext) -> list[dict]:
                  "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:DescribeKey"]}]
     if not (ctx.resolved.serves_registered_versions()):
         return []
-    return [{"Sid": "RegistryStoreReadModels", "Effect": "Allow", "Action": "s3:GetObject", "Resource": [objects]},
+    return [{"Sid": "RegistryStoreReadModels", "Effect": "Allow", "Action": "s3:GetObject", "Resource": objects},
+            # a job's S3Prefix input is listed before it is read, even when it names one object (a baseline's)
+            {"Sid": "RegistryStoreListBaselines", "Effect": "Allow", "Action": "s3:ListBucket",
+             "Resource": registry.store_arn, "Condition": {"StringLike": {"s3:prefix": [f"{BASELINES_PREFIX}*"]}}},
             {"Sid": "RegistryStoreDecrypt", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:DescribeKey"],
              "Resource": registry.keys_arn,
              "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": [registry.key_alias]},

@@ -1,5 +1,6 @@
-"""Model Monitor: data-quality (pulumi-aws) and model-quality (aws-native) job definitions and
-schedules, outputs encrypted, and an EventBridge rule that sends violations to the channel."""
+"""`engine: model-monitor`: SageMaker Model Monitor's data-quality (pulumi-aws) and model-quality (aws-native)
+job definitions and schedules, outputs encrypted, and an EventBridge rule that sends violations to the
+channel. Model Monitor is closed to new AWS customers (MLC325); `drift-job` is compile/drift.py."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def analyzer_image(region: str) -> str:
 
 def compile_monitoring(ctx: CompileContext) -> None:
     for name, ep in ctx.spec.endpoints.items():
-        if ep.monitoring is None:
+        if ep.monitoring is None or ep.monitoring.engine != "model-monitor":
             continue
         path = ("endpoints", name, "monitoring")
         schedules = []

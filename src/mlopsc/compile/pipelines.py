@@ -47,11 +47,12 @@ def compile_code_uploads(ctx: CompileContext, assets: dict[str, str]) -> None:
         key = key_input(ctx)
         if key is not None:
             inputs.update(server_side_encryption="aws:kms", kms_key_id=key)
-        ctx.add(Resource(address, "aws:s3/bucketObjectv2:BucketObjectv2", code.key, inputs, _code_origin(ctx, relative),
+        origin = ctx.origin(code.origin) if code.origin else _code_origin(ctx, relative)
+        ctx.add(Resource(address, "aws:s3/bucketObjectv2:BucketObjectv2", code.key, inputs, origin,
                          depends_on=("bucket.artifacts.encryption",)))
 
 
-def _code_origin(ctx: CompileContext, relative: str) -> str:
+def _code_origin(ctx: CompileContext, relative: str):
     for pname, pipeline in ctx.spec.pipelines.items():
         for i, step in enumerate(pipeline.steps):
             if getattr(step, "code", None) == relative:

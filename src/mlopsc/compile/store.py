@@ -4,10 +4,11 @@ Training steps whose model a register step registers write their `model.tar.gz` 
 `models/`, encrypted with the store's own key: not in an env's artifacts bucket, whose lifecycle
 rules, clean-ups and destroy must never break what another env serves. The bucket and the key
 are protected and kept on destroy, like the package groups. Envs in other accounts that serve
-versions are granted exactly what loading a model takes: s3:GetObject on `models/*` (bucket
-policy) and kms:Decrypt through S3 (key policy), each to their execution role alone (the account
-root as principal, narrowed by aws:PrincipalArn: a role of another account may not exist yet
-when this stack is applied, and S3 and KMS refuse policies naming principals that do not).
+versions are granted exactly what loading a model and judging its drift take: s3:GetObject on
+`models/*` and `baselines/*` (bucket policy) and kms:Decrypt through S3 (key policy), each to their
+execution role alone (the account root as principal, narrowed by aws:PrincipalArn: a role of
+another account may not exist yet when this stack is applied, and S3 and KMS refuse policies
+naming principals that do not).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from mlopsc.compile.context import CompileContext
 from mlopsc.compile.foundation import bucket_arn, managed_key, secure_bucket, tls_only, lifecycle_rules
 from mlopsc.graph import join, ref
+from mlopsc.resolve.resolved import BASELINES_PREFIX, STORE_PREFIX
 
 STORE = "registry-store"
 KEY = "registry-store.key"
@@ -29,7 +31,7 @@ def compile_store(ctx: CompileContext) -> None:
     managed_key(ctx, KEY, registry.key_alias, f"mlopsc {ctx.resolved.project}: the registry store's artifacts",
                 [_key_grant(ctx, readers)] if readers else [], origin)
     arn = bucket_arn(ctx, registry.store)
-    statements = [tls_only(arn)] + ([_bucket_grant(arn, readers)] if readers else [])
+    statements = [tls_only(arn)] + (_bucket_grants(arn, readers) if readers else [])
     secure_bucket(ctx, STORE, registry.store, ref(KEY, "arn"), origin, statements, lifecycle_rules(None))
 
 
@@ -42,10 +44,15 @@ def _partition(role_arn: str) -> str:
     return role_arn.split(":")[1]
 
 
-def _bucket_grant(arn: str, readers) -> dict:
+def _bucket_grants(arn: str, readers) -> list[dict]:
+    """Reading models and baselines; listing baselines (a drift job's S3Prefix input of one is listed first)."""
     grant = _principals(readers)
-    return {"Sid": "ServingEnvsReadModels", "Effect": "Allow", "Principal": grant["Principal"],
-            "Action": "s3:GetObject", "Resource": join(arn, "/models/*"), "Condition": grant["Condition"]}
+    return [{"Sid": "ServingEnvsReadModels", "Effect": "Allow", "Principal": grant["Principal"],
+             "Action": "s3:GetObject", "Resource": [join(arn, f"/{STORE_PREFIX}*"), join(arn, f"/{BASELINES_PREFIX}*")],
+             "Condition": grant["Condition"]},
+            {"Sid": "ServingEnvsListBaselines", "Effect": "Allow", "Principal": grant["Principal"],
+             "Action": "s3:ListBucket", "Resource": arn,
+             "Condition": {**grant["Condition"], "StringLike": {"s3:prefix": [f"{BASELINES_PREFIX}*"]}}}]
 
 
 def _key_grant(ctx: CompileContext, readers) -> dict:

@@ -96,6 +96,14 @@ FORCE_NEW: dict[str, tuple[frozenset[str], str]] = {
     "aws:cloudwatch/eventRule:EventRule": (frozenset({"name", "name_prefix", "event_bus_name"}), "TF events/rule.go"),
     # TF events/target.go: rule, target_id, event_bus_name ForceNew.
     "aws:cloudwatch/eventTarget:EventTarget": (frozenset({"rule", "target_id", "event_bus_name"}), "TF events/target.go"),
+    # TF events/permission.go: event_bus_name, statement_id ForceNew (principal, action, condition update).
+    "aws:cloudwatch/eventPermission:EventPermission": (frozenset({"event_bus_name", "statement_id"}),
+                                                       "TF events/permission.go"),
+    # TF logs/group.go: name, name_prefix, log_group_class ForceNew.
+    "aws:cloudwatch/logGroup:LogGroup": (frozenset({"name", "name_prefix", "log_group_class"}), "TF logs/group.go"),
+    # TF lambda/function.go: function_name (Pulumi input `name`), package_type ForceNew; code, role,
+    # runtime, handler and the rest update in place.
+    "aws:lambda/function:Function": (frozenset({"name", "package_type"}), "TF lambda/function.go"),
     # TF cloudwatch/metric_alarm.go: alarm_name (Pulumi input `name`) ForceNew.
     "aws:cloudwatch/metricAlarm:MetricAlarm": (frozenset({"name"}), "TF cloudwatch/metric_alarm.go"),
     # TF appautoscaling/target.go: resource_id, scalable_dimension, service_namespace ForceNew.

@@ -7,6 +7,7 @@ class its type token names, called with its inputs once the markers in them are 
   {"$join": [PART, ...]}            pulumi.Output.concat of the parts
   {"$json": VALUE}                  pulumi.Output.json_dumps of VALUE, its markers resolved
   {"$asset": PATH}                  pulumi.FileAsset of PATH, relative to the build folder
+  {"$archive": {NAME: ASSET, ...}}  pulumi.AssetArchive of those assets, each under its NAME
   {"$secret": {"ssm": NAME}}        the SSM parameter NAME (decrypted), as a secret Output
   {"$secret": {"secretsmanager": NAME, "key": KEY}}   the secret's current value (KEY: one key of
                                     its JSON), as a secret Output
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import heapq
 import importlib
+import keyword
 import inspect
 import json
 import re
@@ -37,7 +39,7 @@ MANIFEST_VERSION = 1
 ACCOUNT = "${aws:accountId}"
 INLINE_REF = re.compile(r"\$\{ref:([A-Za-z0-9_.-]+):([A-Za-z0-9_]+)\}")
 INLINE_SECRET = re.compile(r"\$\{secret:(ssm|secretsmanager):([^}#]+)(?:#([^}]+))?\}")
-MARKERS = ("$ref", "$join", "$json", "$asset", "$secret")
+MARKERS = ("$ref", "$join", "$json", "$asset", "$archive", "$secret")
 SECRET_STORES = ("ssm", "secretsmanager")
 PACKAGES = {"aws": "pulumi_aws", "aws-native": "pulumi_aws_native"}
 PROVIDER_PREFIX = "pulumi:providers:"
@@ -76,6 +78,7 @@ def resource_class(token: str) -> type:
         package, module, name = parts[0], parts[1].split("/")[0], parts[2]
     if package not in PACKAGES:
         raise ManifestError(f"unknown provider type token {token!r}")
+    module += "_" if keyword.iskeyword(module) else ""  # Pulumi's Python modules: aws:lambda/… is pulumi_aws.lambda_
     path = PACKAGES[package] + (f".{module}" if module else "")
     try:
         cls = getattr(importlib.import_module(path), name, None)
@@ -361,6 +364,11 @@ class Interpreter:
         if not isinstance(path, str) or os.path.isabs(path) or ".." in path.replace("\\", "/").split("/"):
             raise ManifestError(f"$asset needs a path inside the build folder, got {path!r}", res)
         return pulumi.FileAsset(os.path.normpath(os.path.join(self.base_dir, path)))
+
+    def _archive(self, files: Any, marker: dict, res: dict) -> pulumi.AssetArchive:
+        if not isinstance(files, dict) or not files or not all(isinstance(v, dict) and "$asset" in v for v in files.values()):
+            raise ManifestError("$archive takes an object of file names to $asset markers", res)
+        return pulumi.AssetArchive({name: self.resolve(item, res) for name, item in files.items()})
 
     def account(self) -> pulumi.Output[str]:
         """The caller's account id, looked up once (with the manifest's aws provider when it has one)."""

@@ -221,6 +221,11 @@ class AssetPath:
 
 
 @dataclass(frozen=True)
+class ArchiveOf:
+    files: dict
+
+
+@dataclass(frozen=True)
 class SecretValue:
     value: Any
 
@@ -273,6 +278,8 @@ def expected_value(value: Any, manifest: dict, base_dir: str, secrets: dict[tupl
         return SecretValue(JsonDocument(_reveal(document))) if _holds_secret(document) else JsonDocument(document)
     if "$asset" in value:
         return AssetPath(os.path.normpath(os.path.join(base_dir, value["$asset"])))
+    if "$archive" in value:
+        return ArchiveOf({name: expected_value(v, manifest, base_dir, secrets) for name, v in value["$archive"].items()})
     return {k: expected_value(v, manifest, base_dir, secrets) for k, v in value.items() if v is not None}
 
 
@@ -300,6 +307,10 @@ def differences(expected: Any, received: Any, path: str, json_strings: bool = Fa
         if not isinstance(received, str):
             return [f"{path}: expected a JSON string, got {received!r}"]
         return differences(_plain(expected), json.loads(received), path + "<json>")
+    if isinstance(expected, ArchiveOf):
+        if not isinstance(received, pulumi.AssetArchive):
+            return [f"{path}: expected an AssetArchive, got {received!r}"]
+        return differences(expected.files, dict(received.assets), path)
     if isinstance(expected, AssetPath):
         got = getattr(received, "path", None)
         ok = isinstance(received, pulumi.FileAsset) and got == expected.path

@@ -79,6 +79,7 @@ def env_names(spec, env: str, account: str) -> EnvNames:
     add(("bucket",), f"{prefix}-artifacts-{account}", "bucket", here)
     add(("role",), f"{prefix}-sagemaker", "iam_role", here)
     add(("scheduler-role",), f"{prefix}-scheduler", "iam_role", here)
+    add(("events-role",), f"{prefix}-events", "iam_role", here)  # retraining on drift (never longer than the above)
     add(("kms-alias",), f"alias/{prefix}", "kms_alias", here)
     add(("pipeline-failures",), f"{prefix}-pipeline-failures", "event_rule", here)
     add(("registry-approvals",), f"{prefix}-registry-approvals", "event_rule", here)
@@ -92,6 +93,9 @@ def env_names(spec, env: str, account: str) -> EnvNames:
     for name in spec.batch:
         add(("pipeline", f"batch-{name}"), f"{prefix}-batch-{name}", "schedule", ("batch", name),
             "SageMaker pipeline and its EventBridge schedule")
+    if any(e.monitoring is not None and e.monitoring.engine == "drift-job" for e in spec.endpoints.values()):
+        add(("drift-function",), f"{prefix}-drift", "lambda", here)
+        add(("drift-function-role",), f"{prefix}-drift-function", "iam_role", here)
     for name, endpoint in spec.endpoints.items():
         _endpoint_names(add, prefix, name, endpoint)
     for name in spec.budgets:
@@ -113,6 +117,9 @@ def _endpoint_names(add, prefix: str, name: str, endpoint) -> None:
     monitoring = endpoint.monitoring
     if monitoring is None:
         return
+    if monitoring.engine == "drift-job":
+        _drift_names(add, prefix, name, endpoint)
+        return
     if monitoring.data_quality is not None:
         add(("monitor-schedule", name, "data-quality"), f"{full}-data-quality", "sagemaker", owner,
             "SageMaker monitoring schedule")
@@ -121,6 +128,15 @@ def _endpoint_names(add, prefix: str, name: str, endpoint) -> None:
             "SageMaker monitoring schedule")
     if monitoring.notify:
         add(("monitor-rule", name), f"{full}-violations", "event_rule", owner)
+
+
+def _drift_names(add, prefix: str, name: str, endpoint) -> None:
+    owner, full = ("endpoints", name), f"{prefix}-{name}"
+    add(("pipeline", f"drift-{name}"), f"{prefix}-drift-{name}", "schedule", owner,
+        "SageMaker pipeline of the drift job and its EventBridge schedule")
+    add(("alarm", name, "drift"), f"{full}-drift", "alarm", owner)
+    if endpoint.monitoring.on_drift is not None and endpoint.monitoring.on_drift.retrain:
+        add(("retrain-rule", name), f"{full}-retrain", "event_rule", owner)
 
 
 def _adder(names: dict[tuple[str, ...], Name]):

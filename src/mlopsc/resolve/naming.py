@@ -27,6 +27,7 @@ LIMITS: dict[str, tuple[int, str]] = {
     "sns": (256, "SNS topic"),
     "alarm": (255, "CloudWatch alarm"),
     "event_rule": (64, "EventBridge rule"),
+    "lambda": (64, "Lambda function"),
     "budget": (100, "AWS Budgets budget"),
     "kms_alias": (256, "KMS alias"),
     "scaling_policy": (256, "Application Auto Scaling policy"),

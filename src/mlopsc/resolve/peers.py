@@ -22,6 +22,8 @@ class Peer:
     serves: frozenset[str]  # models its endpoints and batch jobs serve versions of
     registers: frozenset[str]  # models its register steps add versions to
     images: frozenset[tuple[str, str, str]] = frozenset()  # (model, image, instance type) its versions are served with
+    retrains: frozenset[tuple[str, str]] = frozenset()  # (drift alarm ARN, pipeline) the registry env starts for it
+    baselines: frozenset[str] = frozenset()  # models its register steps store a drift baseline with
 
     @property
     def principal_account(self) -> str:
@@ -40,7 +42,25 @@ def peer_of(env: str, spec) -> Peer:
     steps = [s for p in spec.pipelines.values() for s in p.steps if s.type == "register"]
     images = {(s.model, s.image, step_instance(s)) for s in steps}
     return Peer(env, project.region, project.account, role_arn, frozenset(serves), frozenset(s.model for s in steps),
-                frozenset(images))
+                frozenset(images), frozenset(_retrains(env, spec, account)),
+                frozenset(s.model for s in steps if s.baseline))
+
+
+def _retrains(env: str, spec, account: str) -> set[tuple[str, str]]:
+    """The drift alarms whose pipeline runs in the registry env, not here: that env's stack starts it."""
+    from mlopsc.resolve.monitors import alarm_arn
+    from mlopsc.resolve.names import env_names
+
+    names = None
+    found = set()
+    for name, endpoint in spec.endpoints.items():
+        on_drift = endpoint.monitoring.on_drift if endpoint.monitoring else None
+        if on_drift is None or not on_drift.retrain or on_drift.retrain in spec.pipelines:
+            continue
+        names = names or env_names(spec, env, account)
+        arn = alarm_arn(partition_of(spec.project.region), spec.project.region, account, names[("alarm", name, "drift")])
+        found.add((arn, on_drift.retrain))
+    return found
 
 
 def peers_of(specs: Mapping[str, object]) -> Mapping[str, Peer]:

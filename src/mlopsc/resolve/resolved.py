@@ -6,19 +6,21 @@ from here instead of working them out again from the spec.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
 from mlopsc.graph import ACCOUNT, inline_ref
 from mlopsc.resolve.names import EnvNames, env_names
 from mlopsc.resolve.naming import partition_of
+from mlopsc.resolve.monitors import Monitor, collect_monitors
 from mlopsc.resolve.peers import Peer, peer_of
 from mlopsc.resolve.uses import Use, collect_uses
 from mlopsc.spec.schedules import Parsed, parse, parse_monitor
 
 MANAGED_KEY_ARN = inline_ref("kms.key", "arn")  # the env's own key: its ARN is known once apply created it
 STORE_PREFIX = "models/"  # where registered versions' artifacts are written in the registry store
+BASELINES_PREFIX = "baselines/"  # where registered versions' drift baselines are written in the registry store
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class Registry:
     consumers: tuple[Peer, ...] = ()  # the other envs serving versions (what the owner's grants name)
     registers: frozenset[str] = frozenset()  # models the registry env registers versions of
     images: frozenset[tuple[str, str, str]] = frozenset()  # (model, image, instance type) versions are served with
+    retrains: tuple[Peer, ...] = ()  # the other envs whose drift alarms start a pipeline of the registry env
+    baselines: frozenset[str] = frozenset()  # models the registry env registers with a drift baseline
 
     @property
     def store_arn(self) -> str:
@@ -57,6 +61,10 @@ class Registry:
     @property
     def store_prefix(self) -> str:
         return f"s3://{self.store}/{STORE_PREFIX}"
+
+    @property
+    def baselines_prefix(self) -> str:
+        return f"s3://{self.store}/{BASELINES_PREFIX}"
 
     @property
     def key_alias_arn(self) -> str:
@@ -99,6 +107,7 @@ class Resolved:
     uses: Mapping[tuple[str, ...], Use]
     schedules: Mapping[tuple[str, ...], Parsed]
     tags: Mapping[str, str]  # on every taggable resource: the project's and the cost allocation tags
+    monitors: Mapping[str, Monitor] = field(default_factory=lambda: MappingProxyType({}))  # endpoint -> how it is monitored
 
     @property
     def prefix(self) -> str:
@@ -144,7 +153,8 @@ def resolve(spec, env: str, peers: Mapping[str, Peer] | None = None) -> Resolved
     tags = {**project.tags, "mlops:project": project.name, "mlops:env": env}
     return Resolved(project.name, env, tuple(spec.environments), project.region, partition, account, names, registry,
                     _encryption(spec, names, partition, project.region, account), role_arn, role == "generated",
-                    MappingProxyType(collect_uses(spec)), MappingProxyType(_schedules(spec)), MappingProxyType(tags))
+                    MappingProxyType(collect_uses(spec)), MappingProxyType(_schedules(spec)), MappingProxyType(tags),
+                    MappingProxyType(collect_monitors(spec, names, registry)))
 
 
 def store_bucket(project: str, account: str) -> str:
@@ -161,11 +171,13 @@ def _registry(spec, env: str, names: EnvNames, peers: dict[str, Peer]) -> Regist
     partition = partition_of(region)
     registers = owner.registers if home in peers else frozenset()
     consumers = tuple(p for name, p in sorted(peers.items()) if name != home and p.serves)
+    retrains = tuple(p for name, p in sorted(peers.items()) if name != home and p.retrains)
     store = store_bucket(spec.project.name, account) if registers else None
     return Registry(home, env == home, MappingProxyType({m: names[("group", m)] for m in spec.models}),
                     f"arn:{partition}:sagemaker:{region}:{account}", account, region, partition, store,
                     f"alias/{spec.project.name}-registry", (spec.project.account or ACCOUNT) == account,
-                    consumers, registers, owner.images if home in peers else frozenset())
+                    consumers, registers, owner.images if home in peers else frozenset(), retrains,
+                    owner.baselines if home in peers else frozenset())
 
 
 def _encryption(spec, names: EnvNames, partition: str, region: str, account: str) -> Encryption:

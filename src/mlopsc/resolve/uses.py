@@ -13,7 +13,10 @@ from functools import lru_cache
 
 SERVERLESS_INSTANCE = "ml.m5.large"  # what a serverless endpoint's image is resolved for (CPU)
 REGISTER_INSTANCE = "ml.m5.large"  # a register step naming no instance types: the CPU image
-SCOPES = {"processing": "processing", "training": "training", "register": "inference"}
+SCOPES = {"processing": "processing", "training": "training", "baseline": "processing", "register": "inference"}
+# mlopsc's drift job (baseline steps, `engine: drift-job`) runs in SageMaker's scikit-learn image: it has
+# numpy and scipy, all the job imports, so nothing is installed at run time (network isolation allows none)
+DRIFT_JOB_IMAGE = "sklearn:1.2-1"
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,7 @@ class Use:
     path: tuple  # the spec path of the value (image or instance) this use is read from
     scope: str  # training | processing | inference | monitoring
     instance_type: str
-    image: str | None  # as written: `framework:version` or a full URI; None for Model Monitor's analyzer
+    image: str | None  # as written (`framework:version` or a full URI), mlopsc's drift job's; None: Model Monitor's
     local_storage: bool
 
 
@@ -56,15 +59,19 @@ def collect_uses(spec) -> dict[tuple[str, ...], Use]:
         for i, step in enumerate(pipeline.steps):
             if step.type in SCOPES:
                 key = ("pipelines", pname, step.name)
-                uses[key] = _use(key, ("pipelines", pname, "steps", i, "image"), SCOPES[step.type],
-                                 step_instance(step), step.image)
+                image = DRIFT_JOB_IMAGE if step.type == "baseline" else step.image
+                field = "instance" if step.type == "baseline" else "image"
+                uses[key] = _use(key, ("pipelines", pname, "steps", i, field), SCOPES[step.type],
+                                 step_instance(step), image)
     for name, endpoint in spec.endpoints.items():
         itype = endpoint.instance.type if endpoint.instance is not None else SERVERLESS_INSTANCE
         uses[("endpoints", name)] = _use(("endpoints", name), ("endpoints", name, "image"), "inference", itype,
                                          endpoint.image)
         if endpoint.monitoring is not None:
+            drift_job = endpoint.monitoring.engine == "drift-job"
             uses[("monitoring", name)] = _use(("monitoring", name), ("endpoints", name, "monitoring", "instance"),
-                                              "monitoring", endpoint.monitoring.instance, None)
+                                              "processing" if drift_job else "monitoring", endpoint.monitoring.instance,
+                                              DRIFT_JOB_IMAGE if drift_job else None)
     for name, job in spec.batch.items():
         uses[("batch", name)] = _use(("batch", name), ("batch", name, "image"), "inference", job.instance.type,
                                      job.image)

@@ -232,6 +232,21 @@ def s3_uri(value: object) -> str:
     raise fail("MLC103", f"{describe(value)} is not an S3 URI", "write `s3://bucket/prefix/`, or `s3://${bucket}/prefix/` for the env's artifacts bucket")
 
 
+def baseline(value: object) -> str:
+    """A monitor's baseline: `registry` (the served version's) or an S3 folder."""
+    if value == "registry":
+        return value
+    if isinstance(value, str) and value.startswith("${"):
+        raise fail("MLC103", f"{describe(value)}: a monitor's baseline is `registry` or an S3 folder",
+                   "write `registry` or `s3://bucket/prefix/` (references are for pipeline steps)")
+    try:
+        return s3_uri(value)
+    except ValueError:
+        raise fail("MLC103", f"{describe(value)} is not a baseline", "write `registry` (the served version's own, "
+                   "stored by its register step) or `s3://bucket/prefix/` holding statistics.json and "
+                   "constraints.json") from None
+
+
 _FRAMEWORK = re.compile(r"^[a-z][a-z0-9-]*:[A-Za-z0-9][A-Za-z0-9._-]*$")
 _ECR = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/[a-z0-9._/-]+(?::[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})?$")
 

@@ -92,7 +92,8 @@ def _cross_env(spec: Spec, tree: SourceTree, env: str, base_dir: str, valid: dic
     home = registry_env(spec)
     if home not in spec.environments or home == env:
         return []
-    ctx = CheckContext(spec, tree, env, base_dir, owner=Owner(home, valid[home].project) if home in valid else None)
+    ctx = CheckContext(spec, tree, env, base_dir, owner=Owner(home, valid[home].project, frozenset(valid[home].pipelines))
+                       if home in valid else None)
     if ctx.owner is None and uses_registry(spec):
         mark = tree.key_mark(("registry",)) if "registry" in tree.root.entries else tree.key_mark(("environments",))
         return [Diagnostic(mark, "MLC225", f"the registry env `{home}` is not valid, so the registry `{env}` serves "

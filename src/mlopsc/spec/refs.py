@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 GLOBALS = ("project", "env", "region", "bucket")
-STEP_ATTRIBUTES = ("outputs", "model", "report")
+STEP_ATTRIBUTES = ("outputs", "model", "report", "baseline")
 OPERATORS = ("==", "!=", ">=", "<=", ">", "<")
 SECRET_STORES = ("ssm", "secretsmanager")
 _SSM_NAME = re.compile(r"^[A-Za-z0-9_.\-/]{1,2048}$")
@@ -115,11 +115,12 @@ def shape_problem(ref: Ref) -> tuple[str, str | None] | None:
 
 def _step_shape(ref: Ref) -> tuple[str, str | None] | None:
     parts = ref.parts
-    hint = "write `${steps.STEP.outputs.NAME}`, `${steps.STEP.model}` or `${steps.STEP.report.json.path}`"
+    hint = ("write `${steps.STEP.outputs.NAME}`, `${steps.STEP.model}`, `${steps.STEP.baseline}` or "
+            "`${steps.STEP.report.json.path}`")
     if len(parts) < 3 or not re.fullmatch(_NAME, parts[1]):
         return f"malformed step reference `${{{ref.body}}}`", hint
     attribute = parts[2]
-    if attribute == "model" and len(parts) == 3:
+    if attribute in ("model", "baseline") and len(parts) == 3:
         return None
     if attribute == "outputs" and len(parts) == 4 and re.fullmatch(_NAME, parts[3]):
         return None

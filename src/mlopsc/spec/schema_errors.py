@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 from mlopsc.errors import Diagnostic
 from mlopsc.spec.grammar import describe, did_you_mean, format_duration, is_duration
 from mlopsc.spec.nodes import Path, SourceTree
+from mlopsc.spec.models.pipelines import STEP_TYPES
 
 _EXPECTED = {
     "string_type": "text", "int_type": "a whole number", "int_parsing": "a whole number", "int_from_float": "a whole number",
@@ -45,7 +46,7 @@ def data_path(loc: tuple, data: object) -> tuple[Path, bool]:
 
 
 def _is_tag(item: object) -> bool:
-    return isinstance(item, str) and (item in ("processing", "training", "condition", "register", "fail")
+    return isinstance(item, str) and (item in STEP_TYPES
                                        or item.startswith(("function-", "lax-", "json-or-python")))
 
 

@@ -3,6 +3,7 @@
   ${params.X}               {"Get": "Parameters.X"}
   ${steps.S.model}          {"Get": "Steps.S.ModelArtifacts.S3ModelArtifacts"}
   ${steps.S.outputs.O}      {"Get": "Steps.S.ProcessingOutputConfig.Outputs['O'].S3Output.S3Uri"}
+  ${steps.S.baseline}       the same, of a baseline step's output `baseline`
   ${steps.S.report.a.b}     {"Std:JsonGet": {"PropertyFile": {"Get": "Steps.S.PropertyFiles.SReport"}, "Path": "a.b"}}
   ${project} ${env} ${region} ${bucket}   the literal value for this env
   ${ssm:/p} ${secretsmanager:n#k}         the inline token `${secret:ssm:/p}` (`${secret:secretsmanager:n#k}`),
@@ -83,6 +84,8 @@ class References:
             return model_artifacts(parts[1])
         if ref.kind == "steps" and parts[2] == "outputs":
             return output_uri(parts[1], parts[3])
+        if ref.kind == "steps" and parts[2] == "baseline":
+            return output_uri(parts[1], "baseline")
         if ref.kind == "steps" and parts[2] == "report":
             return json_get(parts[1], ".".join(parts[3:]))
         raise ValueError(f"unsupported reference `${{{ref.body}}}`")

@@ -6,12 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 from mlopsc.compile.definitions.common import Scope
 from mlopsc.compile.definitions.control import branch_targets, condition_step, fail_step
+from mlopsc.compile.definitions.drift import JOB_FILE, baseline_step
 from mlopsc.compile.definitions.expressions import PARAMETER_TYPES, get
 from mlopsc.compile.definitions.processing import processing_step
 from mlopsc.compile.definitions.register import COMMIT_PARAMETER, register_step
 from mlopsc.compile.definitions.training import training_step
 from mlopsc.compile.definitions.transform import transform_step
-from mlopsc.spec.models import ConditionStep, FailStep, ProcessingStep, RegisterStep, TrainingStep
+from mlopsc.spec.models import BaselineStep, ConditionStep, FailStep, ProcessingStep, RegisterStep, TrainingStep
 
 if TYPE_CHECKING:
     from mlopsc.compile.context import CompileContext
@@ -61,6 +62,8 @@ def build_step(scope: Scope, step: Any) -> dict[str, Any]:
         return processing_step(scope, step)
     if isinstance(step, TrainingStep):
         return training_step(scope, step)
+    if isinstance(step, BaselineStep):
+        return baseline_step(scope, step, scope.ctx.shipped_file(JOB_FILE, ("pipelines", scope.name, "steps")))
     if isinstance(step, RegisterStep):
         return register_step(scope, step)
     if isinstance(step, ConditionStep):

@@ -35,7 +35,7 @@ def processing_step(scope: Scope, step: ProcessingStep) -> dict[str, Any]:
         arguments["StoppingCondition"] = {"MaxRuntimeInSeconds": step.max_runtime}
     if step.environment:
         arguments["Environment"] = scope.environment(step.environment)
-    network = _network(scope)
+    network = network_config(scope)
     if network:
         arguments["NetworkConfig"] = network
     arguments["RoleArn"] = ctx.role_arn
@@ -64,17 +64,17 @@ def _inputs(scope: Scope, step: ProcessingStep) -> list[dict[str, Any]]:
             raise DefinitionError(f"step `{step.name}`: an input named `{CODE_INPUT}` would clash with the step's "
                                   f"code, which is mounted at {INPUT_DIR}/{CODE_INPUT}; rename the input")
         code = scope.ctx.code_file(step.code)
-        inputs.append(_input(CODE_INPUT, scope.ctx.s3_uri(code.key)))
+        inputs.append(input_channel(CODE_INPUT, scope.ctx.s3_uri(code.key)))
     for name, value in step.inputs.items():
-        inputs.append(_input(name, scope.refs.text(value)))
+        inputs.append(input_channel(name, scope.refs.text(value)))
     return inputs
 
 
-def _input(name: str, uri: Any) -> dict[str, Any]:
+def input_channel(name: str, uri: Any, data_type: str = "S3Prefix") -> dict[str, Any]:
     return {"InputName": name, "S3Input": {
         "S3Uri": uri,
         "LocalPath": f"{INPUT_DIR}/{name}",
-        "S3DataType": "S3Prefix",
+        "S3DataType": data_type,
         "S3InputMode": "File",
         "S3DataDistributionType": "FullyReplicated",
         "S3CompressionType": "None",
@@ -82,14 +82,18 @@ def _input(name: str, uri: Any) -> dict[str, Any]:
 
 
 def _output(scope: Scope, step: str, name: str) -> dict[str, Any]:
+    return output_channel(name, scope.run_uri(step, name))
+
+
+def output_channel(name: str, uri: Any) -> dict[str, Any]:
     return {"OutputName": name, "S3Output": {
-        "S3Uri": scope.run_uri(step, name),
+        "S3Uri": uri,
         "LocalPath": f"{OUTPUT_DIR}/{name}",
         "S3UploadMode": "EndOfJob",
     }}
 
 
-def _network(scope: Scope) -> dict[str, Any]:
+def network_config(scope: Scope) -> dict[str, Any]:
     network: dict[str, Any] = {}
     if scope.ctx.spec.security.network_isolation:
         network["EnableNetworkIsolation"] = True

@@ -1,5 +1,8 @@
 """Register steps: the CreateModelPackage request body, a new version in the model's registry group.
 
+A `baseline:` is stored as the version's DriftCheckBaselines (ModelDataQuality statistics and
+constraints), as the SageMaker SDK's RegisterModel stores a QualityCheckStep's baseline.
+
 When the artifacts come from a training step whose model a processing step with a `report`
 evaluated, that report is attached as the version's model-quality statistics, so reviewers
 see the metrics beside the approval button.
@@ -11,6 +14,7 @@ import re
 from typing import Any
 
 from mlopsc.compile.definitions.common import Scope, described
+from mlopsc.compile.definitions.drift import JOB_FILE, drift_baselines
 from mlopsc.compile.definitions.expressions import Value, get, join, output_uri
 from mlopsc.spec.models import ProcessingStep, RegisterStep, TrainingStep
 from mlopsc.spec.refs import find_refs
@@ -31,6 +35,8 @@ def register_step(scope: Scope, step: RegisterStep) -> dict[str, Any]:
     arguments["MetadataProperties"] = {"GeneratedBy": get("Execution.PipelineExecutionArn"),
                                        "ProjectId": ctx.resolved.project, "CommitId": get(f"Parameters.{COMMIT}")}
     arguments["CustomerMetadataProperties"] = lineage(scope, step)
+    if step.baseline is not None:
+        arguments["DriftCheckBaselines"] = drift_baselines(scope, step.baseline)
     report = evaluation_report(scope, step)
     if report is not None:
         arguments["ModelMetrics"] = {"ModelQuality": {"Statistics": {"ContentType": "application/json",
@@ -61,6 +67,8 @@ def lineage(scope: Scope, step: RegisterStep) -> dict[str, Value]:
         code = getattr(other, "code", None)
         if code:
             found[f"mlopsc:code:{other.name}"] = scope.ctx.code_file(code).sha256
+        elif other.type == "baseline":
+            found[f"mlopsc:code:{other.name}"] = scope.ctx.shipped_file(JOB_FILE, ("pipelines", scope.name)).sha256
     return dict(sorted(found.items())[:MAX_METADATA])
 
 

@@ -17,7 +17,9 @@ from mlopsc.policy.rules.mlc321_auto_approval import AutoApproval
 from mlopsc.policy.rules.mlc322_given_key_topics import GivenKeyTopics
 from mlopsc.policy.rules.mlc323_aws_key_topics import AwsKeyTopics
 from mlopsc.policy.rules.mlc324_cross_account_images import CrossAccountImages
+from mlopsc.policy.rules.mlc325_model_monitor import ModelMonitor
+from mlopsc.policy.rules.mlc326_registered_baseline import RegisteredBaseline
 
 RULES = (RedundantEndpoints(), RegistryVersion(), RollbackAlarms(), AlertsNotify(), EnvBudget(), MonitoringCapture(),
          Unencrypted(), AwsOwnedKeys(), IamWildcards(), NetworkIsolation(), ScheduleRuntime(), AutoApproval(),
-         GivenKeyTopics(), AwsKeyTopics(), CrossAccountImages())
+         GivenKeyTopics(), AwsKeyTopics(), CrossAccountImages(), ModelMonitor(), RegisteredBaseline())

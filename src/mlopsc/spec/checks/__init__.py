@@ -16,6 +16,7 @@ class Owner:
 
     env: str
     project: object  # its resolved spec.project
+    pipelines: frozenset[str] = frozenset()  # its pipelines (drift retraining may start one, MLC227)
 
 
 @dataclass

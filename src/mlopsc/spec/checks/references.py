@@ -8,12 +8,12 @@ from mlopsc.errors import Mark
 from mlopsc.spec.checks import CheckContext
 from mlopsc.spec.checks.secrets import placement
 from mlopsc.spec.grammar import did_you_mean
-from mlopsc.spec.models import Pipeline, ProcessingStep, TrainingStep
+from mlopsc.spec.models import BaselineStep, Pipeline, ProcessingStep, TrainingStep
 from mlopsc.spec.nodes import YMap, YScalar, YSeq
 from mlopsc.spec.refs import GLOBALS, STEP_ATTRIBUTES, Ref, RefSyntaxError, find_refs, parse_condition, shape_problem
 
 PRODUCES = {"processing": "outputs (and a report, if it sets `report`)", "training": "a model",
-            "condition": "nothing", "register": "nothing", "fail": "nothing"}
+            "baseline": "a baseline", "condition": "nothing", "register": "nothing", "fail": "nothing"}
 
 
 def check(ctx: CheckContext) -> None:
@@ -115,13 +115,15 @@ class _Scope:
         step = steps[index]
         if attribute not in STEP_ATTRIBUTES:
             return (f"unknown attribute `{attribute}` in `${{{ref.body}}}`",
-                    did_you_mean(attribute, STEP_ATTRIBUTES) or "use outputs.NAME, model or report.PATH", "MLC210")
+                    did_you_mean(attribute, STEP_ATTRIBUTES) or "use outputs.NAME, model, baseline or report.PATH", "MLC210")
         return _produces(step, attribute, ref)
 
 
 def _produces(step, attribute: str, ref: Ref) -> tuple[str, str | None, str] | None:
     kind = step.type
     if attribute == "model" and isinstance(step, TrainingStep):
+        return None
+    if attribute == "baseline" and isinstance(step, BaselineStep):
         return None
     if attribute == "outputs" and isinstance(step, ProcessingStep):
         output = ref.parts[3]
@@ -133,5 +135,6 @@ def _produces(step, attribute: str, ref: Ref) -> tuple[str, str | None, str] | N
         if step.report:
             return None
         return (f"step `{step.name}` has no `report`", "add `report: <output>/<file>.json` to the step", "MLC213")
-    return (f"`${{{ref.body}}}`: a {kind} step produces {PRODUCES[kind]}, not {'a ' if attribute == 'model' else ''}{attribute}",
+    article = "a " if attribute in ("model", "baseline") else ""
+    return (f"`${{{ref.body}}}`: a {kind} step produces {PRODUCES[kind]}, not {article}{attribute}",
             None, "MLC213")

@@ -59,9 +59,13 @@ def uses_registry(spec) -> bool:
 
 
 def cross_env_check(ctx: CheckContext) -> None:
-    """Region and account of an env that serves or registers versions, against the registry env's."""
+    """Region and account of an env that serves or registers versions, against the registry env's; drift
+    retraining that starts a pipeline of the registry env (MLC227)."""
     owner = ctx.owner
-    if ctx.env is None or owner is None or ctx.env == owner.env or not uses_registry(ctx.spec):
+    if ctx.env is None or owner is None or ctx.env == owner.env:
+        return
+    _retrain_in_registry_env(ctx, owner)
+    if not uses_registry(ctx.spec):
         return
     home, here = owner.project, ctx.spec.project
     if here.region != home.region:
@@ -75,6 +79,18 @@ def cross_env_check(ctx: CheckContext) -> None:
         ctx.error(("project", "account"), "MLC222", f"`project.account` is set for `{known}` but not for "
                   f"`{unknown}`: the registry grants access by account, so it must know both",
                   f"set `project.account` for {unknown} too (the same id when they share an account)")
+
+
+def _retrain_in_registry_env(ctx: CheckContext, owner: Owner) -> None:
+    for name, endpoint in ctx.spec.endpoints.items():
+        on_drift = endpoint.monitoring.on_drift if endpoint.monitoring else None
+        retrain = on_drift.retrain if on_drift else None
+        if retrain is None or retrain in ctx.spec.pipelines or retrain in owner.pipelines:
+            continue
+        ctx.error(("endpoints", name, "monitoring", "on_drift", "retrain"), "MLC227", f"`retrain: {retrain}` is "
+                  f"neither a pipeline of `{ctx.env}` nor of the registry env `{owner.env}`",
+                  did_you_mean(retrain, sorted(set(ctx.spec.pipelines) | owner.pipelines))
+                  or "name the pipeline that trains the served model")
 
 
 __all__ = ["Owner", "RESERVED_PARAMETER", "check", "cross_env_check", "registry_env", "uses_registry"]

@@ -126,7 +126,10 @@ def _monitoring(ctx: CheckContext, ep: Endpoint, path: tuple) -> None:
     _channel(ctx, mon.notify, at + ("notify",))
     if mon.data_quality is None and mon.model_quality is None:
         ctx.error(at, "MLC217", f"monitoring on endpoint `{path[-1]}` checks nothing",
-                  "add `data_quality: {baseline: s3://…}` and/or `model_quality: {…}`", key=True)
+                  "add `data_quality: {}` (judged against the served version's registered baseline) and/or "
+                  "`model_quality: {…}`", key=True)
+    _baseline(ctx, ep, at)
+    _on_drift(ctx, ep, at)
     quality = mon.model_quality
     if quality is None:
         return
@@ -136,3 +139,38 @@ def _monitoring(ctx: CheckContext, ep: Endpoint, path: tuple) -> None:
     if quality.problem_type != "BinaryClassification" and not quality.inference_attribute:
         ctx.error(at + ("model_quality",), "MLC217", f"{quality.problem_type} quality needs `inference_attribute`",
                   "name the field of the response that holds the prediction", key=True)
+
+
+def _baseline(ctx: CheckContext, ep: Endpoint, at: tuple) -> None:
+    quality = ep.monitoring.data_quality  # type: ignore[union-attr]
+    if quality is None or (quality.baseline or "registry") != "registry":
+        return
+    where = at + ("data_quality", "baseline") if quality.baseline else at + ("data_quality",)
+    hint = "give `baseline: s3://…` (a folder holding statistics.json and constraints.json, e.g. from a `baseline` step)"
+    if ep.model is None:
+        ctx.error(where, "MLC226", f"endpoint `{at[1]}` serves `image` + `model_data`, not a registry version, so "
+                  "there is no registered baseline to judge its captures against", hint, key=quality.baseline is None)
+    elif ep.monitoring.engine == "model-monitor":  # type: ignore[union-attr]
+        ctx.error(where, "MLC226", f"endpoint `{at[1]}`: Model Monitor takes its baseline's S3 files when its job "
+                  "definition is created, and a version's registered baseline is known only in the registry; the "
+                  "drift job looks it up at each run", f"use `engine: drift-job` (the default), or {hint[0].lower()}"
+                  f"{hint[1:]}", key=quality.baseline is None)
+
+
+def _on_drift(ctx: CheckContext, ep: Endpoint, at: tuple) -> None:
+    on_drift = ep.monitoring.on_drift  # type: ignore[union-attr]
+    if on_drift is None:
+        return
+    _channel(ctx, on_drift.notify, at + ("on_drift", "notify"))
+    retrain = on_drift.retrain
+    if retrain is None:
+        return
+    if ep.monitoring.engine == "model-monitor":  # type: ignore[union-attr]
+        ctx.error(at + ("on_drift", "retrain"), "MLC228", "`retrain` needs `engine: drift-job`: Model Monitor "
+                  "publishes drift per feature, with no per-endpoint signal to start a pipeline on once",
+                  "set `engine: drift-job` (the default), or remove `retrain`")
+    from mlopsc.spec.checks.registry import registry_env
+
+    if retrain not in ctx.spec.pipelines and ctx.env == registry_env(ctx.spec):
+        ctx.error(at + ("on_drift", "retrain"), "MLC227", f"`retrain: {retrain}` is not a pipeline of `{ctx.env}`, "
+                  "the registry env", did_you_mean(retrain, ctx.spec.pipelines) or "name a key of `pipelines`")

@@ -1,4 +1,5 @@
-"""Pipeline structure: unique step names, condition branches, registry models, reports, code files."""
+"""Pipeline structure: unique step names, condition branches, registry models, reports, code files, data
+locations (inputs, datasets, artifacts, baselines)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import os
 
 from mlopsc.spec.checks import CheckContext
 from mlopsc.spec.grammar import did_you_mean
-from mlopsc.spec.models import ConditionStep, Pipeline, ProcessingStep, RegisterStep, TrainingStep
+from mlopsc.spec.models import BaselineStep, ConditionStep, Pipeline, ProcessingStep, RegisterStep, TrainingStep
 
 
 def check(ctx: CheckContext) -> None:
@@ -30,6 +31,10 @@ def check(ctx: CheckContext) -> None:
                 _room_for_code(ctx, step, path)
             if isinstance(step, RegisterStep):
                 _data_locations(ctx, {"artifacts": step.artifacts}, path, field="artifacts")
+                if step.baseline is not None:
+                    _data_locations(ctx, {"baseline": step.baseline}, path, field="baseline")
+            if isinstance(step, BaselineStep):
+                _data_locations(ctx, {"dataset": step.dataset}, path, field="dataset")
 
 
 def _unique_names(ctx: CheckContext, pipeline: Pipeline, base: tuple) -> None:

@@ -8,8 +8,8 @@ from pydantic import BeforeValidator, Field, field_validator
 
 from mlopsc.spec.grammar import describe, fail
 from mlopsc.spec.models.base import Base, Email, ResourceName
-from mlopsc.spec.models.pipelines import (ConditionStep, FailStep, Pipeline, ProcessingStep, RegisterStep, Step,
-                                          TrainingStep)
+from mlopsc.spec.models.pipelines import (BaselineStep, ConditionStep, FailStep, Pipeline, ProcessingStep,
+                                          RegisterStep, Step, TrainingStep)
 from mlopsc.spec.models.project import Project, RegistryModel, Security, State
 from mlopsc.spec.models.rules import RULES_FIELD, RuleSetting
 from mlopsc.spec.models.serving import Batch, Budget, Endpoint
@@ -99,5 +99,5 @@ class Spec(Base):
         return channels
 
 
-__all__ = ["Registry", "Spec", "Project", "Pipeline", "Endpoint", "Batch", "Budget", "Step", "ProcessingStep", "TrainingStep",
-           "ConditionStep", "RegisterStep", "FailStep", "Security", "State", "RegistryModel", "RuleSetting"]
+__all__ = ["Registry", "Spec", "Project", "Pipeline", "Endpoint", "Batch", "Budget", "Step", "ProcessingStep",
+           "TrainingStep", "BaselineStep", "ConditionStep", "RegisterStep", "FailStep", "Security", "State", "RegistryModel", "RuleSetting"]

@@ -48,6 +48,8 @@ Region = Annotated[str, BeforeValidator(grammar.region, json_schema_input_type=A
     str, Field(pattern=r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$", description="AWS region code")])]
 Account = Annotated[str, BeforeValidator(grammar.account, json_schema_input_type=Annotated[str, Field(pattern=r"^\d{12}$")])]
 S3Uri = Annotated[str, BeforeValidator(grammar.s3_uri, json_schema_input_type=Annotated[str, Field(pattern=r"^(s3://|\$\{)")])]
+Baseline = Annotated[str, BeforeValidator(grammar.baseline,
+                                          json_schema_input_type=Annotated[str, Field(pattern=r"^(registry$|s3://)")])]
 Image = Annotated[str, BeforeValidator(grammar.image, json_schema_input_type=Annotated[
     str, Field(description="framework:version (e.g. xgboost:1.7-1) or a full ECR image URI")])]
 Encryption = Annotated[str, BeforeValidator(grammar.encryption, json_schema_input_type=Annotated[

@@ -1,4 +1,4 @@
-"""Pipeline models: parameters and the step types (processing, training, condition, register, fail)."""
+"""Pipeline models: parameters and the step types (processing, training, baseline, condition, register, fail)."""
 
 from __future__ import annotations
 
@@ -133,6 +133,20 @@ class TrainingStep(StepBase):
         "Environment variables of the container; values may be secret references"))
 
 
+class BaselineStep(StepBase):
+    type: Literal["baseline"] = Field(description=(
+        "Profile a dataset into the statistics and constraints drift is judged against: mlopsc's drift job, in "
+        "its profile mode (`${steps.STEP.baseline}` is the folder holding statistics.json and constraints.json)"))
+    dataset: Text = Field(description=(
+        "The CSV files to profile, as a reference to an earlier step's output or an S3 prefix: the features the "
+        "endpoint receives, in the order requests send them (without the label). A header row names them, "
+        "else they are _c0, _c1, …"))
+    instance: ProcessingInstanceSpec = Field(default_factory=lambda: ProcessingInstance(type="ml.m5.xlarge"),
+                                             description="The instance type, or the instances in full "
+                                             "(default ml.m5.xlarge)")
+    max_runtime: Duration = Field(3600, ge=1, le=5 * 86400, description="Stop the job after this long")
+
+
 class ConditionStep(StepBase):
     type: Literal["condition"] = Field(description="Run one branch of later steps or the other")
     conditions: list[Text] = Field(min_length=1, description=(
@@ -156,6 +170,10 @@ class RegisterStep(StepBase):
         "The request content types the model accepts"))
     response_types: list[Text] = Field(default_factory=lambda: ["text/csv"], min_length=1, description=(
         "The response MIME types it returns"))
+    baseline: Text | None = Field(None, description=(
+        "The baseline stored with the version (its DriftCheckBaselines, as the SageMaker SDK's RegisterModel "
+        "stores them): usually `${steps.PROFILE.baseline}`, else an S3 folder holding statistics.json and "
+        "constraints.json. Monitors with `data_quality.baseline: registry` judge the served version against it"))
     inference_instances: list[instance_type("endpoint")] = Field(default_factory=list, description=(  # type: ignore[valid-type]
         "Instance types recommended for real-time inference; the first (or else the first transform instance, "
         "else ml.m5.large) picks the image's CPU or GPU variant"))
@@ -168,8 +186,9 @@ class FailStep(StepBase):
     message: Text = Field("", max_length=3072, description="The execution's error message; references allowed")
 
 
-Step = Annotated[Union[ProcessingStep, TrainingStep, ConditionStep, RegisterStep, FailStep], Field(discriminator="type")]
-STEP_TYPES = ("processing", "training", "condition", "register", "fail")
+Step = Annotated[Union[ProcessingStep, TrainingStep, BaselineStep, ConditionStep, RegisterStep, FailStep],
+                 Field(discriminator="type")]
+STEP_TYPES = ("processing", "training", "baseline", "condition", "register", "fail")
 
 
 class Pipeline(Base):
@@ -187,5 +206,5 @@ def step_name_of(step: object) -> str | None:
     return getattr(step, "name", None)
 
 
-__all__ = ["Pipeline", "Parameter", "ProcessingStep", "TrainingStep", "ConditionStep", "RegisterStep", "FailStep",
-           "Step", "STEP_TYPES", "PARAMETER_TYPES", "ResourceName"]
+__all__ = ["Pipeline", "Parameter", "ProcessingStep", "TrainingStep", "BaselineStep", "ConditionStep", "RegisterStep",
+           "FailStep", "Step", "STEP_TYPES", "PARAMETER_TYPES", "ResourceName"]

@@ -1,4 +1,4 @@
-"""Serving models: endpoints (deployment, alarms, Model Monitor), batch transform jobs, budgets."""
+"""Serving models: endpoints (deployment, alarms, monitoring), batch transform jobs, budgets."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field
 
 from mlopsc.spec.grammar import fail
-from mlopsc.spec.models.base import (Base, Duration, Image, Latency, MonitorSchedule, Number, Percent, ResourceName,
+from mlopsc.spec.models.base import (Base, Baseline, Duration, Image, Latency, MonitorSchedule, Number, Percent, ResourceName,
                                      S3Uri, Schedule, Text, Whole, shorthand, instance_type)
 from mlopsc.spec.models.pipelines import EnvVar
 
@@ -68,8 +68,11 @@ class Alarms(Base):
 
 
 class DataQuality(Base):
-    baseline: S3Uri = Field(description=(
-        "The S3 folder holding statistics.json and constraints.json, as a Model Monitor baselining job writes them"))
+    baseline: Baseline | None = Field(None, description=(
+        "What the captured requests are judged against: `registry`, the baseline stored with the version this "
+        "env serves (a register step's `baseline:`; the default when the endpoint serves `model` + `version`, "
+        "and promoting a version moves the monitor to its baseline), or an S3 folder holding statistics.json and "
+        "constraints.json (required with `image` + `model_data`, MLC226)"))
 
 
 class ModelQuality(Base):
@@ -86,13 +89,29 @@ class ModelQuality(Base):
         "The probability from which a prediction counts as positive (BinaryClassification)"))
 
 
+class OnDrift(Base):
+    notify: ResourceName | None = Field(None, description=(
+        "A key of `notify`: the channel the drift alarm tells when drift is detected and when it clears (MLC205)"))
+    retrain: ResourceName | None = Field(None, description=(
+        "A key of `pipelines`: start it when drift is detected, once per alarm (the alarm going into ALARM), in "
+        "this env if the pipeline runs here, else in the registry env, across accounts if need be (MLC227; "
+        "`engine: drift-job` only, MLC228)"))
+
+
 class Monitoring(Base):
-    schedule: MonitorSchedule = Field("hourly", description="How often the monitoring jobs run")
+    engine: Literal["drift-job", "model-monitor"] = Field("drift-job", description=(
+        "`drift-job`: a scheduled job mlopsc ships (a SageMaker pipeline: its Lambda function lists the window's "
+        "captures and publishes CloudWatch metrics, a processing job compares them with the baseline), which runs "
+        "in every AWS account, also with network isolation. `model-monitor`: SageMaker Model Monitor, which is "
+        "closed to new AWS customers (MLC325)"))
+    schedule: MonitorSchedule = Field("hourly", description=(
+        "How often the monitoring jobs run (the drift job looks at the captures of the period before each run)"))
     notify: ResourceName | None = Field(None, description=(
         "A key of `notify`: the channel told of runs that find violations (MLC205)"))
     data_quality: DataQuality | None = Field(None, description=(
         "Compare the captured requests with a baseline (at least one of data_quality and model_quality, MLC217)"))
     model_quality: ModelQuality | None = Field(None, description="Compare the captured predictions with ground truth")
+    on_drift: OnDrift | None = Field(None, description="What happens when data-quality drift is detected")
     instance: instance_type("processing") = Field("ml.m5.xlarge", description=(  # type: ignore[valid-type]
         "The instance type of the monitoring jobs"))
     max_runtime: Duration = Field(3600, ge=1, le=3600, description="At most 1h (hourly schedules need it shorter)")

@@ -40,6 +40,8 @@ VALUES: dict[str, tuple[str, str]] = {
     "account": ("AWS account id", "12 digits: `\"123456789012\"`."),
     "s3_uri": ("S3 URI", "`s3://bucket/prefix/`; `s3://${bucket}/prefix/` for the env's artifacts bucket; inside a "
                          "pipeline also a reference such as `${params.NAME}` or `${steps.STEP.outputs.NAME}`."),
+    "baseline": ("baseline", "`registry` (the baseline stored with the version the env serves) or an S3 folder "
+                             "`s3://bucket/prefix/` holding statistics.json and constraints.json."),
     "image": ("image", "`framework:version` as SageMaker publishes it (`xgboost:1.7-1`, `sklearn:1.2-1`), resolved to "
                        "the env's region, or a full ECR image URI `ACCOUNT.dkr.ecr.REGION.amazonaws.com/repo:tag`."),
     "instance_type": ("instance type", "A SageMaker instance type offered for that use (processing, training, "
@@ -66,6 +68,7 @@ _VALIDATORS: dict[Any, str] = {
     grammar.duration: "duration", grammar.percent: "percent", grammar.latency: "latency",
     schedules.schedule: "schedule", schedules.monitor_schedule: "monitor_schedule", grammar.email: "email",
     grammar.region: "region", grammar.account: "account", grammar.s3_uri: "s3_uri", grammar.image: "image",
+    grammar.baseline: "baseline",
     grammar.encryption: "encryption", grammar.role: "role", grammar.backend: "backend",
     project._project_name: "project_name", _env_name: "env_name",
     base.ResourceName.__metadata__[0].func: "name", base.StepName.__metadata__[0].func: "step_name",
