@@ -23,7 +23,7 @@ def test_within_budget_exits_0_with_table_totals_and_origins(run_cli):
     assert run.code == 0, run.err
     assert "endpoint.pricing" in run.out and "2 x ml.c5.large" in run.out and "$177.24" in run.out
     assert "environments/prod.yaml:" in run.out  # each line names where its cost comes from
-    assert "Total: $188.35 - $202.23 a month" in run.out  # the nightly training runs in dev, the registry env
+    assert "Total: $186.96 - $193.90 a month" in run.out  # the nightly training runs in dev, the registry env
     assert "within budget: budget `monthly` $320.00/month" in run.out
     assert "OVER BUDGET" not in run.out and "\x1b[" not in run.out
 
@@ -63,7 +63,7 @@ def test_json_format(run_cli, tmp_path):
     body = json.loads(run.out)
     assert body["over_budget"] is True and body["env"] == "prod" and body["region"] == "eu-west-1"
     assert [b["status"] for b in body["budgets"]] == ["over"]
-    assert {line["address"] for line in body["lines"]} == {"endpoint.noshow", "monitoring.noshow.data-quality"}
+    assert {line["address"] for line in body["lines"]} == {"endpoint.noshow", "pipeline.drift-noshow"}
 
 
 def test_invalid_spec_exits_1_with_diagnostics_and_no_traceback(run_cli, write):

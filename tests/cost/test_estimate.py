@@ -49,14 +49,14 @@ def test_shop_pricing_staging_by_hand():
     lines = {line.address: line for line in found.lines}
     # the endpoint: 1 x ml.c5.large around the clock
     assert lines["endpoint.pricing"].low == lines["endpoint.pricing"].high == round(0.1214 * 730, 2) == 88.62
-    # Model Monitor, daily (730/24 runs): 10 minutes .. max_runtime 1 h on ml.m5.xlarge, for each of the two jobs
-    for kind in ("data-quality", "model-quality"):
-        line = lines[f"monitoring.pricing.{kind}"]
-        assert (line.low, line.high) == (round(0.2737 / 6 * 730 / 24, 2), round(0.2737 * 730 / 24, 2)) == (1.39, 8.33)
+    # the drift job, daily (730/24 runs): 10 minutes .. max_runtime 1 h on ml.m5.xlarge, one job for both checks
+    line = lines["pipeline.drift-pricing"]
+    assert (line.low, line.high) == (round(0.2737 / 6 * 730 / 24, 2), round(0.2737 * 730 / 24, 2)) == (1.39, 8.33)
+    assert line.description == "drift job, daily: 30.42 runs x 1 x ml.m5.xlarge"
     # batch: cron(30 3 * * ? *) = 1461/48 runs of 1 h on ml.m5.xlarge
     assert lines["pipeline.batch-catalog-scores"].high == round(0.2737 * 1461 / 48, 2) == 8.33
     assert "pipeline.nightly" not in lines  # trained in dev, the registry env
-    assert (found.low, found.high) == (99.73, 113.61)
+    assert (found.low, found.high) == (98.34, 105.28)
     budget, = found.budgets
     assert (budget.monthly, budget.status, budget.threshold, budget.over_by) == (150.0, "ok", 80.0, 0.0)
     assert not found.over_budget
@@ -65,11 +65,13 @@ def test_shop_pricing_staging_by_hand():
 def test_shop_pricing_nightly_training_in_dev_by_hand():
     """The nightly pipeline, cron(0 1 * * ? *) (1461/48 runs a month), in dev, the registry env: prepare on
     dev's ml.m5.xlarge (processing, no max_runtime: 1 h; the shorthand instance resets the volume to 30 GB),
-    train (spot: 30% of ml.m5.2xlarge, 2 h, 30 GB), evaluate (ml.m5.xlarge, 1 h, 30 GB); ML storage 0.1666
-    per GB-month of 730 h."""
+    profile (the baseline step: ml.m5.xlarge, its max_runtime 1 h, 30 GB), train (spot: 30% of ml.m5.2xlarge,
+    2 h, 30 GB), evaluate (ml.m5.xlarge, 1 h, 30 GB); ML storage 0.1666 per GB-month of 730 h."""
     lines = {line.address: line for line in example("shop-pricing", "dev").lines}
-    per_run = (0.2737 + 30 / 730 * 0.1666) + (0.5486 * 0.3 * 2 + 30 * 2 / 730 * 0.1666) + (0.2737 + 30 / 730 * 0.1666)
-    assert lines["pipeline.nightly"].high == round(per_run * 1461 / 48, 2) == 27.51
+    job = 0.2737 + 30 / 730 * 0.1666  # one hour of ml.m5.xlarge with its 30 GB volume
+    per_run = job + job + (0.5486 * 0.3 * 2 + 30 * 2 / 730 * 0.1666) + job
+    assert lines["pipeline.nightly"].high == round(per_run * 1461 / 48, 2) == 36.05
+    assert "profile 1 x ml.m5.xlarge 1 h" in lines["pipeline.nightly"].description
 
 
 def test_autoscaling_gives_min_and_max_instances():
@@ -171,3 +173,16 @@ def test_markdown_and_json_renderings():
     body = cost_json(found)
     assert body["over_budget"] is True and body["high"] == found.high
     assert body["lines"][0]["address"] == "endpoint.noshow" and body["cost_version"] == 1
+
+
+def test_model_monitor_runs_one_job_per_check(tmp_path):
+    """The same endpoint under `engine: model-monitor`: a data-quality and a model-quality job each run, where the
+    drift job runs one job for both (test_shop_pricing_staging_by_hand)."""
+    from model_monitor_project import write
+
+    found = estimate(load_project(str(write(tmp_path / "shop")), ["staging"]).specs["staging"])
+    lines = {line.address: line for line in found.lines}
+    for kind in ("data-quality", "model-quality"):
+        line = lines[f"monitoring.pricing.{kind}"]
+        assert (line.low, line.high) == (1.39, 8.33) and line.description.startswith("Model Monitor, daily")
+    assert "pipeline.drift-pricing" not in lines

@@ -65,6 +65,12 @@ endpoints:
     version: 1
     instance: {itype}
     data_capture: 10
+    monitoring: {{engine: model-monitor, instance: {itype}, data_quality: {{baseline: "s3://acme-ml/base/"}}}}
+  d:
+    model: m
+    version: 1
+    instance: {itype}
+    data_capture: 10
     monitoring: {{instance: {itype}, data_quality: {{baseline: "s3://acme-ml/base/"}}}}
 batch:
   b: {{model: m, version: 1, input: "s3://acme-ml/in/", output: "s3://acme-ml/out/", instance: {itype}}}
@@ -82,6 +88,7 @@ def volume_keys(tmp_path, itype: str) -> dict[str, bool]:
     env_spec = api.load(str(tmp_path / "mlops.yaml")).specs["dev"]
     compiled = api.compile_project(env_spec, stub_images)
     steps = {s["Name"]: s["Arguments"] for d in compiled.definitions.values() for s in d["Steps"]}
+    drift = compiled.definitions["drift-d"]["Steps"][1]["Arguments"]["IfSteps"][0]["Arguments"]
     resources = compiled.graph.resources
     return {
         "processing": "VolumeKmsKeyId" in steps["prep"]["ProcessingResources"]["ClusterConfig"],
@@ -89,11 +96,12 @@ def volume_keys(tmp_path, itype: str) -> dict[str, bool]:
         "transform": "VolumeKmsKeyId" in steps["batch-b"]["TransformResources"],
         "endpoint": "kms_key_arn" in resources["endpoint-config.e"].inputs,
         "monitor": "volume_kms_key_id" in resources["monitoring.e.data-quality"].inputs["job_resources"]["cluster_config"],
+        "drift job": "VolumeKmsKeyId" in drift["ProcessingResources"]["ClusterConfig"],
     }
 
 
 @pytest.mark.parametrize("itype, local", [("ml.m5.xlarge", False), ("ml.c5.xlarge", False), ("ml.g4dn.xlarge", True),
                                           ("ml.g5.xlarge", True), ("ml.g6e.xlarge", True)])
 def test_every_family_sends_a_volume_key_exactly_where_sagemaker_takes_one(tmp_path, itype, local):
-    assert volume_keys(tmp_path, itype) == dict.fromkeys(("processing", "training", "transform", "endpoint", "monitor"),
-                                                          not local)
+    assert volume_keys(tmp_path, itype) == dict.fromkeys(("processing", "training", "transform", "endpoint", "monitor",
+                                                           "drift job"), not local)

@@ -15,7 +15,7 @@ from mlopsc.spec.schedules import HOURS_PER_MONTH
 SPOT_DISCOUNT = 0.70  # managed spot training: assumed 70% off on-demand (AWS quotes "up to 90%")
 DEFAULT_PROCESSING_HOURS = 1.0  # a processing step without max_runtime: assumed to run 1 hour
 BATCH_RUN_HOURS = 1.0  # a batch transform run (no API bounds it): assumed 1 hour per run
-MONITOR_TYPICAL_MINUTES = 10.0  # a Model Monitor run, typically; its max_runtime is the high bound
+MONITOR_TYPICAL_MINUTES = 10.0  # a monitoring run (Model Monitor or the drift job), typically; max_runtime is the high bound
 SERVERLESS_REQUESTS = 1_000_000  # serverless endpoints: assumed 1M requests a month …
 SERVERLESS_SECONDS = 0.1  # … of 100 ms each …
 SERVERLESS_KB = 4.0  # … moving 4 KB (request + response) each
@@ -28,7 +28,8 @@ ASSUMPTIONS = (
     f"max_runtime for {DEFAULT_PROCESSING_HOURS:g} h; runs a month from the schedule (a month = {HOURS_PER_MONTH:g} h)",
     f"spot training costs {100 - SPOT_DISCOUNT * 100:g}% of on-demand (a {SPOT_DISCOUNT * 100:g}% discount is assumed)",
     f"batch transform runs take {BATCH_RUN_HOURS:g} h each",
-    f"Model Monitor runs take {MONITOR_TYPICAL_MINUTES:g} min (low) up to their max_runtime (high)",
+    f"monitoring runs (the drift job, or Model Monitor) take {MONITOR_TYPICAL_MINUTES:g} min (low) up to their "
+    "max_runtime (high); the drift job's Lambda function (two short calls a run) is within Lambda's free tier",
     "unscheduled pipelines and batch jobs run on demand and are not counted; data capture, S3, CloudWatch, KMS and "
     "data transfer are not priced",
 )
@@ -158,16 +159,21 @@ def _endpoint(b: _Builder, name: str, endpoint) -> None:
 
 
 def _monitoring(b: _Builder, name: str, monitoring) -> None:
+    """Model Monitor: one job per check and run; the drift job: one job a run for both checks (a window
+    without captures runs none: the high figure assumes every window has some)."""
     runs = b.resolved.schedules[("monitoring", name)].runs_per_month()
     max_hours = monitoring.max_runtime / 3600
     low_hours = min(MONITOR_TYPICAL_MINUTES / 60, max_hours)
     instance = b.resolved.use("monitoring", name).instance_type
     price = b.prices.instance(b.region, PROCESSING, instance)
-    for kind, key in (("data-quality", "data_quality"), ("model-quality", "model_quality")):
-        if getattr(monitoring, key) is None:
-            continue
-        address, path = f"monitoring.{name}.{kind}", ("endpoints", name, "monitoring", "schedule")
-        description = f"{monitoring.schedule}: {runs:.4g} runs x 1 x {instance}"
+    if monitoring.engine == "drift-job":
+        checks = [(f"pipeline.{b.resolved.monitors[name].pipeline}", "drift job")]
+    else:
+        checks = [(f"monitoring.{name}.{kind}", "Model Monitor") for kind, key in
+                  (("data-quality", "data_quality"), ("model-quality", "model_quality")) if getattr(monitoring, key)]
+    for address, what in checks:
+        path = ("endpoints", name, "monitoring", "schedule")
+        description = f"{what}, {monitoring.schedule}: {runs:.4g} runs x 1 x {instance}"
         if price is None:
             b.unknown(address, description, path, f"{instance} (processing)")
             continue
@@ -186,7 +192,7 @@ def _pipeline(b: _Builder, name: str, pipeline) -> None:
     runs = b.resolved.schedules[("pipelines", name)].runs_per_month()
     total, approximated, parts, missing = 0.0, False, [], []
     for index, step in enumerate(pipeline.steps):
-        if step.type not in ("processing", "training"):
+        if step.type not in ("processing", "training", "baseline"):
             continue
         usage = TRAINING if step.type == "training" else PROCESSING
         hours = step.max_runtime / 3600 if step.max_runtime else DEFAULT_PROCESSING_HOURS

@@ -1,6 +1,10 @@
 """What the registry and SageMaker say of a served version: DescribeModelPackage and DescribeTrainingJob
 as the JSON-ready facts `mlopsc audit` shows (every key always present, None when unknown).
 
+`drift_baseline` is the version's registered data-quality baseline (DriftCheckBaselines), the one a
+drift-job monitor with `baseline: registry` judges the served version's captures against (status
+reads it with registered_baseline too).
+
 A version or training job that does not exist is `exists: false`, not an error; other botocore
 errors propagate (audit.py explains them as AwsError).
 """
@@ -83,8 +87,16 @@ def package(sm, arn: str) -> dict:
         image=container.get("Image"), model_data=container.get("ModelDataUrl"),
         code={k[len(CODE):]: v for k, v in sorted(custom.items()) if k.startswith(CODE)},
         data={k[len(DATA):]: v for k, v in sorted(custom.items()) if k.startswith(DATA)},
-        training_job_name=custom.get(TRAINING_JOB))
+        training_job_name=custom.get(TRAINING_JOB), drift_baseline=registered_baseline(found))
     return facts
+
+
+def registered_baseline(found: dict) -> dict:
+    """The data-quality baseline a DescribeModelPackage answer holds (a register step's `baseline:`, stored
+    as DriftCheckBaselines.ModelDataQuality): its statistics and constraints URIs, None when not registered."""
+    quality = (found.get("DriftCheckBaselines") or {}).get("ModelDataQuality") or {}
+    return {name: (quality.get(key) or {}).get("S3Uri") or None
+            for name, key in (("statistics", "Statistics"), ("constraints", "Constraints"))}
 
 
 def empty_package(arn: str) -> dict:
@@ -93,7 +105,8 @@ def empty_package(arn: str) -> dict:
             "approval": {"status": None, "description": None, "by": None, "at": None, "at_registration": False},
             "registered": {"by": None, "at": None}, "generated_by": None, "project_id": None, "commit": None,
             "registry_env": None, "pipeline": None, "image": None, "model_data": None, "code": {}, "data": {},
-            "training_job_name": None, "training_job": None}
+            "training_job_name": None, "training_job": None,
+            "drift_baseline": {"statistics": None, "constraints": None}}
 
 
 def training_job(sm, name: str) -> dict:

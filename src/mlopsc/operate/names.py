@@ -8,6 +8,26 @@ from dataclasses import dataclass, field
 from mlopsc.spec.checks.registry import RESERVED_PARAMETER as COMMIT  # what compile declares with a register step
 
 
+@dataclass(frozen=True)
+class Watch:
+    """How one monitored endpoint is watched, as `status` reads it: its resolved Monitor and the AWS names
+    of its drift alarm and pipeline (drift-job) or Model Monitor schedules (model-monitor)."""
+
+    endpoint: str  # the key under `endpoints`
+    engine: str  # drift-job | model-monitor
+    endpoint_name: str  # the endpoint's AWS name: the EndpointName dimension of the drift metrics
+    baseline: str | None  # "registry" | an s3:// folder | None (model quality only)
+    package_arn: str | None  # the version served here (`${aws:accountId}` unfilled)
+    window_hours: int
+    alarm_period: int  # seconds: the drift alarm's period
+    alarm: str | None = None  # the drift alarm's AWS name (drift-job)
+    pipeline: str | None = None  # the drift pipeline's key among the env's pipelines (drift-job)
+    schedules: dict[str, str] = field(default_factory=dict)  # model-monitor: data-quality|model-quality -> name
+    notify: tuple[str, ...] = ()  # the `notify` channels told of drift (drift-job) or violations (model-monitor)
+    retrain: str | None = None  # the pipeline drift starts (drift-job)
+    retrain_in: str | None = None  # "here", or the registry env that runs it
+
+
 @dataclass
 class EnvNames:
     project: str
@@ -20,6 +40,7 @@ class EnvNames:
     parameters: dict[str, list[str]] = field(default_factory=dict)  # pipeline -> declared parameter names
     records_commit: set[str] = field(default_factory=set)  # pipelines declaring MlopscCommit (a register step)
     spec_dir: str = ""  # the spec's folder: its git commit is what a run records (gitinfo.py)
+    monitors: dict[str, Watch] = field(default_factory=dict)  # monitored endpoint -> how it is watched
 
     @property
     def prefix(self) -> str:
@@ -39,6 +60,28 @@ def env_names(env_spec) -> EnvNames:
     found.parameters = {name: list(p.parameters) + ([COMMIT] if name in found.records_commit else [])
                         for name, p in spec.pipelines.items()}
     found.spec_dir = env_spec.base_dir
+    found.monitors = watches(env_spec)
+    return found
+
+
+def watches(env_spec) -> dict[str, Watch]:
+    """endpoint -> Watch, for every endpoint with `monitoring` (the resolved Monitors, with their AWS names)."""
+    resolved, spec = env_spec.resolved, env_spec.spec
+    names = resolved.names
+    found = {}
+    for endpoint, monitor in sorted(resolved.monitors.items()):
+        mon = spec.endpoints[endpoint].monitoring
+        channels = {mon.notify} | ({mon.on_drift.notify} if mon.on_drift and monitor.engine == "drift-job" else set())
+        drift = monitor.engine == "drift-job"
+        retrain = monitor.retrain if drift else None
+        found[endpoint] = Watch(
+            endpoint, monitor.engine, names[("endpoint", endpoint)], monitor.baseline, monitor.package_arn,
+            monitor.window_hours, monitor.alarm_period, alarm=monitor.alarm if drift else None,
+            pipeline=monitor.pipeline if drift else None,
+            schedules={kind: name for kind in ("data-quality", "model-quality")
+                       if (name := names.get(("monitor-schedule", endpoint, kind))) is not None},
+            notify=tuple(sorted(c for c in channels if c)), retrain=retrain,
+            retrain_in=None if retrain is None else ("here" if monitor.retrain_here else resolved.registry.env))
     return found
 
 
