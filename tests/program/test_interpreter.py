@@ -264,6 +264,9 @@ def test_a_bad_manifest_registers_nothing(manifest):
     ({"$join": "s3://x"}, "\\$join takes a list"),
     ({"$join": ["s3://", 5]}, "\\$join takes a list"),
     ({"$json": {}, "extra": 1}, "malformed \\$json"),
+    ({"$archive": {}}, "\\$archive takes an object of file names to \\$asset markers"),
+    ({"$archive": {"handler.py": "assets/handler.py"}}, "\\$archive takes an object"),
+    ({"$archive": {"handler.py": {"$asset": "../handler.py"}}}, "inside the build folder"),
 ])
 def test_malformed_markers_raise_when_registering(manifest, marker, message):
     bad = _inputs(manifest, "code.train", source=marker)
