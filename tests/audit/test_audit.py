@@ -76,6 +76,7 @@ def test_text_shows_each_endpoint_and_job_with_its_lineage(run_cli, aws, project
     scoring = block(text, "endpoint scoring (loans-dev-scoring)")
     assert "  approval        PendingManualApproval\n" in scoring
     assert f"  spec commit     {COMMIT_2}-dirty" in scoring
+    assert "  monitored       no (no `monitoring`)\n" in scoring and "drift baseline  none registered" in scoring
     assert "  training job    loans-train-2: not found" in scoring  # the version names a job that does not exist
     assert scoring.endswith("  deployments (oldest first):\n"
                             f"    2025-01-10T09:00:00.000001Z  version 1  commit {COMMIT_1}  by {ALICE}\n"
@@ -100,7 +101,8 @@ def test_json_is_the_documented_shape(run_cli, aws, project):
     items = by_name(report)
     for item in items.values():
         assert set(item) == {"kind", "name", "resource", "aws_name", "in_spec", "spec", "deployed", "deployed_at",
-                             "differs", "history"}
+                             "differs", "history", "monitoring"}
+        assert item["monitoring"] is None  # the loans spec monitors nothing
         assert item["differs"] is False and item["in_spec"] is True
     batch = items["nightly-scores"]
     assert batch["resource"] == "model.batch-nightly-scores" and batch["aws_name"] == "loans-dev-batch-nightly-scores"
@@ -110,7 +112,8 @@ def test_json_is_the_documented_shape(run_cli, aws, project):
     facts = spec["package"]
     assert set(facts) == {"arn", "exists", "group", "version", "description", "approval", "registered",
                           "generated_by", "project_id", "commit", "registry_env", "pipeline", "image", "model_data",
-                          "code", "data", "training_job"}
+                          "code", "data", "training_job", "drift_baseline"}
+    assert facts["drift_baseline"] == {"statistics": None, "constraints": None}
     assert (facts["exists"], facts["group"], facts["version"], facts["commit"]) == (True, "loans-risk-xgb", 1, COMMIT_1)
     assert facts["approval"]["status"] == "Approved" and facts["approval"]["by"] == MOTO_USER
     assert facts["approval"]["description"] == "MRM sign-off 2025-017" and facts["approval"]["at"].endswith("Z")

@@ -162,7 +162,7 @@ def test_a_package_registered_without_a_baseline_fails_saying_how_to_fix_it(aws)
     assert "Contents" not in aws.list_objects_v2(Bucket=BUCKET, Prefix="monitoring/")  # nothing written
 
 
-REPORT = {"version": 1, "records": 420, "window_end": "2024-05-01T01:00:00Z", "drift": True,
+REPORT = {"version": 1, "records": 420, "drift": True,
           "features": [{"name": "age", "type": "numeric", "distance": 0.31, "p_value": 0.001, "drift": True},
                        {"name": "plan", "type": "categorical", "distance": 0.02, "p_value": 0.6, "drift": False},
                        {"name": "empty", "type": "numeric", "distance": None, "p_value": None, "drift": False}],
@@ -173,6 +173,7 @@ REPORT = {"version": 1, "records": 420, "window_end": "2024-05-01T01:00:00Z", "d
 
 def publish_event(**changes) -> dict:
     return {"action": "publish", "report_uri": f"s3://{BUCKET}/monitoring/churn/reports/exec-1/",
+            "window_end": "2024-05-01T01:00:00Z",  # the window step's output, which the compiled step passes
             "endpoint_name": "demo-dev-churn", "namespace": "mlopsc/Monitoring", **changes}
 
 

@@ -108,6 +108,10 @@ def test_status_text(run_cli, aws):
     assert "shop-pricing-dev-pricing-error-rate: seeded ALARM" in result.out
     assert "demand-xgb version 2" in result.out
     assert "batch-catalog-scores: not deployed" in result.out
+    monitoring = result.out.split("\n\nMonitoring:\n")[1].splitlines()  # the example's drift job, not applied
+    assert monitoring[:3] == ["  pricing: drift-job, judging the captures of the 24 h before each run",
+                              "    alarm          shop-pricing-dev-pricing-drift: not deployed",
+                              "    last run       shop-pricing-dev-drift-pricing: not deployed"]
 
 
 def test_status_without_credentials_is_explained(run_cli, aws, monkeypatch):

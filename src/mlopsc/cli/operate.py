@@ -52,8 +52,9 @@ def run(pipeline: str, spec: str, env: str, params: tuple[str, ...], wait: bool,
 @click.option("--env", "env", metavar="ENV", required=True, help="The environment to inspect.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def status(spec: str, env: str, fmt: str) -> int:
-    """Endpoints, the 5 most recent executions per pipeline, alarms in ALARM and model packages
-    pending approval, for ENV.
+    """Endpoints, the 5 most recent executions per pipeline, alarms in ALARM, model packages
+    pending approval and, per monitored endpoint, its monitoring (the drift alarm's state, the
+    last drift run and figures, the baseline it judges against; Model Monitor's schedules), for ENV.
 
     MLOPSC_AWS_ENDPOINT_URL, when set, sends every AWS call there (e.g. a moto server).
     """

@@ -78,7 +78,8 @@ def publish(event: dict) -> dict:
     namespace = _text(event, "namespace", required=True)
     body = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
     report = _checked_report(body, f"s3://{bucket}/{key}")
-    data = _metric_data(report, endpoint, _instant(report.get("window_end"), "the report's window_end"))
+    when = _instant(event.get("window_end") or report.get("window_end"), "window_end")  # the window's, not the clock's
+    data = _metric_data(report, endpoint, when)
     batches = _batches(data)
     cloudwatch = boto3.client("cloudwatch")
     for batch in batches:

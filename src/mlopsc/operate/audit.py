@@ -5,7 +5,13 @@ what the last apply deployed; when the two differ, both are shown. For each pack
 registry (DescribeModelPackage) tells its approval, who registered it, the pipeline execution and
 spec commit that produced it, and its lineage metadata (compile/definitions/register.py); the
 training job (DescribeTrainingJob) its input data, image, instances and times. The deployment
-history lists the records where what the endpoint or job serves changed. The report is JSON-ready
+history lists the records where what the endpoint or job serves changed. Each version's facts hold
+its registered data-quality baseline (`drift_baseline`: DriftCheckBaselines' statistics and
+constraints URIs, None when not registered), and each endpoint item says how it is monitored
+(`monitoring`: None without `monitoring`, else {engine, baseline ("registry", an s3:// folder, or
+None: model quality only), version, statistics, constraints (the baseline in use: the spec's
+version's registered one, or the folder's files), problem (a version not in the registry, or one
+registered without a baseline, which fails each run of the drift job)}). The report is JSON-ready
 data (`audit_version` 1; the shape is documented in docs/guide.md); audit_render.py renders it.
 """
 
@@ -62,6 +68,28 @@ def served(value: str | None, model: str | None, version: int | None = None) -> 
                 "model_data": None, "package": None}
     return {"source": "model_data", "model": None, "version": None, "package_arn": None, "model_data": value,
             "package": None}
+
+
+def monitoring_of(monitor, side: dict | None, env: str) -> dict | None:
+    """How an endpoint is monitored and the baseline in use (side: the spec's, whose version monitoring judges)."""
+    from mlopsc.operate.monitoring import registry_problem
+
+    if monitor is None:
+        return None
+    found = {"engine": monitor.engine, "baseline": monitor.baseline, "version": None, "statistics": None,
+             "constraints": None, "problem": None}
+    if monitor.baseline is None:
+        return found
+    if monitor.baseline != "registry":
+        folder = monitor.baseline.rstrip("/")
+        return found | {"statistics": f"{folder}/statistics.json", "constraints": f"{folder}/constraints.json"}
+    facts = (side or {}).get("package") or {}
+    found["version"] = (side or {}).get("version")
+    if facts:
+        found.update(facts["drift_baseline"])
+        found["problem"] = registry_problem(found["version"], facts["exists"], facts["drift_baseline"],
+                                            monitor.engine, env)
+    return found
 
 
 def read(env_spec, client: Callable | None = None) -> dict:
@@ -154,9 +182,10 @@ def collect(env_spec, client: Callable) -> dict:
             same_group = target["model"] and group_of(deployed_value) == resolved.registry.groups.get(target["model"])
             deployed_side = describe(served(deployed_value, target["model"] if same_group else None))
         spec_value = None if spec_side is None else (spec_side["package_arn"] or spec_side["model_data"])
+        monitor = resolved.monitors.get(target["name"]) if target["kind"] == "endpoint" and target["in_spec"] else None
         items.append({
             "kind": target["kind"], "name": target["name"], "resource": address, "aws_name": target["aws_name"],
-            "in_spec": target["in_spec"],
+            "in_spec": target["in_spec"], "monitoring": monitoring_of(monitor, spec_side, resolved.env),
             "spec": spec_side, "deployed": deployed_side,
             "deployed_at": history[-1]["deployed_at"] if history and history[-1]["serves"] is not None else None,
             "differs": last is not None and deployed_value != spec_value,

@@ -1,4 +1,11 @@
-"""The audit report (operate/audit.py) for people (a block per endpoint and batch job) and for machines (JSON)."""
+"""The audit report (operate/audit.py) for people (a block per endpoint and batch job) and for machines (JSON).
+
+An endpoint's block also shows its version's registered drift baseline and how it is monitored, e.g.:
+
+      drift baseline  statistics s3://loans-registry-…/baselines/train/exec-1/profile/statistics.json
+                      constraints s3://loans-registry-…/baselines/train/exec-1/profile/constraints.json
+      monitored       drift-job, against version 2's registered baseline
+"""
 
 from __future__ import annotations
 
@@ -32,8 +39,9 @@ def _commit(commit: str | None, dirty: bool | None = None) -> str:
     return f"{commit}-dirty" if dirty else commit
 
 
-def side_lines(side: dict, indent: str) -> list[str]:
-    """One side (the spec's, or the last deployment's): what it serves and, for a version, its lineage."""
+def side_lines(side: dict, indent: str, endpoint: bool = False) -> list[str]:
+    """One side (the spec's, or the last deployment's): what it serves and, for a version, its lineage (and,
+    served by an endpoint, its registered drift baseline)."""
     lines = [_row(indent, "serves", _served(side))]
     if side["source"] != "registry":
         return lines
@@ -58,7 +66,32 @@ def side_lines(side: dict, indent: str) -> list[str]:
         lines.append(_row(indent, f"data {channel}", f"{uri}"))
     for step, digest in facts["code"].items():
         lines.append(_row(indent, f"code {step}", f"sha256 {digest}"))
-    return lines
+    return lines + (baseline_lines(facts.get("drift_baseline") or {}, indent) if endpoint else [])
+
+
+def baseline_lines(baseline: dict, indent: str) -> list[str]:
+    """A version's registered data-quality baseline (DriftCheckBaselines)."""
+    uris = [f"{name} {baseline[name]}" for name in ("statistics", "constraints") if baseline.get(name)]
+    if not uris:
+        return [_row(indent, "drift baseline", "none registered")]
+    return [_row(indent, "drift baseline" if i == 0 else "", uri) for i, uri in enumerate(uris)]
+
+
+def monitoring_line(monitoring: dict | None) -> str:
+    """How an endpoint is monitored, and what it judges against."""
+    if monitoring is None:
+        return _row("  ", "monitored", "no (no `monitoring`)")
+    engine, baseline = monitoring["engine"], monitoring["baseline"]
+    if baseline is None:
+        against = "model quality only (no data-quality baseline)"
+    elif baseline != "registry":
+        against = f"against {baseline} (statistics.json, constraints.json)"
+    else:
+        version = monitoring["version"]
+        against = f"against version {version}'s registered baseline" if version is not None else \
+            "against the served version's registered baseline"
+    problem = f": {monitoring['problem']}" if monitoring["problem"] else ""
+    return _row("  ", "monitored", f"{engine}, {against}{problem}")
 
 
 def training_lines(job: dict | None, indent: str) -> list[str]:
@@ -97,16 +130,19 @@ def item_lines(item: dict) -> list[str]:
     title = f"{item['kind']} {item['name']}" + (f" ({item['aws_name']})" if item["aws_name"] else "")
     lines = [title]
     spec, deployed = item["spec"], item["deployed"]
+    endpoint = item["kind"] == "endpoint"
     if not item["differs"]:
-        lines += side_lines(spec or deployed, "  ") if (spec or deployed) else ["  serves nothing"]
+        lines += side_lines(spec or deployed, "  ", endpoint) if (spec or deployed) else ["  serves nothing"]
         if item["deployed_at"]:
             lines.append(_row("  ", "deployed", f"since {item['deployed_at']}"))
     else:
         lines.append("  the spec and the last deployment differ; both are shown")
         lines.append(f"  deployed (the last apply{', ' + item['deployed_at'] if item['deployed_at'] else ''}):")
-        lines += side_lines(deployed, "    ") if deployed else ["    nothing (not in the last deployment)"]
+        lines += side_lines(deployed, "    ", endpoint) if deployed else ["    nothing (not in the last deployment)"]
         lines.append("  in the spec" + (" (not applied yet):" if item["in_spec"] else ":"))
-        lines += side_lines(spec, "    ") if spec else ["    nothing (no longer in the spec)"]
+        lines += side_lines(spec, "    ", endpoint) if spec else ["    nothing (no longer in the spec)"]
+    if endpoint and item["in_spec"]:
+        lines.append(monitoring_line(item.get("monitoring")))
     return lines + history_lines(item["history"], "  ")
 
 

@@ -1,7 +1,30 @@
 """`mlopsc status`: what an env is doing now, read from AWS.
 
 Endpoints (status, config, instances), the 5 most recent executions of each pipeline, the
-env's CloudWatch alarms in ALARM, and model packages waiting for approval in its registry groups.
+env's CloudWatch alarms in ALARM, model packages waiting for approval in its registry groups,
+and Monitoring: per monitored endpoint, its engine and what it found (operate/monitoring.py).
+
+The JSON report (keys sorted) is {project, env, region, endpoints, pipelines, alarms,
+pending_approval, monitoring}; `monitoring` is a list, one object per monitored endpoint (sorted by
+endpoint; [] when none is monitored), every key always present, None when not applicable:
+
+    endpoint, endpoint_name, engine          "drift-job" | "model-monitor"
+    window_hours                             drift-job: the captures each run judges (hours before it)
+    metrics_hours                            drift-job: how far back the metrics are read (2 alarm periods)
+    alarm        drift-job: {name, state: OK | ALARM | INSUFFICIENT_DATA | NotDeployed, reason, since}
+    pipeline     drift-job: {name, deployed, last_execution: {arn, status, started, failure} | None}
+    drift        drift-job: the last run's metrics, None when none was published in metrics_hours:
+                 {at (the end of the window it judged), drifted_features, records,
+                  largest_drift: [{feature, distance}] (the run's 5 largest FeatureDrift),
+                  quality: {metric: value}, ground_truth_matched}
+    schedules    model-monitor: [{kind: data-quality | model-quality, name, status (NotDeployed when
+                 missing), failure, last_execution: {status, scheduled, failure} | None}]
+    baseline     {source: "registry" | "s3" | None, folder, version, package_arn, package_exists,
+                  statistics, constraints, problem}: registry: the served version's registered
+                  baseline (DescribeModelPackage); problem says when it is missing
+    on_drift     {notify: [channels], retrain: pipeline | None, retrain_in: "here" | registry env | None}
+
+The text shows the Monitoring section only when an endpoint is monitored.
 """
 
 from __future__ import annotations
@@ -10,6 +33,7 @@ import datetime
 import json
 from typing import Callable
 
+from mlopsc.operate import monitoring_render
 from mlopsc.operate.names import EnvNames
 
 RECENT = 5
@@ -116,12 +140,17 @@ def read(names: EnvNames) -> dict:
         raise explain(err, f"read the status of {names.project}-{names.env}") from None
 
 
-def collect(names: EnvNames, client: Callable[[str, str], object]) -> dict:
+def collect(names: EnvNames, client: Callable[[str, str], object], now: datetime.datetime | None = None) -> dict:
     """Everything status shows, as JSON-ready data; botocore errors propagate."""
+    from mlopsc.operate import monitoring
+
     sm = client("sagemaker", names.region)
+    serving = endpoints(sm, names)
+    pipelines = executions(sm, names)
     return {"project": names.project, "env": names.env, "region": names.region,
-            "endpoints": endpoints(sm, names), "pipelines": executions(sm, names),
-            "alarms": alarms(client("cloudwatch", names.region), names), "pending_approval": pending(sm, names)}
+            "endpoints": serving, "pipelines": pipelines,
+            "alarms": alarms(client("cloudwatch", names.region), names), "pending_approval": pending(sm, names),
+            "monitoring": monitoring.collect(names, client, pipelines, now)}
 
 
 def render_json(report: dict) -> str:
@@ -149,4 +178,5 @@ def render_text(report: dict) -> str:
     lines += [f"  {a['name']}: {a['reason']}" for a in report["alarms"]] or ["  (none)"]
     lines += ["", "Model packages pending approval:"]
     lines += [f"  {p['model']} version {p['version']}  {p['arn']}" for p in report["pending_approval"]] or ["  (none)"]
+    lines += monitoring_render.render_lines(report.get("monitoring") or [])
     return "\n".join(lines)

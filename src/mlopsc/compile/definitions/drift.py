@@ -91,7 +91,7 @@ def drift_steps(scope: Scope, monitor: "Monitor", endpoint: "Endpoint", code: "C
                ("ground_truth_files", "Integer"), ("statistics_uri", "String"), ("constraints_uri", "String"),
                ("window_start", "String"), ("window_end", "String")]
     publish = {"action": "publish", "report_uri": output_uri("drift", REPORT_OUTPUT), "endpoint_name": endpoint_name,
-               "namespace": METRICS_NAMESPACE}
+               "namespace": METRICS_NAMESPACE, "window_end": _window("window_end")}  # the metrics' timestamp
     has_captures = {"Name": "has-captures", "Type": "Condition", "Arguments": {
         "Conditions": [{"Type": "GreaterThan", "LeftValue": _window("capture_files"), "RightValue": 0}],
         "IfSteps": [_drift_job(scope, monitor, quality, code, endpoint_name),
