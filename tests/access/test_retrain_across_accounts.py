@@ -11,7 +11,6 @@ the retrain pipeline as dev's events role. Each grant removed shows the forward 
 from __future__ import annotations
 
 import dataclasses
-import textwrap
 
 import pytest
 
@@ -19,6 +18,7 @@ from mlopsc.graph import ResourceGraph
 
 from .conftest import judge_compiled
 from .test_broken_grants import edited, without
+from . import test_two_accounts as two_accounts
 from .test_two_accounts import crosses
 
 DEV, PROD = "111111111111", "222222222222"
@@ -28,56 +28,30 @@ DEV_EVENTS = f"arn:aws:iam::{DEV}:role/twoacct-dev-events"
 RETRAIN = f"arn:aws:sagemaker:eu-west-1:{DEV}:pipeline/twoacct-dev-retrain"
 PROD_ALARM = f"arn:aws:cloudwatch:eu-west-1:{PROD}:alarm:twoacct-prod-churn-drift"
 PERMISSION = f"events.permission.{PROD}"
-SPEC = """\
-version: 1
-project: {{name: twoacct, region: eu-west-1, account: "{account}"}}
-environments: [dev, prod]
-registry: {{env: dev, notify: oncall}}
-notify:
-  oncall: [oncall@example.org]
-models:
-  churn-xgb: {{description: churn}}
-pipelines:
-  retrain:
-    parameters:
-      data_uri: s3://twoacct-data/exports/
-    steps:
-      - {{name: prepare, type: processing, image: "sklearn:1.2-1", instance: ml.m5.large, code: pipelines/prepare.py,
-          inputs: {{raw: "${{params.data_uri}}"}}, outputs: [train, baseline]}}
-      - {{name: profile, type: baseline, dataset: "${{steps.prepare.outputs.baseline}}", instance: ml.m5.large}}
-      - {{name: train, type: training, image: "xgboost:1.7-1", instance: ml.m5.large, max_runtime: 1h,
-          inputs: {{train: "${{steps.prepare.outputs.train}}"}}}}
-      - {{name: register, type: register, model: churn-xgb, artifacts: "${{steps.train.model}}", image: "xgboost:1.7-1",
-          baseline: "${{steps.profile.baseline}}"}}
-endpoints:
-  churn:
-    model: churn-xgb
-    version: 3
-    instance: {{type: ml.m5.large, count: 2}}
-    data_capture: 10
-    alarms: {{error_rate: 1%, notify: oncall}}
-    monitoring:
-      schedule: daily
-      data_quality: {{}}
-      on_drift: {{notify: oncall, retrain: retrain}}
-"""
-PROD_OVERLAY = f'project:\n  account: "{PROD}"\npipelines:\n  retrain: null\n'
+RETRAINING = {  # test_two_accounts.py's project, profiling a baseline and retraining on prod's drift
+    "outputs: [train]}}": "outputs: [train, baseline]}}\n"
+                          '      - {{name: profile, type: baseline, dataset: "${{steps.prepare.outputs.baseline}}", '
+                          'instance: ml.m5.large}}',
+    'image: "xgboost:1.7-1"}}\n': 'image: "xgboost:1.7-1",\n          baseline: "${{steps.profile.baseline}}"}}\n',
+    "    alarms: {{error_rate: 1%, notify: oncall}}\n": "    alarms: {{error_rate: 1%, notify: oncall}}\n"
+    "    monitoring:\n      schedule: daily\n      data_quality: {{}}\n"
+    "      on_drift: {{notify: oncall, retrain: retrain}}\n",
+}
 
 
-def project(folder) -> str:
-    (folder / "pipelines").mkdir(parents=True)
-    (folder / "environments").mkdir()
-    (folder / "pipelines" / "prepare.py").write_text("print('prepare')\n")
-    (folder / "environments" / "prod.yaml").write_text(PROD_OVERLAY)
-    (folder / "mlops.yaml").write_text(textwrap.dedent(SPEC.format(account=DEV)))
-    return str(folder / "mlops.yaml")
+def retraining_spec() -> str:
+    spec = two_accounts.SPEC
+    for old, new in RETRAINING.items():
+        assert spec.count(old) == 1, old
+        spec = spec.replace(old, new)
+    return spec
 
 
 @pytest.fixture(scope="module")
 def retrains(tmp_path_factory, image_cache):
     from mlopsc import api
 
-    result = api.load(project(tmp_path_factory.mktemp("retrain-across-accounts")))
+    result = api.load(two_accounts.project(tmp_path_factory.mktemp("retrain-across-accounts"), retraining_spec()))
     assert result.ok, [str(d) for d in result.diagnostics]
     return judge_compiled([api.compile_project(result.specs[env]) for env in ("dev", "prod")])
 

@@ -54,12 +54,12 @@ PROD_ROLE = f"arn:aws:iam::{PROD}:role/twoacct-prod-sagemaker"
 STORE = f"twoacct-registry-{DEV}"
 
 
-def project(folder) -> str:
+def project(folder, spec: str = SPEC) -> str:
     (folder / "pipelines").mkdir(parents=True)
     (folder / "environments").mkdir()
     (folder / "pipelines" / "prepare.py").write_text("print('prepare')\n")
     (folder / "environments" / "prod.yaml").write_text(PROD_OVERLAY)
-    (folder / "mlops.yaml").write_text(textwrap.dedent(SPEC.format(account=DEV)))
+    (folder / "mlops.yaml").write_text(textwrap.dedent(spec.format(account=DEV)))
     return str(folder / "mlops.yaml")
 
 

@@ -9,7 +9,7 @@ import urllib.parse
 import boto3
 import pytest
 from botocore.serialize import create_serializer
-from moto import mock_aws
+from aws_inprocess import in_process_aws
 
 from mlopsc.monitor import drift_lambda
 
@@ -28,13 +28,7 @@ OUTSIDE = ["2024/04/30/21", "2024/05/01/01"]
 @pytest.fixture
 def mocked(monkeypatch):
     """moto in-process with fake credentials and a fresh default boto3 session."""
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION,
-                        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/credentials",
-                        "AWS_CONFIG_FILE": "/nonexistent/config", "AWS_EC2_METADATA_DISABLED": "true"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
-    with mock_aws():
+    with in_process_aws(monkeypatch, REGION):
         yield
 
 

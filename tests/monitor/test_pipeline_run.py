@@ -19,7 +19,7 @@ import shutil
 import boto3
 import numpy as np
 import pytest
-from moto import mock_aws
+from aws_inprocess import in_process_aws
 
 from mlopsc import api
 from mlopsc.monitor import drift_job, drift_lambda
@@ -140,13 +140,7 @@ def find_step(steps: list[dict], name: str) -> dict:
 
 @pytest.fixture
 def aws(monkeypatch):
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION,
-                        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/credentials",
-                        "AWS_CONFIG_FILE": "/nonexistent/config", "AWS_EC2_METADATA_DISABLED": "true"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
-    with mock_aws():
+    with in_process_aws(monkeypatch, REGION):
         yield
 
 

@@ -72,8 +72,8 @@ def cross_env_check(ctx: CheckContext) -> None:
         ctx.error(("project", "region"), "MLC222", f"env `{ctx.env}` uses region {here.region}, but the model "
                   f"registry lives in {owner.env}'s region {home.region}: a model package is regional, and "
                   "SageMaker serves only packages of its own region",
-                  f"keep `project.region` the same for every env that registers or serves models, or run a "
-                  f"project per region")
+                  "keep `project.region` the same for every env that registers or serves models, or run a "
+                  "project per region")
     if (here.account is None) != (home.account is None):
         known, unknown = (owner.env, ctx.env) if home.account else (ctx.env, owner.env)
         ctx.error(("project", "account"), "MLC222", f"`project.account` is set for `{known}` but not for "
