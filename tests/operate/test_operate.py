@@ -202,3 +202,18 @@ def test_registry_groups_an_env_only_refers_to_are_found(write):
     manifest = api.compile_project(loaded.specs["prod"], lambda image, *rest: f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/{image}").manifest
     named = {r["address"]: r["name"] for r in manifest["resources"]}
     assert prod.alarms == {"alarm.churn.errors": named["alarm.churn.errors"]}
+
+
+def test_run_starts_the_drift_job_now(run_cli, aws, build_dir):
+    """`mlopsc run drift-<endpoint>`: the drift job on demand (its pipeline takes no parameters, records no commit)."""
+    from operate_moto import ROLE
+
+    sm, _ = clients(aws)
+    sm.create_pipeline(PipelineName="shop-pricing-dev-drift-pricing", RoleArn=ROLE,
+                       PipelineDefinition=(build_dir / "pipelines" / "drift-pricing.json").read_text(),
+                       ClientRequestToken="seed-drift-0001-000000000000000000")
+    result = run_cli(["run", "drift-pricing", str(SPEC), "--env", "dev"])
+    assert result.code == 0, result.err
+    arn = result.out.strip()
+    assert arn.startswith(f"arn:aws:sagemaker:{REGION}:123456789012:pipeline/shop-pricing-dev-drift-pricing/execution/")
+    assert sm.list_pipeline_parameters_for_execution(PipelineExecutionArn=arn)["PipelineParameters"] == []
