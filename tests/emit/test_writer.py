@@ -156,7 +156,7 @@ def test_a_failure_while_writing_leaves_the_previous_build_and_no_temporary_fold
         Path(dst).write_text("half")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(writer.shutil, "copyfile", broken_copy)
+    monkeypatch.setattr(writer, "_copy_asset", broken_copy)
     changed = {**hm.DEFINITION, "Metadata": {"changed": True}}
     with pytest.raises(EmitError, match="No space left on device"):
         emit(out, definitions={"churn-dev-train": changed, "other": hm.DEFINITION})
@@ -281,3 +281,39 @@ def test_writing_artifacts_does_not_import_pulumi():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_aws', 'pulumi_aws_native')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory", "dangling-symlink", "sparse"])
+def test_an_asset_that_is_not_a_small_regular_file_is_refused_and_nothing_is_written(tmp_path, kind):
+    import os
+    import threading
+
+    source = tmp_path / "prepare.py"
+    if kind == "fifo":
+        os.mkfifo(source)
+    elif kind == "directory":
+        source.mkdir()
+    elif kind == "dangling-symlink":
+        os.symlink(tmp_path / "gone.py", source)
+    else:
+        with open(source, "wb") as handle:
+            handle.truncate(3 << 30)
+    out = tmp_path / "build" / "dev"
+    manifest = writer.manifest_dict("demo", "dev", [{"address": "object.code", "type": "aws:s3/bucketObjectv2:BucketObjectv2",
+                                                      "inputs": {"source": {"$asset": "assets/code/prepare.py"}}}])
+    raised: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            writer.write_artifacts(str(out), manifest, {}, {"assets/code/prepare.py": str(source)})
+        except BaseException as exc:  # noqa: BLE001
+            raised.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(10)
+    if thread.is_alive():
+        os.close(os.open(source, os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("write_artifacts blocked reading a FIFO")
+    assert raised and isinstance(raised[0], EmitError), raised
+    assert not out.exists() and sorted(p.name for p in (tmp_path / "build").iterdir()) == []

@@ -64,7 +64,9 @@ def live_plan(env_spec: EnvSpec, emit: Callable[[str], None],
 def write_plan(path: str, text: str) -> None:
     """The rendered plan written to `path` all at once; DiagnosticError MLC413 when it cannot be."""
     from mlopsc.fsutil import write_atomic
+    from mlopsc.plan.outfile import check_out
 
+    check_out(path)  # only a new path or an earlier plan is replaced: never the spec, a folder or a device
     try:
         write_atomic(path, text)
     except OSError as exc:

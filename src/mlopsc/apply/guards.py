@@ -6,6 +6,7 @@ Each failing check raises GuardError with one paragraph: what is wrong and how t
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from typing import Callable, Iterable
 
@@ -124,11 +125,15 @@ def check_data_loss(changes: Iterable[Change], allow: bool, *manifests: dict | N
 
 def read_plan_file(path: str) -> dict:
     """The plan JSON of `--plan FILE`, checked for shape before anything is compiled or written."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            plan = json.load(handle)
-    except OSError as err:
-        raise GuardError(f"cannot read the plan file: {err.strerror or err}", path, PLAN_FILE_CODE) from None
+    from mlopsc.files import KIND_MISSING, MANIFEST_LIMIT, UnreadableFile, read_user_file
+
+    try:  # bounded, regular files only, never blocking on a FIFO (mlopsc.files)
+        plan = json.loads(read_user_file(path, MANIFEST_LIMIT).decode("utf-8"))
+    except UnreadableFile as err:
+        if err.kind == KIND_MISSING and not os.path.islink(path):
+            raise GuardError("cannot read the plan file: No such file or directory", path, PLAN_FILE_CODE) from None
+        raise GuardError(f"the file cannot be read: {path} {err.reason}; pass the plan JSON that "
+                         "`mlopsc plan --env ENV --format json --out FILE` wrote", path, "MLC001") from None
     except ValueError as err:
         raise GuardError(f"not a plan: it is not JSON ({err}); write one with "
                          "`mlopsc plan --env ENV --format json --out FILE`", path, PLAN_FILE_CODE) from None

@@ -39,7 +39,7 @@ def note(line: str) -> None:
 @click.command("apply")
 @click.argument("spec", default="mlops.yaml", type=click.Path(dir_okay=True))
 @click.option("--env", "env", metavar="ENV", required=True, help="The environment to deploy.")
-@click.option("--plan", "plan_file", metavar="FILE", type=click.Path(dir_okay=False),
+@click.option("--plan", "plan_file", metavar="FILE",  # mlopsc.files reads it: a folder or a FIFO is a coded error
               help="Apply only if the spec still compiles to the graph of this reviewed plan (plan --format json).")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask before deploying the last env of `environments`.")
 @click.option("--allow-data-loss", is_flag=True, help=DATA_LOSS_HELP)

@@ -17,8 +17,21 @@ def compile_command(spec: str, env: str, out: str | None) -> int:
     spec = api.spec_file(spec)
     out = out or api.default_out(spec, env)
     with failing(spec, "nothing written"):
+        _check_out(out)  # refused before anything is compiled (MLC231): `.`, `..`, `/`, a file, a device
         compiled = api.compile_project(load_env(spec, env))
         api.write(compiled, out)
     click.echo(f"{spec}: compiled {env} into {out}/ ({len(compiled.manifest['resources'])} resources, "
                f"{len(compiled.definitions)} pipeline definitions)")
     return 0
+
+
+def _check_out(out: str) -> None:
+    from mlopsc.emit.writer import EmitError, check_out
+    from mlopsc.errors import Diagnostic, DiagnosticError, Mark
+
+    try:
+        check_out(out)
+    except EmitError as exc:
+        raise DiagnosticError([Diagnostic(Mark(out, 0, 0), "MLC231", f"cannot write the artifacts: {exc}",
+                                          "pass --out a new or empty folder, or a build folder mlopsc wrote "
+                                          "(default: build/<env>/ beside mlops.yaml)")]) from None

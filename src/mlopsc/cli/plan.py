@@ -39,6 +39,10 @@ def plan(spec: str, env: str, base_ref: str | None, fmt: str, out: str | None, l
                                "pass one of them")
     spec = api.spec_file(spec)
     with failing(spec, "no plan"):
+        if out is not None:  # refused before anything is compiled (MLC413): --out mlops.yaml, a folder, a device
+            from mlopsc.plan.outfile import check_out
+
+            check_out(out)
         env_spec = load_env(spec, env)
         if live:
             the_plan = api.live_plan(env_spec, emit=lambda line: click.echo(line, err=True),
@@ -47,9 +51,9 @@ def plan(spec: str, env: str, base_ref: str | None, fmt: str, out: str | None, l
             the_plan, warnings = api.make_plan(env_spec, base_ref)
             print_diagnostics(warnings, sys.stderr)
         text = render(the_plan, fmt, colour=out is None and fmt == "text" and use_colour(sys.stdout))
-        if out:
+        if out is not None:
             api.write_plan(out, text)
-    if out:
+    if out is not None:
         click.echo(f"{spec}: plan for {env} written to {out}", err=True)
     else:
         click.echo(text, nl=False)

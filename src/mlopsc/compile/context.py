@@ -12,7 +12,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Callable
 
-from mlopsc.errors import Mark
+from mlopsc.errors import Diagnostic, DiagnosticError, Mark
+from mlopsc.files import CODE_LIMIT, KIND_ERROR, UnreadableFile, code_problem, read_user_file
 from mlopsc.graph import Resource, ResourceGraph
 from mlopsc.resolve.naming import content_name
 from mlopsc.resolve.uses import Use
@@ -132,9 +133,16 @@ class CompileContext:
         """The content-addressed upload of a step's code file (read once per compile)."""
         if relative not in self.code_files:
             source = os.path.normpath(os.path.join(self.base_dir, relative))
-            with open(source, "rb") as fh:
-                digest = hashlib.sha256(fh.read()).hexdigest()
-            self.code_files[relative] = CodeFile(source, relative, digest)
+            problem = code_problem(self.base_dir, relative)  # validate checked it; the file may have changed since
+            try:
+                if problem is not None:
+                    raise UnreadableFile(source, problem[0], KIND_ERROR)
+                data = read_user_file(source, CODE_LIMIT)
+            except UnreadableFile as exc:
+                message, hint = problem or (f"code file `{relative}` {exc.reason}",
+                                            "point `code` at a regular Python file inside the project")
+                raise DiagnosticError([Diagnostic(Mark(relative, 0, 0), "MLC215", message, hint)]) from None
+            self.code_files[relative] = CodeFile(source, relative, hashlib.sha256(data).hexdigest())
         return self.code_files[relative]
 
     def shipped_file(self, name: str, origin: Path) -> CodeFile:

@@ -19,9 +19,10 @@ import json
 import os
 import posixpath
 import re
-import shutil
+import stat
 
 from mlopsc.emit import atomic, project
+from mlopsc.files import CODE_LIMIT, MANIFEST_LIMIT, UnreadableFile, describe, read_user_file
 from mlopsc.graph import MANIFEST_VERSION, canonical_json
 
 MANIFEST = "manifest.json"
@@ -55,17 +56,26 @@ def write_artifacts(out_dir: str, manifest: dict, definitions: dict[str, dict], 
     """
     files = _files(manifest, definitions)
     copies = _checked_assets(manifest, assets)
-    _check_replaceable(out_dir)
+    _check_replaceable(out_dir, sources=list(copies.values()))
     with atomic.replacing(out_dir, keep=lambda name: name not in OWNED) as tmp:
         for relative, data in sorted(files.items()):
             with open(_target(tmp, relative), "wb") as handle:
                 handle.write(data)
         for relative, source in sorted(copies.items()):
             try:
-                shutil.copyfile(source, _target(tmp, relative))
+                _copy_asset(source, _target(tmp, relative))
+            except UnreadableFile as err:
+                raise EmitError(f"cannot copy {source} to {relative}: {err.reason}") from None
             except OSError as err:
                 raise EmitError(f"cannot copy {source} to {relative}: {err.strerror or err}") from err
     return sorted([*files, *copies])
+
+
+def _copy_asset(source: str, target: str) -> None:
+    """Copy a shipped file, read as every user file is: a regular file, bounded, never blocking (mlopsc.files)."""
+    data = read_user_file(source, CODE_LIMIT)
+    with open(target, "wb") as handle:
+        handle.write(data)
 
 
 def _files(manifest: dict, definitions: dict[str, dict]) -> dict[str, bytes]:
@@ -99,22 +109,49 @@ def _asset_markers(value: object) -> list[str]:
     return [path for item in value for path in _asset_markers(item)] if isinstance(value, list) else []
 
 
-def _check_replaceable(out_dir: str) -> None:
-    """Refuse to replace a folder that is not a build folder (`--out .` must not eat a project)."""
+def check_out(out_dir: str) -> None:
+    """EmitError unless out_dir may be replaced by a build folder (what write_artifacts checks first)."""
+    _check_replaceable(out_dir)
+
+
+def _check_replaceable(out_dir: str, sources: tuple[str, ...] | list[str] = ()) -> None:
+    """Refuse to replace what is not a build folder: `--out .` must not eat a project, nor `--out /` a
+    system, nor `--out mlops.yaml` a spec, nor `--out /dev/null` a device node."""
+    if not out_dir or not out_dir.strip():
+        raise EmitError("--out is empty; pass a folder for the artifacts, e.g. build/dev")
+    absolute = os.path.abspath(out_dir)
+    real = os.path.realpath(out_dir)
+    if real == os.path.dirname(real) or absolute == os.path.dirname(absolute):
+        raise EmitError(f"{out_dir} is the root of the file system; pass a folder of its own, e.g. build/dev")
+    cwd = os.path.realpath(os.getcwd())
+    if _contains(real, cwd):
+        raise EmitError(f"{out_dir} is {'the working folder' if real == cwd else 'a folder above the working folder'}, "
+                        "which compile would replace whole; pass a folder of its own, e.g. build/dev")
+    for source in sources:
+        if _contains(real, os.path.realpath(source)):
+            raise EmitError(f"{out_dir} holds the project's own files ({source}), which compile would replace; "
+                            "pass a folder of its own, e.g. build/dev")
     if not os.path.lexists(out_dir):
         return
-    if not os.path.isdir(out_dir) or os.path.islink(out_dir):
-        raise EmitError(f"{out_dir} exists and is not a folder; choose another --out")
+    if os.path.islink(out_dir):
+        raise EmitError(f"{out_dir} is a symbolic link; compile replaces the folder it names, so pass a real folder")
+    mode = os.lstat(out_dir).st_mode
+    if not stat.S_ISDIR(mode):
+        raise EmitError(f"{out_dir} exists and is {describe(mode)}, not a folder; choose another --out")
     if os.listdir(out_dir) and not _is_build_folder(out_dir):
         raise EmitError(f"{out_dir} is not empty and holds no {MANIFEST} from mlopsc; "
                         "choose a new or empty --out folder (it is replaced on every compile)")
 
 
+def _contains(folder: str, path: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
 def _is_build_folder(out_dir: str) -> bool:
     try:
-        with open(os.path.join(out_dir, MANIFEST), encoding="utf-8") as handle:
-            return "manifest_version" in json.load(handle)
-    except (OSError, ValueError, TypeError):
+        data = read_user_file(os.path.join(out_dir, MANIFEST), MANIFEST_LIMIT)
+        return "manifest_version" in json.loads(data.decode("utf-8"))
+    except (UnreadableFile, OSError, ValueError, TypeError):
         return False
 
 

@@ -9,6 +9,7 @@ state, or nothing) into one Plan, rendered as text, markdown or JSON.
     replacement.py  per type token, the inputs whose change forces a replacement (with sources)
     secrets.py      which values never appear in a rendering
     base.py         the base at a git ref: the spec extracted by `git archive` into a temp dir, built there
+    outfile.py      what `plan --out FILE` may replace: nothing, or an earlier plan (MLC413)
     live.py         the engine events of a preview mapped into a Plan (`plan --live`, apply's preview)
     render.py       render(plan, format): text (terminal), markdown (pull requests), json (plan_version 1),
                     each placing the plan's cost itself (render_text.py, render_markdown.py, render_json.py)

@@ -148,12 +148,17 @@ def write(promotion: Promotion) -> None:
 
 
 def _read(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8", newline="") as fh:
-            return fh.read()
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
+    from mlopsc.files import KIND_MISSING, SPEC_LIMIT, UnreadableFile, read_user_file
+
+    try:  # bounded, regular files only, never blocking on a FIFO (mlopsc.files)
+        return read_user_file(path, SPEC_LIMIT).decode("utf-8")
+    except UnreadableFile as exc:
+        if exc.kind == KIND_MISSING and not os.path.islink(path):
+            return None
+        raise PromoteError(f"the file cannot be read: {display_path(path)} {exc.reason}; nothing promoted",
+                           "an overlay is a regular YAML file: remove or replace what stands in its place",
+                           code="MLC001", where=display_path(path)) from None
+    except UnicodeDecodeError as exc:
         raise PromoteError(f"{display_path(path)}: cannot read: {exc}") from None
 
 

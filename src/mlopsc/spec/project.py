@@ -50,7 +50,7 @@ class LoadResult:
 
 def spec_file(path: str) -> str:
     """The spec a path names: the path itself, or a folder's mlops.yaml."""
-    if os.path.isdir(path) and os.path.isfile(os.path.join(path, "mlops.yaml")):
+    if os.path.isdir(path) and os.path.lexists(os.path.join(path, "mlops.yaml")):  # whatever it is: the reader says
         return os.path.join(path, "mlops.yaml")
     return path
 
@@ -136,7 +136,14 @@ def discover_overlays(base_dir: str, declared: list[str], base_file: str) -> tup
     for entry in sorted(os.listdir(folder)):
         stem, ext = os.path.splitext(entry)
         path = os.path.join(folder, entry)
-        if ext not in (".yaml", ".yml") or not os.path.isfile(path):
+        if ext not in (".yaml", ".yml"):
+            continue
+        if not os.path.isfile(path):
+            # A folder, FIFO, socket, device or dangling link named for a declared env is that env's
+            # overlay and is refused when read (MLC001), never skipped: skipping it would validate,
+            # plan and promote the env from the base alone. Others (an editor's lock link) stay unread.
+            if ext == ".yaml" and stem in declared:
+                overlays[stem] = path
             continue
         shown = display_path(path)
         if ext == ".yml":

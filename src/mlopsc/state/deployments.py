@@ -17,6 +17,8 @@ import os
 import tempfile
 from typing import Callable
 
+from mlopsc.files import MANIFEST_LIMIT, UnreadableFile, read_user_file
+
 FOLDER = "deployments"
 RECORD_VERSION = 1
 REQUIRED = {"deployed_at": str, "project": str, "env": str, "manifest_sha256": str, "serving": dict}
@@ -89,11 +91,10 @@ def read_local(folder: str, project: str, env: str, note: Callable[[str], None])
     found = []
     for name in names:
         path = os.path.join(folder, name)
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError as exc:
-            note(f"skipped the deployment record {path}: {exc.strerror or exc}")
+        try:  # bounded, regular files only, never blocking on a FIFO (mlopsc.files)
+            data = read_user_file(path, MANIFEST_LIMIT)
+        except UnreadableFile as exc:
+            note(f"skipped the deployment record {path}: it {exc.reason}")
             continue
         record = decode(data, path, project, env, note)
         if record is not None:

@@ -69,20 +69,34 @@ class StateStore:
         return None if data is None else self._checked(data)
 
     def _read_local(self) -> bytes | None:
-        try:
-            with open(self.location, "rb") as handle:
-                return handle.read()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise StateError(f"cannot read the state record: {exc.strerror or exc}", "MLC404", self.location) from None
+        from mlopsc.files import KIND_MISSING, KIND_TOO_LARGE, MANIFEST_LIMIT, UnreadableFile, read_user_file
+
+        try:  # bounded, regular files only, never blocking on a FIFO (mlopsc.files)
+            return read_user_file(self.location, MANIFEST_LIMIT)
+        except UnreadableFile as exc:
+            if exc.kind == KIND_MISSING and not os.path.islink(self.location):
+                return None
+            if exc.kind == KIND_TOO_LARGE:
+                raise StateError(f"the state record {exc.reason}, which no manifest mlopsc writes is", "MLC002",
+                                 self.location, "restore it from a backup, or delete it to plan against "
+                                 "nothing (plan then shows every resource as a create)") from None
+            raise StateError(f"the file cannot be read: {self.location} {exc.reason}", "MLC001", self.location,
+                             "the state record is a JSON file apply writes; remove what stands in its place, "
+                             "or restore the file from a backup") from None
 
     def _read_s3(self) -> bytes | None:
         from botocore.exceptions import BotoCoreError, ClientError
 
         bucket, key = self._bucket_key()
         try:
-            return aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+            from mlopsc.files import MANIFEST_LIMIT, size_text
+
+            data = aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read(MANIFEST_LIMIT + 1)
+            if len(data) > MANIFEST_LIMIT:  # read no more of it than a manifest may weigh
+                raise StateError(f"the state record is larger than {size_text(MANIFEST_LIMIT)}, which no manifest "
+                                 "mlopsc writes is", "MLC002", self.location,
+                                 "restore it from a backup, or delete it to plan against nothing")
+            return data
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code", "") in ("NoSuchKey", "404"):
                 return None

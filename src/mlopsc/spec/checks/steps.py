@@ -3,8 +3,7 @@ locations (inputs, datasets, artifacts, baselines)."""
 
 from __future__ import annotations
 
-import os
-
+from mlopsc.files import code_problem
 from mlopsc.spec.checks import CheckContext
 from mlopsc.spec.grammar import did_you_mean
 from mlopsc.spec.models import BaselineStep, ConditionStep, Pipeline, ProcessingStep, RegisterStep, TrainingStep
@@ -121,9 +120,6 @@ def _room_for_code(ctx: CheckContext, step, path: tuple) -> None:
 
 
 def _code_file(ctx: CheckContext, code: str, path: tuple) -> None:
-    full = ctx.code_path(code)
-    if os.path.isabs(code) or code.startswith(".."):
-        ctx.error(path, "MLC215", f"code file `{code}` must be a path inside the project folder",
-                  "write it relative to mlops.yaml, e.g. `pipelines/prepare.py`")
-    elif not os.path.isfile(full):
-        ctx.error(path, "MLC215", f"code file `{code}` does not exist", f"create {code} beside mlops.yaml, or fix the path")
+    found = code_problem(ctx.base_dir, code)
+    if found is not None:
+        ctx.error(path, "MLC215", *found)
