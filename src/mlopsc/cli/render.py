@@ -9,6 +9,7 @@ import sys
 from dataclasses import replace
 from typing import TextIO
 
+from mlopsc.credentials import redact_credentials
 from mlopsc.errors import Diagnostic, DiagnosticError, Mark, Severity
 from mlopsc.text import one_line  # noqa: F401  (cli/init.py takes it from here)
 
@@ -24,16 +25,19 @@ def use_colour(stream: TextIO) -> bool:
 
 
 def format_diagnostic(d: Diagnostic, colour: bool = False) -> str:
-    """`FILE:LINE:COL: error[CODE]: message`, then the hint on its own line (no file: `mlopsc: …`)."""
-    where = f"{d.mark.file}:{d.mark.line}:{d.mark.col}" if d.mark.line else (d.mark.file or "mlopsc")
+    """`FILE:LINE:COL: error[CODE]: message`, then the hint on its own line (no file: `mlopsc: …`).
+
+    Every part a user wrote (file name, message, hint, envs) is escaped for the terminal (mlopsc.text),
+    and any credential a message quotes is redacted: the last guard of the ECHO rule."""
+    where = one_line(f"{d.mark.file}:{d.mark.line}:{d.mark.col}" if d.mark.line else (d.mark.file or "mlopsc"))
     label = f"{d.severity.value}[{d.code}]"
     if colour:
         label = f"\x1b[1;{_COLOURS[d.severity]}m{label}\x1b[0m"
         where = f"\x1b[1m{where}\x1b[0m"
-    envs = f" (in {', '.join(d.envs)})" if d.envs else ""
-    text = f"{where}: {label}: {one_line(d.message)}{envs}"
+    envs = one_line(f" (in {', '.join(d.envs)})") if d.envs else ""
+    text = f"{where}: {label}: {one_line(redact_credentials(d.message))}{envs}"
     if d.hint:
-        text += f"\n  hint: {one_line(d.hint)}"
+        text += f"\n  hint: {one_line(redact_credentials(d.hint))}"
     return text
 
 
@@ -52,8 +56,15 @@ def summary(diagnostics: list[Diagnostic]) -> str:
 
 
 def diagnostics_json(diagnostics: list[Diagnostic], **extra) -> str:
-    body = {"diagnostics": [d.to_json() for d in diagnostics], **extra}
+    body = {"diagnostics": [_redacted(d.to_json()) for d in diagnostics], **extra}
     return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False)
+
+
+def _redacted(found: dict) -> dict:
+    """A diagnostic's JSON with any credential its message or hint quotes redacted (no other escaping:
+    JSON is for machines)."""
+    return {**found, "message": redact_credentials(found["message"]),
+            "hint": redact_credentials(found["hint"]) if found["hint"] else found["hint"]}
 
 
 def at_subject(diagnostics: list[Diagnostic], subject: str | None) -> list[Diagnostic]:
@@ -70,5 +81,5 @@ def report(exc: DiagnosticError, stream: TextIO | None = None) -> int:
     print_diagnostics(shown, stream)
     if subject:
         outcome = getattr(exc, "outcome", None)
-        print(f"{subject}: {summary(shown)}" + (f"; {outcome}" if outcome else ""), file=stream)
+        print(one_line(f"{subject}: {summary(shown)}" + (f"; {outcome}" if outcome else "")), file=stream)
     return 1

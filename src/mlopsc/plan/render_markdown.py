@@ -1,16 +1,22 @@
 """The plan for a pull-request comment: summary first, then the cost (a loud warning first when a
 budget would be exceeded), a table of changes, details folded in <details>, a hidden marker so
 CI updates one sticky comment per project and env, and never more than LIMIT characters (GitHub
-refuses comments over 65,536): what does not fit is counted in a visible note."""
+refuses comments over 65,536): what does not fit is counted in a visible note.
+
+Everything from the spec, the state or a git ref (project, env, the base ref, addresses, types,
+reasons, warnings, diff lines) goes through mlopsc.text: inline code with a fence longer than any
+backtick run (pipes escaped in table cells), text with HTML and markdown specials escaped and no
+@mention, `<summary>` HTML-escaped, diff blocks fenced longer than any backtick run, all of it on
+the lines we chose (no newline, control or bidi character survives). So no value can inject HTML,
+a heading, a table row, a fake summary line or a ping, nor close a fence or a <details> block.
+"""
 
 from __future__ import annotations
-
-import html
-import re
 
 from mlopsc.plan.actions import MARKERS, summary_line
 from mlopsc.plan.model import Change, Plan, PlanCost
 from mlopsc.plan.values import diff_line, notes
+from mlopsc.text import md_code, md_comment, md_fence, md_html, md_text, one_line
 
 LIMIT = 60_000
 RESERVE = 600  # room kept for the closing note
@@ -23,12 +29,12 @@ OVER_BUDGET = "> **:warning: This change would exceed a budget.**"
 
 
 def marker(project: str, env: str) -> str:
-    return f"<!-- mlopsc-plan:{project}:{env} -->"
+    return f"<!-- mlopsc-plan:{md_comment(project)}:{md_comment(env)} -->"
 
 
 def render_markdown(plan: Plan, limit: int = LIMIT) -> str:
-    head = [marker(plan.project, plan.env), f"### mlopsc plan: `{plan.project}` / `{plan.env}`", "",
-            f"**{summary_line(plan.summary)}** (base: `{plan.base_kind}`)", ""]
+    head = [marker(plan.project, plan.env), f"### mlopsc plan: {md_code(plan.project)} / {md_code(plan.env)}", "",
+            f"**{summary_line(plan.summary)}** (base: {md_code(plan.base_kind)})", ""]
     if plan.cost is None:
         return "\n".join(head + _changes(plan, limit, len("\n".join(head)) + 1)) + "\n"
     section = cost_section(plan.cost)
@@ -89,32 +95,26 @@ def _closing(total: int, rows: int, details: int) -> list[str]:
 
 
 def _cell(text: str) -> str:
-    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ")
-
-
-def _code(text: str) -> str:
-    """text as inline code, whatever backticks it holds."""
-    ticks = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{ticks}{pad}{text}{pad}{ticks}"
+    """Text for a table cell or a line of prose: it renders as exactly that text, on that line."""
+    return md_text(text)
 
 
 def _row(change: Change) -> str:
-    reasons = ", ".join(change.replace_reasons)
-    cells = [_code(MARKERS[change.action]), _code(change.address), _code(change.type), change.action,
-             _cell(reasons)]
-    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+    reasons = md_text(", ".join(change.replace_reasons))
+    cells = [md_code(MARKERS[change.action], table=True), md_code(change.address, table=True),
+             md_code(change.type, table=True), md_text(str(change.action)), reasons]
+    return "| " + " | ".join(cells) + " |"
 
 
 def _details(change: Change) -> str:
     lines = []
     for d in change.diffs:
         sign, text = diff_line(d, VALUE_LIMIT)
-        lines.append(f"{'!' if sign == '~' else sign} {text}")
+        lines.append(f"{'!' if sign == '~' else sign} {one_line(text)}")
     body = "\n".join(lines) or "(no input changes)"
     if len(body) > MAX_DETAIL:
         cut = body[:MAX_DETAIL].rsplit("\n", 1)[0]
         body = f"{cut}\n… {body.count(chr(10)) - cut.count(chr(10))} more lines"
-    fence = "`" * max(3, max((len(run) for run in re.findall(r"`+", body)), default=0) + 1)
-    summary = html.escape(f"{MARKERS[change.action]} {change.address} ({change.action})")
+    fence = md_fence(body)
+    summary = md_html(f"{MARKERS[change.action]} {change.address} ({change.action})")
     return f"<details><summary>{summary}</summary>\n\n{fence}diff\n{body}\n{fence}\n\n</details>"

@@ -1,11 +1,17 @@
 """The plan for a terminal, like `terraform plan`: a marker per resource, its changed paths,
-what forces a replace, the cost (budgets overrun loudly), and the summary as the last line."""
+what forces a replace, the cost (budgets overrun loudly), and the summary as the last line.
+
+Every text that comes from the spec, the state or a git ref (project, env, base, addresses, types,
+names, reasons, paths and values, budget names) is escaped by mlopsc.text.one_line before any colour
+is added: no control, ANSI or bidi character reaches the terminal, and none can forge a line.
+"""
 
 from __future__ import annotations
 
 from mlopsc.plan.actions import MARKERS, VERBS, Action, summary_line
 from mlopsc.plan.model import Change, Plan, PlanCost
 from mlopsc.plan.values import diff_line, notes
+from mlopsc.text import one_line
 
 COLOURS = {Action.CREATE: "32", Action.UPDATE: "33", Action.REPLACE: "35", Action.DELETE: "31",
            "+": "32", "-": "31", "~": "33", "!": "1;31"}
@@ -17,7 +23,7 @@ def _paint(text: str, key: str, colour: bool) -> str:
 
 
 def render_text(plan: Plan, colour: bool = False) -> str:
-    lines = [f"mlopsc plan: {plan.project} / {plan.env} (base: {plan.base_kind})", ""]
+    lines = [one_line(f"mlopsc plan: {plan.project} / {plan.env} (base: {plan.base_kind})"), ""]
     for change in plan.pending():
         lines += _change_lines(change, colour) + [""]
     if plan.cost is not None:
@@ -29,17 +35,18 @@ def render_text(plan: Plan, colour: bool = False) -> str:
 
 def _change_lines(change: Change, colour: bool) -> list[str]:
     marker = MARKERS[change.action]
-    head = f"{marker:>3} {change.address}  {change.type}  {change.name}"
-    lines = [f"  # {change.address} {VERBS[change.action]}", _paint(head, change.action, colour)]
+    address = one_line(change.address)
+    head = f"{marker:>3} {address}  {one_line(change.type)}  {one_line(change.name)}"
+    lines = [f"  # {address} {VERBS[change.action]}", _paint(head, change.action, colour)]
     if change.action == Action.REPLACE and change.replace_reasons:
-        lines.append(f"      # replaced because of: {', '.join(change.replace_reasons)}")
+        lines.append(f"      # replaced because of: {one_line(', '.join(change.replace_reasons))}")
     shown = change.diffs if change.action != Action.CREATE else change.diffs[:MAX_CREATE_LINES]
     for d in shown:
         sign, text = diff_line(d)
-        lines.append(f"      {_paint(sign, sign, colour)} {text}")
+        lines.append(f"      {_paint(sign, sign, colour)} {one_line(text)}")
     if len(shown) < len(change.diffs):
         lines.append(f"      … {len(change.diffs) - len(shown)} more inputs")
-    lines += [f"      {_paint('!', '!', colour)} {note}" for note in notes(change)]
+    lines += [f"      {_paint('!', '!', colour)} {one_line(note)}" for note in notes(change)]
     return lines
 
 
@@ -50,5 +57,5 @@ def cost_lines(cost: PlanCost) -> list[str]:
     if before is not None:
         line += f" (was ${before['low']:,.2f} - ${before['high']:,.2f})"
     over = [b for b in cost.comparison.get("budgets", []) if b.get("status") == "over"]
-    return [f"{line}."] + [f"OVER BUDGET: `{b['name']}` ${b['monthly']:,.2f}/month, by up to ${b['over_by']:,.2f}"
+    return [f"{line}."] + [f"OVER BUDGET: `{one_line(b['name'])}` ${b['monthly']:,.2f}/month, by up to ${b['over_by']:,.2f}"
                            for b in over]

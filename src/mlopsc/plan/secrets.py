@@ -2,7 +2,9 @@
 
 For now a value is secret when the last key of its path (or any key above it inside the value)
 contains `password`, `secret` or `token`, or when it is a string that refers to a secret store
-(`${ssm:…}`, `${secretsmanager:…}`). A `{"$secret": …}` marker of the manifest shows as
+(`${ssm:…}`, `${secretsmanager:…}`), or when it holds a credential of a known format
+(mlopsc.credentials: a token, a key, a password inside a URL; the spec refuses those, MLC240, but a
+live preview or an old base may still carry one). A `{"$secret": …}` marker of the manifest shows as
 (sensitive), and so does each inline `${secret:…}` token inside a string (a pipeline definition
 keeps the rest of its text). Secrets are redacted when the Plan is built, so no renderer can
 leak them.
@@ -10,6 +12,7 @@ leak them.
 
 from __future__ import annotations
 
+from mlopsc.credentials import credential_kind
 from mlopsc.graph import INLINE_SECRET
 from mlopsc.plan.paths import schema_path
 
@@ -31,7 +34,7 @@ def secret_path(path: str) -> bool:
 def redact(value: object) -> object:
     """value with every secret inside it replaced by (sensitive)."""
     if isinstance(value, str):
-        if value.startswith(SECRET_PREFIXES):
+        if value.startswith(SECRET_PREFIXES) or credential_kind(value) is not None:
             return REDACTED
         return INLINE_SECRET.sub(REDACTED, value) if "${secret:" in value else value
     if isinstance(value, list):

@@ -10,6 +10,7 @@ import yaml
 from mlopsc.errors import Diagnostic, Mark
 from mlopsc.spec.nodes import YEntry, YMap, YNode, YScalar, YSeq
 from mlopsc.spec.scalars import ScalarError, resolve_scalar
+from mlopsc.text import HIDDEN_KEY, shown_key
 
 MAX_DEPTH = 64
 MAX_NODES = 1_000_000  # nodes after alias expansion; refuses the "billion laughs"
@@ -191,7 +192,9 @@ class TreeBuilder:
             return
         if key in entries:
             first = entries[key].key_mark
-            self.error(key_mark, "MLC007", f"duplicate key '{key}' (first defined at line {first.line})",
+            name = shown_key(key)  # a key that could be a secret is not echoed (mlopsc.text)
+            name = name if name == HIDDEN_KEY else f"'{name}'"
+            self.error(key_mark, "MLC007", f"duplicate key {name} (first defined at line {first.line})",
                        "YAML keeps only one of them; remove or rename the other")
             return
         entries[key] = YEntry(key, key_mark, node)

@@ -1,4 +1,12 @@
-"""Turns pydantic validation errors into diagnostics at the file:line of the offending value."""
+"""Turns pydantic validation errors into diagnostics at the file:line of the offending value.
+
+Messages name the key and the rule a value breaks; they quote the value itself only when the ECHO
+rule of mlopsc.text lets it be shown (`describe`, `shown_key`): a credential pasted into the wrong
+field -- a region, an email, an image, a schedule, an unknown or duplicate key -- is never echoed.
+When `describe` hides a value a message opens with (`this value is not …`), the message opens
+with the value's key instead (`` `project.region` is not … ``). Suggestions ("did you mean") name
+the known choices only.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +17,9 @@ from pydantic import BaseModel, ValidationError
 
 from mlopsc.errors import Diagnostic
 from mlopsc.spec.grammar import describe, did_you_mean, format_duration, is_duration
-from mlopsc.spec.nodes import Path, SourceTree
 from mlopsc.spec.models.pipelines import STEP_TYPES
+from mlopsc.spec.nodes import Path, SourceTree
+from mlopsc.text import HIDDEN, shown_key
 
 _EXPECTED = {
     "string_type": "text", "int_type": "a whole number", "int_parsing": "a whole number", "int_from_float": "a whole number",
@@ -53,7 +62,8 @@ def _is_tag(item: object) -> bool:
 def dotted(path: Path) -> str:
     out = ""
     for item in path:
-        out += f"[{item}]" if isinstance(item, int) else (f".{item}" if out else str(item))
+        shown = shown_key(item)
+        out += f"[{shown}]" if isinstance(item, int) else (f".{shown}" if out else shown)
     return out or "the top level"
 
 
@@ -71,12 +81,15 @@ def _one(err: dict, data: object, tree: SourceTree, root: type[BaseModel]) -> Di
     where = dotted(path)
     if kind.startswith("MLC"):
         mark = tree.key_mark(path) if is_key else tree.value_mark(path)
-        prefix = f"key `{path[-1]}`: " if is_key and path else ""
-        return Diagnostic(mark, kind, prefix + str(ctx.get("message", err["msg"])), ctx.get("hint"))
+        prefix = f"key `{shown_key(path[-1])}`: " if is_key and path else ""
+        message = str(ctx.get("message", err["msg"]))
+        if message.startswith(HIDDEN) and not is_key:
+            message = f"`{where}`" + message[len(HIDDEN):]
+        return Diagnostic(mark, kind, prefix + message, ctx.get("hint"))
     if kind == "extra_forbidden":
         allowed = _fields_at(root, loc[:-1])
         parent = dotted(path[:-1])
-        return Diagnostic(tree.key_mark(path), "MLC100", f"unknown key `{path[-1]}` in {parent}",
+        return Diagnostic(tree.key_mark(path), "MLC100", f"unknown key `{shown_key(path[-1])}` in {parent}",
                           did_you_mean(str(path[-1]), allowed) or (f"valid keys: {', '.join(sorted(allowed))}" if allowed else None))
     if kind == "missing":
         removed = tree.removal(path)
@@ -87,15 +100,18 @@ def _one(err: dict, data: object, tree: SourceTree, root: type[BaseModel]) -> Di
                           None)
     if kind == "union_tag_invalid":
         tags = [t.strip(" '") for t in str(ctx.get("expected_tags", "")).split(",")]
+        tag = describe(ctx.get("tag"))
         return Diagnostic(tree.value_mark(path + ("type",)), "MLC103",
-                          f"unknown step type {describe(ctx.get('tag'))}",
+                          f"unknown step type {tag}" if tag != HIDDEN else f"`{where}.type` is not a step type",
                           did_you_mean(str(ctx.get("tag")), tags) or f"step types: {', '.join(tags)}")
     if kind == "union_tag_not_found":
         return Diagnostic(tree.key_mark(path), "MLC101", f"{where} is missing required key `type`",
                           "step types: processing, training, condition, register, fail")
     if kind == "literal_error":
         options = [o.strip(" '") for o in str(ctx.get("expected", "")).replace(" or ", ", ").split(",")]
-        return Diagnostic(tree.value_mark(path), "MLC103", f"`{path[-1]}` cannot be {describe(value)}",
+        shown = describe(value)
+        return Diagnostic(tree.value_mark(path), "MLC103", f"`{shown_key(path[-1])}` cannot be {shown}" if shown != HIDDEN
+                          else f"`{where}` is not one of the allowed values",
                           did_you_mean(str(value), options) or f"one of: {', '.join(options)}")
     if kind in _BOUNDS:
         fmt = (lambda v: format_duration(int(v))) if is_duration(value) else _num
@@ -108,8 +124,15 @@ def _one(err: dict, data: object, tree: SourceTree, root: type[BaseModel]) -> Di
         return Diagnostic(tree.value_mark(path), "MLC105", f"`{where}` must have {word} {limit} {unit}", None)
     expected = _EXPECTED.get(kind)
     if expected:
-        return Diagnostic(tree.value_mark(path), "MLC102", f"`{where}` must be {expected}, not {describe(value)}", None)
+        shown = describe(value)
+        return Diagnostic(tree.value_mark(path), "MLC102", f"`{where}` must be {expected}, not "
+                          + (shown if shown != HIDDEN else _kind(value)), None)
     return Diagnostic(tree.value_mark(path), "MLC103", f"`{where}`: {err['msg']}", None)
+
+
+def _kind(value: object) -> str:
+    """What a value hidden by the ECHO rule is, to say what it should have been instead."""
+    return "text" if isinstance(value, str) else "a number" if isinstance(value, (int, float)) else "this value"
 
 
 def _num(value: Any) -> str:

@@ -33,6 +33,10 @@ def validate_tree(tree: SourceTree, env: str | None, base_dir: str) -> tuple[Spe
         if repaired is not None:
             partial, dropped = repaired
             diagnostics += run_checks(CheckContext(partial, tree, env, base_dir, suppressed=dropped))
+        else:  # no spec to check, but credentials are still refused at their lines (MLC240)
+            from mlopsc.spec.checks.secrets import scan
+
+            diagnostics += scan(CheckContext(None, tree, env, base_dir))  # type: ignore[arg-type]
         return None, diagnostics
     return spec, run_checks(CheckContext(spec, tree, env, base_dir))
 

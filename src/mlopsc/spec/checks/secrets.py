@@ -1,11 +1,14 @@
 """Credentials written into the spec (MLC240), and where secret references may go (MLC241, MLC242).
 
-A value that looks like a credential -- an AWS access key id, an AWS secret key under a key
-that says `secret`, a PEM private key, a bearer token or JWT, a GitHub or Slack token -- is an
-error wherever it sits, in mlops.yaml or an overlay; so is a literal value under a key named
-like a credential (`password`, `passwd`, `secret`, `token`, `api_key`, …) in hyperparameters,
-arguments (`--password x`), environment, tags or pipeline parameters. Messages say what kind
-of credential and where, never the value itself.
+A value that looks like a credential -- any format of mlopsc.credentials (AWS access key ids, PEM
+private keys, bearer tokens and JWTs, GitHub, GitLab, Slack, Stripe, Google, OpenAI, Hugging Face,
+npm, Pulumi, Databricks and SendGrid tokens, Azure account keys and SAS signatures, a password or
+a token inside a URL, `state.backend` included), or an AWS secret key under a key that says
+`secret` -- is an error wherever it sits, in mlops.yaml or an overlay, as a value or as a mapping
+key, even where the schema also refused the value; so is a literal value under a key named like a
+credential (`password`, `passwd`, `secret`, `token`, `api_key`, …) in hyperparameters, arguments
+(`--password x`), environment, tags or pipeline parameters. Messages say what kind of credential
+and where, never the value itself (a key that looks like one is not named in the path either).
 
 Secret references (`${ssm:/path}`, `${secretsmanager:name[#key]}`) are resolved by Pulumi at
 apply time; they may only stand in an `environment` value of an endpoint, a batch job or a
@@ -16,20 +19,13 @@ from __future__ import annotations
 
 import re
 
+from mlopsc.credentials import PATTERNS, credential_kind  # noqa: F401  (PATTERNS: the one table, re-exported)
+from mlopsc.errors import Diagnostic
 from mlopsc.spec.checks import CheckContext
 from mlopsc.spec.nodes import YMap, YScalar, YSeq
 from mlopsc.spec.refs import RefSyntaxError, find_refs
+from mlopsc.text import shown_key
 
-# (kind, pattern) on the literal text of any value, first match wins.
-PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
-    ("a PEM private key", re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----")),
-    ("an AWS access key id", re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")),
-    ("a JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
-    ("a bearer token", re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/-]{16,}=*")),
-    ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})")),
-    ("a Slack token", re.compile(r"\bxox[abposre]-[A-Za-z0-9-]{10,}")),
-    ("a Slack webhook URL", re.compile(r"https://hooks\.slack\.com/services/[A-Za-z0-9/]+")),
-)
 AWS_SECRET_KEY = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 SECRET_WORDS = ("password", "passwd", "pwd", "passphrase", "secret", "token", "apikey", "credential", "credentials")
 SECRET_PAIRS = (("api", "key"), ("private", "key"), ("access", "key"), ("auth", "key"))
@@ -43,12 +39,27 @@ WHERE_SECRETS_GO = ("secret references go in an `environment` value of an endpoi
 
 
 def check(ctx: CheckContext) -> None:
+    # Not suppressed where the schema repair dropped a value: a credential in a field that also has the
+    # wrong form (a token pasted as a region) is reported as what it is, at its line, all the same.
+    ctx.diagnostics.extend(scan(ctx))
+
+
+def scan(ctx: CheckContext) -> list[Diagnostic]:
+    """The MLC240 findings of the tree alone (ctx.spec is not read: validate runs this when the schema
+    fails past repair, so a credential is refused at its line even then)."""
+    out: list[Diagnostic] = []
     for path, scalar, key in _scalars(ctx.tree.root):
         found = _finding(path, scalar, key, ctx)
         if found:
             kind, hint = found
-            ctx.error(path, "MLC240", f"{kind} in `{display(path)}`: credentials must not be written in the spec",
-                      hint, mark=scalar.mark)
+            out.append(Diagnostic(scalar.mark, "MLC240", f"{kind} in `{display(path)}`: credentials "
+                                    "must not be written in the spec", hint))
+    for path, entry in _keys(ctx.tree.root):
+        kind = credential_kind(str(entry.key))
+        if kind:
+            out.append(Diagnostic(entry.key_mark, "MLC240", f"{kind} as a key in `{display(path[:-1])}`: "
+                                    "credentials must not be written in the spec", _hint(path)))
+    return out
 
 
 def _finding(path: tuple, scalar: YScalar, key: str | None, ctx: CheckContext) -> tuple[str, str] | None:
@@ -57,9 +68,9 @@ def _finding(path: tuple, scalar: YScalar, key: str | None, ctx: CheckContext) -
         return None
     text = str(value)
     literal, has_refs = _literal_text(text)
-    for kind, pattern in PATTERNS:
-        if pattern.search(literal):
-            return kind, _hint(path)
+    kind = credential_kind(literal)
+    if kind:
+        return kind, _hint(path)
     flag = _flag_before(ctx, path)
     key_words = words(flag or key or "")
     if "secret" in key_words and AWS_SECRET_KEY.search(literal):
@@ -161,8 +172,9 @@ def _hint(path: tuple) -> str:
 def display(path: tuple) -> str:
     out = ""
     for item in path:
-        out += f"[{item}]" if isinstance(item, int) else (f".{item}" if out else str(item))
-    return out
+        shown = shown_key(item)
+        out += f"[{shown}]" if isinstance(item, int) else (f".{shown}" if out else shown)
+    return out or "the top level"
 
 
 def placement(path: tuple) -> tuple[str, str, str] | None:
@@ -176,6 +188,19 @@ def placement(path: tuple) -> tuple[str, str, str] | None:
                 "clear", "put it in the step's `environment` (e.g. `DB_PASSWORD: ${ssm:/path}`) and read it from "
                 "the environment in the training code", "MLC241")
     return (f"a secret reference cannot be used in `{display(path)}`", WHERE_SECRETS_GO, "MLC242")
+
+
+def _keys(root: YMap):
+    """Every mapping entry with its path, depth first, without recursion."""
+    stack: list[tuple[tuple, object]] = [((), root)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, YMap):
+            for k, e in node.entries.items():
+                yield path + (k,), e
+                stack.append((path + (k,), e.node))
+        elif isinstance(node, YSeq):
+            stack.extend((path + (i,), n) for i, n in enumerate(node.items))
 
 
 def _scalars(root: YMap):
