@@ -74,7 +74,7 @@ ADDRESSES = {
     "role": ["iam.execution-role"], "scheduler-role": ["iam.scheduler-role"], "kms-alias": ["kms.alias"],
     "pipeline-failures": ["events.pipeline-failures"], "registry-approvals": ["events.registry-approvals"],
     "drift-function": ["function.drift"], "drift-function-role": ["iam.drift-function-role"],
-    "events-role": ["iam.events-role"], "retrain-rule": ["events.{0}.retrain"],
+    "events-role": ["iam.events-role"], "retrain-rule": ["events.{0}.retrain"], "inference-role": ["iam.inference-role"],
 }
 
 

@@ -35,7 +35,8 @@ def test_fail_carries_code_message_and_hint():
 @pytest.mark.parametrize("value, expected", [
     ({}, "a mapping"), ({"a": 1}, "a mapping"), ([], "a list"), (None, "empty (null)"),
     (True, "`true`"), (False, "`false`"), (YInt(12, "012"), "`012`"), (YFloat(1.1, "1.10"), "`1.10`"),
-    ("abc", "`abc`"), ("x" * 60, f"`{'x' * 60}`"), ("x" * 61, f"`{'x' * 60}…`"),
+    ("abc", "`abc`"), ("x" * 60, f"`{'x' * 60}`"), ("x" * 61, "this value"), ("rate(1 Hour)", "`rate(1 Hour)`"),
+    ("Summer2024x", "this value"),
 ])
 def test_describe(value, expected):
     assert g.describe(value) == expected
@@ -108,11 +109,17 @@ def test_number(value, expected):
     assert result == expected and type(result) is float
 
 
-@pytest.mark.parametrize("value", [True, False, "1", "0.5", None, math.inf, -math.inf, math.nan,
-                                   YFloat(math.inf, ".inf"), YFloat(math.nan, ".nan"), [], {}])
+@pytest.mark.parametrize("value", [True, False, "1", "0.5", None, [], {}])
 def test_number_refuses(value):
     error = refused(g.number, value)
     assert error.type == "MLC102" and "expected a number" in error.message()
+
+
+@pytest.mark.parametrize("value", [math.inf, -math.inf, math.nan, YFloat(math.inf, ".inf"), YFloat(math.nan, ".nan")])
+def test_number_refuses_what_json_cannot_hold(value):
+    """JSON has no Infinity or NaN: a non-finite number is a grammar error (MLC103), never written out."""
+    error = refused(g.number, value)
+    assert error.type == "MLC103" and "is not a finite number" in error.message()
 
 
 @pytest.mark.parametrize("value, expected", [(YInt(200, "200"), 200), (2.0, 2), (YFloat(3.0, "3.0"), 3), (0, 0), (-4, -4)])

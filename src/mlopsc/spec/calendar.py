@@ -13,6 +13,8 @@ import datetime
 from dataclasses import dataclass
 from functools import lru_cache
 
+from mlopsc.spec.grammar import ascii_digits
+
 CYCLE_START = datetime.date(2024, 1, 1)
 CYCLE_DAYS = 1461
 MONTHS = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()
@@ -103,7 +105,7 @@ def _dow_part(part: str, date: datetime.date, last: int) -> bool:
 
 def value_of(spec: Field, item: str) -> int | None:
     """A field's number or name (`MON`, `jan`) as its number; None when out of range."""
-    if item.isdigit() and spec.low <= int(item) <= spec.high:
+    if ascii_digits(item, 9) and spec.low <= int(item) <= spec.high:  # never `²` or `١٢`, which isdigit() takes
         return int(item)
     if item.upper() in spec.names:
         return spec.names.index(item.upper()) + 1

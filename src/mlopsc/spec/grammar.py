@@ -6,6 +6,7 @@ import difflib
 import json
 import math
 import re
+import unicodedata
 from functools import lru_cache
 from importlib import resources
 
@@ -13,6 +14,36 @@ from pydantic_core import PydanticCustomError
 
 from mlopsc.spec.nodes import YFloat, YInt
 from mlopsc.spec.scalars import YAML11_BOOLS
+
+
+def pattern(regex: str, flags: int = 0) -> re.Pattern[str]:
+    """A value grammar's regular expression: ASCII classes (`\\d` is 0-9, never other scripts' digits),
+    matched against the whole value with `fullmatch`, so a trailing newline never slips past a `$`."""
+    return re.compile(regex, flags | re.ASCII)
+
+
+def matches(regex: re.Pattern[str] | str, value: object) -> bool:
+    """Whether `value` is a string the regex matches in full (the one way the grammar matches)."""
+    compiled = regex if isinstance(regex, re.Pattern) else pattern(regex)
+    return isinstance(value, str) and compiled.fullmatch(value) is not None
+
+
+def ascii_digits(text: object, most: int | None = None) -> bool:
+    """`text` is 0-9 only (never `²` or `١٢٣`, which str.isdigit() accepts), and at most `most` of them."""
+    return (isinstance(text, str) and text.isascii() and text.isdigit()
+            and (most is None or len(text) <= most))
+
+
+def finite(value: float, raw: object) -> float:
+    """A number the JSON we write can hold: never .inf or .nan (JSON has neither)."""
+    if not math.isfinite(value):
+        raise fail("MLC103", f"{describe(raw)} is not a finite number",
+                   "JSON, and so SageMaker and CloudWatch, has no infinity or NaN: write a number")
+    return value
+
+
+def too_large(raw: object, what: str, hint: str) -> PydanticCustomError:
+    return fail("MLC103", f"{describe(raw)} is too large for {what}", hint)
 
 
 def fail(code: str, message: str, hint: str | None = None) -> PydanticCustomError:
@@ -31,15 +62,17 @@ def did_you_mean(word: str, choices, cutoff: float = 0.6) -> str | None:
 
 
 def describe(value: object) -> str:
-    """How we name a wrong value in a message: its text for scalars, its kind otherwise."""
+    """How we name a wrong value in a message: its text for scalars known safe to show, its kind
+    otherwise; a value that could be a secret is `this value` (the ECHO rule of mlopsc.text)."""
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
     if value is None:
         return "empty (null)"
-    text = as_written(value)
-    return f"`{text[:60]}…`" if len(text) > 60 else f"`{text}`"
+    from mlopsc.text import shown_value
+
+    return shown_value(as_written(value), isinstance(value, (int, float)))
 
 
 def as_written(value: object) -> str:
@@ -67,6 +100,38 @@ def text(value: object) -> str:
     raise fail("MLC102", f"expected text, not {describe(value)}")
 
 
+_REFERENCE = re.compile(r"\$\{[^}]*\}")
+
+
+def literal_length(value: str) -> int:
+    """The characters of `value` outside `${…}` references (what it has at least once they are filled in)."""
+    return len(_REFERENCE.sub("", value))
+
+
+def limited_text(most: int, what: str, source: str):
+    """A text field an AWS API bounds (`source` names the API shape): at most `most` characters, references
+    counted by their literal text only (their values are not known before a run)."""
+    def check(value: object) -> str:
+        written = text(value)
+        if literal_length(written) > most:
+            raise fail("MLC105", f"{what} has {literal_length(written):,} characters; {source} accepts at most {most:,}",
+                       "shorten it, or pass the value in a file (an input) instead")
+        return written
+    return check
+
+
+# --- AWS tags (SageMaker's TagKey and TagValue shapes) ----------------------------------------
+
+TAG_KEY_MAX, TAG_VALUE_MAX = 128, 256
+_TAG_PUNCTUATION = frozenset("_.:/=+-@")
+TAG_CHARACTERS = "letters, digits, spaces and _ . : / = + - @"
+
+
+def tag_text_ok(value: str) -> bool:
+    """Every character is one the Tag shapes allow: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@] (never a newline or tab)."""
+    return all(unicodedata.category(c)[0] in "LZN" or c in _TAG_PUNCTUATION for c in value)
+
+
 def flag(value: object) -> bool:
     """A boolean field: only true/false; YAML 1.1 spellings are refused, never guessed."""
     if isinstance(value, bool):
@@ -79,9 +144,12 @@ def flag(value: object) -> bool:
 
 
 def number(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise fail("MLC102", f"expected a number, not {describe(value)}")
-    return float(value)
+    try:
+        return finite(float(value), value)
+    except OverflowError:  # an int past float's range
+        raise too_large(value, "a number", "write a smaller number") from None
 
 
 def whole(value: object) -> int:
@@ -93,15 +161,19 @@ def whole(value: object) -> int:
 
 # --- quantities ----------------------------------------------------------------------------
 
-_DURATION_PART = re.compile(r"(\d+)([smhd])")
-_DURATION = re.compile(r"^(?:\d+[smhd])+$")
+_DURATION_PART = pattern(r"(\d+)([smhd])")
+_DURATION = pattern(r"(?:\d+[smhd])+")
+_MAX_DURATION_DIGITS = 9  # 999,999,999d is past every limit a duration has; int() of more is slow, or refused
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def duration(value: object) -> int:
     """`90m`, `2h`, `1h30m`, `30s`, `1d` to seconds."""
-    if isinstance(value, str) and _DURATION.match(value.strip()):
-        return sum(int(n) * _SECONDS[u] for n, u in _DURATION_PART.findall(value))
+    if isinstance(value, str) and matches(_DURATION, value.strip()):
+        parts = _DURATION_PART.findall(value)
+        if any(len(n.lstrip("0")) > _MAX_DURATION_DIGITS for n, _ in parts):
+            raise too_large(value, "a duration", "write a duration like `90m`, `2h` or `7d`")
+        return sum(int(n) * _SECONDS[u] for n, u in parts)
     hint = "durations take a unit: `90m`, `2h`, `30s`, `1d`"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         hint = f"add a unit: `{as_written(value)}s`, `{as_written(value)}m` or `{as_written(value)}h`"
@@ -112,13 +184,15 @@ def percent(value: object) -> float:
     """`20%` or a plain number; each field sets its own range (budget alerts go past 100)."""
     raw = value
     if isinstance(value, str) and value.strip().endswith("%"):
-        try:
-            value = float(value.strip()[:-1])
-        except ValueError:
-            pass
+        body = value.strip()[:-1]
+        if matches(_DECIMAL, body.strip()):
+            value = float(body)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise fail("MLC103", f"{describe(raw)} is not a percentage", "write a percentage like `20%` or `20`")
     return float(value)
+
+
+_DECIMAL = pattern(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 
 def format_duration(seconds: int) -> str:
@@ -133,29 +207,32 @@ def format_duration(seconds: int) -> str:
 
 
 def is_duration(value: object) -> bool:
-    return isinstance(value, str) and bool(_DURATION.match(value.strip()))
+    return isinstance(value, str) and matches(_DURATION, value.strip())
 
 
-_LATENCY = re.compile(r"^(\d+(?:\.\d+)?)\s*(ms|s)$")
+_LATENCY = pattern(r"(\d+(?:\.\d+)?)[ \t]*(ms|s)")
+_MAX_LATENCY_CHARS = 32  # a latency past 10^30 ms means nothing; float() of 400 digits is infinity
 
 
 def latency(value: object) -> float:
     """`300ms` or `1s` to milliseconds."""
-    match = _LATENCY.match(value.strip()) if isinstance(value, str) else None
+    match = _LATENCY.fullmatch(value.strip()) if isinstance(value, str) else None
     if not match:
         raise fail("MLC103", f"{describe(value)} is not a latency", "write a latency like `300ms` or `1.5s`")
-    amount = float(match.group(1))
+    if len(match.group(1)) > _MAX_LATENCY_CHARS:
+        raise too_large(value, "a latency", "write a latency like `300ms` or `1.5s`")
+    amount = finite(float(match.group(1)), value)
     return amount * 1000 if match.group(2) == "s" else amount
 
 
 # --- identities ----------------------------------------------------------------------------
 
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+_EMAIL = pattern(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+")
 
 
 def email(value: object) -> str:
-    if isinstance(value, str) and len(value) <= 254 and _EMAIL.match(value) and "." in value.split("@")[1]:
+    if isinstance(value, str) and len(value) <= 254 and matches(_EMAIL, value) and "." in value.split("@")[1]:
         return value
     raise fail("MLC103", f"{describe(value)} is not an email address", "write an address like `oncall@example.com`")
 
@@ -170,35 +247,35 @@ def region(value: object) -> str:
 
 def account(value: object) -> str:
     written = as_written(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else None
-    if written and re.fullmatch(r"\d{12}", written):
+    if written and ascii_digits(written) and len(written) == 12:
         return written
     raise fail("MLC103", f"{describe(value)} is not an AWS account id", "an account id is 12 digits; quote it: \"123456789012\"")
 
 
 _ARN = r"arn:aws(?:-cn|-us-gov|-iso|-iso-b)?"
-_KMS_ARN = re.compile(rf"^{_ARN}:kms:[a-z0-9-]+:\d{{12}}:(?:key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)$")
-_ROLE_ARN = re.compile(rf"^{_ARN}:iam::\d{{12}}:role/[A-Za-z0-9_+=,.@/-]{{1,512}}$")
+_KMS_ARN = pattern(rf"{_ARN}:kms:[a-z0-9-]+:\d{{12}}:(?:key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)")
+_ROLE_ARN = pattern(rf"{_ARN}:iam::\d{{12}}:role/[A-Za-z0-9_+=,.@/-]{{1,512}}")
 
 
 def encryption(value: object) -> str:
-    if value in ("managed", "aws") or (isinstance(value, str) and _KMS_ARN.match(value)):
+    if value in ("managed", "aws") or matches(_KMS_ARN, value):
         return value  # type: ignore[return-value]
     raise fail("MLC103", f"{describe(value)} is not an encryption setting",
                "use `managed` (a key per env), `aws` (AWS-owned keys) or a KMS key ARN arn:aws:kms:REGION:ACCOUNT:key/ID")
 
 
 def role(value: object) -> str:
-    if value == "generated" or (isinstance(value, str) and _ROLE_ARN.match(value)):
+    if value == "generated" or matches(_ROLE_ARN, value):
         return value  # type: ignore[return-value]
     raise fail("MLC103", f"{describe(value)} is not a role setting",
                "use `generated` (a least-privilege role per env) or an IAM role ARN arn:aws:iam::ACCOUNT:role/NAME")
 
 
 def aws_id(prefix: str):
-    pattern = re.compile(rf"^{prefix}-[0-9a-f]{{8}}(?:[0-9a-f]{{9}})?$")
+    regex = pattern(rf"{prefix}-[0-9a-f]{{8}}(?:[0-9a-f]{{9}})?")
 
     def check(value: object) -> str:
-        if isinstance(value, str) and pattern.match(value):
+        if matches(regex, value):
             return value
         raise fail("MLC103", f"{describe(value)} is not a {prefix} id", f"write an id like `{prefix}-0123456789abcdef0`")
     return check
@@ -217,19 +294,64 @@ def instance_type(kind: str):
     return check
 
 
-_S3 = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?:/\S*)?$")
+_S3 = pattern(r"s3://([^/]*)(/\S*)?")
+_BUCKET_CHARS = pattern(r"[a-z0-9.-]+")
+_IP_SHAPED = pattern(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
+MAX_S3_URI = 1024  # SageMaker's S3Uri shape (and S3's 1,024-byte keys)
+# S3's bucket naming rules (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html)
+BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+BUCKET_RULES = "bucket names are 3-63 lowercase letters, digits, `.` and `-`, starting and ending with a letter or digit"
+
+
+def bucket_problem(name: str) -> str | None:
+    """Why `name` cannot be an S3 bucket name (None when it can)."""
+    if not 3 <= len(name) <= 63:
+        return f"has {len(name)} characters (3 to 63)"
+    if not matches(_BUCKET_CHARS, name):
+        return "may hold only lowercase letters, digits, `.` and `-`"
+    if not (name[0].isalnum() and name[-1].isalnum()):
+        return "must start and end with a letter or digit"
+    if ".." in name:
+        return "has two periods in a row"
+    if matches(_IP_SHAPED, name):
+        return "is formatted as an IP address"
+    for prefix in BUCKET_PREFIXES:
+        if name.startswith(prefix):
+            return f"starts with `{prefix}`, which S3 reserves"
+    for suffix in BUCKET_SUFFIXES:
+        if name.endswith(suffix):
+            return f"ends with `{suffix}`, which S3 reserves"
+    return None
 
 
 _NAME_REFS = ("${bucket}", "${project}", "${env}", "${region}")  # names, not locations
+_S3_HINT = "write `s3://bucket/prefix/`, or `s3://${bucket}/prefix/` for the env's artifacts bucket"
+_S3_BUCKET_HINT = f"{BUCKET_RULES}; or write `s3://${{bucket}}/prefix/` for the env's artifacts bucket"
 
 
 def s3_uri(value: object) -> str:
     if isinstance(value, str) and value.startswith(_NAME_REFS):
         raise fail("MLC103", f"{describe(value)} is not an S3 URI: `{value.split('}')[0]}}}` is a name",
                    f"write `s3://{value}`")
-    if isinstance(value, str) and (value.startswith("${") or (value.startswith("s3://") and ("${" in value or _S3.match(value)))):
+    if isinstance(value, str) and len(value) > MAX_S3_URI and (value.startswith(("s3://", "${"))):
+        raise fail("MLC103", f"S3 URI {describe(value)} has {len(value):,} characters; SageMaker accepts {MAX_S3_URI:,}",
+                   "shorten the prefix")
+    if isinstance(value, str) and value.startswith("${"):
         return value
-    raise fail("MLC103", f"{describe(value)} is not an S3 URI", "write `s3://bucket/prefix/`, or `s3://${bucket}/prefix/` for the env's artifacts bucket")
+    if isinstance(value, str) and value.startswith("s3://") and "${" in value and not any(c.isspace() for c in value):
+        bucket = value[5:].split("/", 1)[0]
+        problem = None if "${" in bucket else bucket_problem(bucket)
+        if problem is None:
+            return value
+        raise fail("MLC103", f"{describe(value)} is not an S3 URI: bucket name {describe(bucket)} {problem}", _S3_BUCKET_HINT)
+    match = _S3.fullmatch(value) if isinstance(value, str) else None
+    if match:
+        problem = bucket_problem(match.group(1))
+        if problem is None:
+            return value  # type: ignore[return-value]
+        raise fail("MLC103", f"{describe(value)} is not an S3 URI: bucket name {describe(match.group(1))} {problem}", _S3_BUCKET_HINT)
+    raise fail("MLC103", f"{describe(value)} is not an S3 URI", _S3_HINT)
 
 
 def baseline(value: object) -> str:
@@ -247,19 +369,29 @@ def baseline(value: object) -> str:
                    "constraints.json") from None
 
 
-_FRAMEWORK = re.compile(r"^[a-z][a-z0-9-]*:[A-Za-z0-9][A-Za-z0-9._-]*$")
-_ECR = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/[a-z0-9._/-]+(?::[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})?$")
+_FRAMEWORK = pattern(r"[a-z][a-z0-9-]*:[A-Za-z0-9][A-Za-z0-9._-]*")
+_ECR = pattern(r"\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/[a-z0-9._/-]+(?::[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})?")
 
 
 def image(value: object) -> str:
-    if isinstance(value, str) and (_FRAMEWORK.match(value) or _ECR.match(value)):
+    if isinstance(value, str) and (matches(_FRAMEWORK, value) or matches(_ECR, value)):
         return value
     raise fail("MLC103", f"{describe(value)} is not an image",
                "write `framework:version` (e.g. `xgboost:1.7-1`, resolved per region) or a full ECR image URI")
 
 
+_HTTPS = pattern(r"https://\S+")
+
+
 def backend(value: object) -> str:
-    if value == "local" or (isinstance(value, str) and re.match(r"^(s3://[a-z0-9][a-z0-9.-]+[a-z0-9](/\S*)?|https://\S+)$", value)):
+    if value == "local" or matches(_HTTPS, value):
         return value  # type: ignore[return-value]
+    match = _S3.fullmatch(value) if isinstance(value, str) else None
+    if match and len(value) <= MAX_S3_URI:  # type: ignore[arg-type]
+        problem = bucket_problem(match.group(1))
+        if problem is None:
+            return value  # type: ignore[return-value]
+        raise fail("MLC103", f"{describe(value)} is not a state backend: bucket name {describe(match.group(1))} {problem}",
+                   f"{BUCKET_RULES}; or use `local` or `https://api.pulumi.com` (Pulumi Cloud)")
     raise fail("MLC103", f"{describe(value)} is not a state backend",
                "use `local`, `s3://bucket/prefix` or `https://api.pulumi.com` (Pulumi Cloud)")

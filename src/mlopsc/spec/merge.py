@@ -54,14 +54,29 @@ def _named(seq: YSeq) -> bool:
 
 
 def _merge_named_lists(base: YSeq, overlay: YSeq) -> YSeq:
-    by_name = {_name_of(item): item for item in overlay.items}
+    """Items are matched by name. An overlay naming one item twice is never collapsed to its last
+    entry: the first changes the base item, the repeat is kept as an item of its own (merged onto the base
+    item too, so it is complete), so that the
+    duplicate check (MLC200, at the repeat's line) reports it instead of one entry silently winning."""
+    by_name: dict[str | None, YNode] = {}
+    repeats: list[YNode] = []
+    for item in overlay.items:
+        if _name_of(item) in by_name:
+            repeats.append(item)
+        else:
+            by_name[_name_of(item)] = item
     out = YSeq(base.mark)
     seen: set[str] = set()
     for item in base.items:
         name = _name_of(item)
         seen.add(name)  # type: ignore[arg-type]
         out.items.append(merge(item, by_name[name]) if name in by_name else item)
-    out.items.extend(item for item in overlay.items if _name_of(item) not in seen)
+    out.items.extend(item for name, item in by_name.items() if name not in seen)
+    first_in_base = {}
+    for item in base.items:
+        first_in_base.setdefault(_name_of(item), item)
+    out.items.extend(merge(first_in_base[_name_of(item)], item) if _name_of(item) in first_in_base else item
+                     for item in repeats)  # complete, so the duplicate is what is reported
     return out
 
 

@@ -8,19 +8,19 @@ text with the same field table, so what validate accepts is exactly what is coun
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from mlopsc.spec.calendar import CYCLE_DAYS, FIELDS, Days, Field, expand, fire_days, value_of
-from mlopsc.spec.grammar import describe, fail
+from mlopsc.spec.grammar import ascii_digits, describe, fail, pattern
 
 HOURS_PER_MONTH = 730.0  # the AWS pricing convention
 MONITOR_CADENCES = {"hourly": "cron(0 * ? * * *)", "daily": "cron(0 0 ? * * *)"}  # what Model Monitor is given
 
 
-_CRON = re.compile(r"^cron\((.*)\)$")
-_RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
+_CRON = pattern(r"cron\((.*)\)")
+_RATE = pattern(r"rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)")
+_MAX_RATE_DIGITS = 9  # rate(999999999 days) is far past anything a schedule means
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 
 
@@ -90,7 +90,7 @@ def schedule(value: object) -> str:
         raise fail("MLC103", exc.message, exc.hint) from None
 
 
-_MONITOR_HOURS = re.compile(r"^(\*|\d{1,2})(/\d{1,2})?$")
+_MONITOR_HOURS = pattern(r"(\*|\d{1,2})(/\d{1,2})?")
 
 
 def monitor_schedule(value: object) -> str:
@@ -98,12 +98,13 @@ def monitor_schedule(value: object) -> str:
     if isinstance(value, str) and value in MONITOR_CADENCES:
         return value
     hint = "use `hourly`, `daily`, or `cron(0 H ? * * *)` / `cron(0 */N ? * * *)` (Model Monitor runs at most hourly)"
-    match = _CRON.match(value.strip()) if isinstance(value, str) else None
+    value = value.strip() if isinstance(value, str) else value
+    match = _CRON.fullmatch(value) if isinstance(value, str) else None
     if not match:
         raise fail("MLC103", f"{describe(value)} is not a monitoring schedule", hint)
     fields = match.group(1).split()
     ok = (len(fields) == 6 and fields[0] == "0" and fields[2] == "?" and fields[3:] == ["*", "*", "*"]
-          and _MONITOR_HOURS.match(fields[1]))
+          and _MONITOR_HOURS.fullmatch(fields[1]))
     if ok:
         start, _, every = fields[1].partition("/")
         ok = (start == "*" or int(start) <= 23) and (not every or 1 <= int(every) <= 24)
@@ -119,7 +120,7 @@ def parse(text: str) -> Parsed:
     """The schedule `text` stands for; ScheduleError (message, hint) when it is not one."""
     if text.startswith("rate"):
         return _rate(text)
-    match = _CRON.match(text)
+    match = _CRON.fullmatch(text)
     if not match:
         raise ScheduleError(f"{describe(text)} is not a schedule expression",
                             "write `cron(minutes hours day-of-month month day-of-week year)`, e.g. `cron(0 3 * * ? *)`, "
@@ -132,7 +133,8 @@ def parse(text: str) -> Parsed:
     for spec, field_text in zip(FIELDS, fields):
         problem = _field_problem(spec, field_text)
         if problem:
-            raise ScheduleError(f"cron {spec.name} field `{field_text}` {problem}", "see the EventBridge cron reference: "
+            shown = field_text if len(field_text) <= 40 else field_text[:40] + "…"
+            raise ScheduleError(f"cron {spec.name} field `{shown}` {problem}", "see the EventBridge cron reference: "
                                 "https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#cron-based")
     if (fields[2] == "?") == (fields[4] == "?"):
         dom, dow = ("*", "?") if fields[2] == "?" else (fields[2], "?")
@@ -151,10 +153,12 @@ def parse_monitor(text: str) -> Parsed:
 
 
 def _rate(value: str) -> Rate:
-    match = _RATE.match(value)
+    match = _RATE.fullmatch(value)
     if not match:
         raise ScheduleError(f"{describe(value)} is not a rate expression",
                             "write `rate(5 minutes)`, `rate(1 hour)` or `rate(7 days)`")
+    if len(match.group(1).lstrip("0")) > _MAX_RATE_DIGITS:
+        raise ScheduleError(f"{describe(value)}: the rate is too large", "write `rate(5 minutes)`, `rate(1 hour)` or `rate(7 days)`")
     amount, unit = int(match.group(1)), match.group(2)
     if amount < 1:
         raise ScheduleError("a rate must be at least 1", "write `rate(1 hour)`")
@@ -173,6 +177,8 @@ def _field_problem(spec: Field, text: str) -> str | None:
 
 
 def _part_problem(spec: Field, part: str) -> str | None:
+    if any(c.isdigit() and not c.isascii() for c in part):
+        return "has a digit other than 0-9"
     if part in ("*",) or (part == "?" and "?" in spec.extra):
         return None
     if part == "?":
@@ -181,7 +187,7 @@ def _part_problem(spec: Field, part: str) -> str | None:
         return None
     if "#" in spec.extra and "#" in part:
         day, _, nth = part.partition("#")
-        if value_of(spec, day) is None or not nth.isdigit() or not 1 <= int(nth) <= 5:
+        if value_of(spec, day) is None or not ascii_digits(nth, 1) or not 1 <= int(nth) <= 5:
             return "has an invalid `day#n` (n is 1 to 5)"
         return None
     if "W" in spec.extra and part.endswith("W"):
@@ -189,7 +195,9 @@ def _part_problem(spec: Field, part: str) -> str | None:
     if "L" in spec.extra and part.endswith("L") and spec.name == "day-of-week":
         return None if value_of(spec, part[:-1]) is not None else "has an invalid `L` day"
     base, slash, step = part.partition("/")
-    if slash and (not step.isdigit() or int(step) < 1):
+    if slash and ascii_digits(step) and len(step.lstrip("0")) > 4:
+        return "has a step after `/` that is too large"
+    if slash and (not ascii_digits(step) or int(step) < 1):
         return "has an invalid step after `/`"
     if base == "*" and slash:
         return None

@@ -1,4 +1,5 @@
-"""Names that must fit AWS's length limits once prefixed with `<project>-<env>-` (MLC106).
+"""Names that must fit AWS's length limits once prefixed with `<project>-<env>-` (MLC106), and must not
+meet: two spec keys that would give one AWS resource the same name (MLC229).
 
 The names are the ones resolve computes and compile uses (mlopsc.resolve.names, one limit
 table), so a name validate accepts is never cut by compile.
@@ -13,6 +14,7 @@ from mlopsc.spec.checks import CheckContext
 
 
 def check(ctx: CheckContext) -> None:
+    check_clashes(ctx)
     if ctx.is_suppressed(("project", "name")) or ctx.is_suppressed(("environments",)):
         return  # the schema already reported them; lengths computed from stand-ins would mislead
     envs = [ctx.env] if ctx.env else list(ctx.spec.environments)
@@ -24,3 +26,33 @@ def check(ctx: CheckContext) -> None:
                   f"{length(name.text)} characters; AWS allows {limit(name.kind)}",
                   f"shorten it to {room} characters or fewer" if room > 0 else "shorten the project or env name",
                   key=True)
+
+
+_OWNERS = {"pipelines": "pipeline", "batch": "batch job", "endpoints": "endpoint", "notify": "channel",
+           "models": "model", "budgets": "budget"}
+
+
+def owner_text(owner: tuple) -> str:
+    """How a message names the spec key a name is made from: "pipeline `train`", "endpoint `churn`"."""
+    if owner[0] in _OWNERS and len(owner) > 1:
+        return f"{_OWNERS[owner[0]]} `{owner[1]}`"
+    return "the project"
+
+
+def check_clashes(ctx: CheckContext) -> None:
+    """Two keys that would name one AWS resource alike (MLC229), reported at the one written later."""
+    if ctx.is_suppressed(("project", "name")) or ctx.is_suppressed(("environments",)):
+        return
+    env = ctx.env or ctx.spec.environments[0]
+    for clash in env_names(ctx.spec, env, ctx.spec.project.account or ACCOUNT).clashes:
+        marks = {name.owner: ctx.mark(name.owner, key=True) for name in (clash.first, clash.second)}
+        earlier, later = sorted((clash.first, clash.second), key=lambda n: _order(marks[n.owner]))
+        where = marks[earlier.owner]
+        at = f"line {where.line}" if where.file == marks[later.owner].file else f"{where.file}:{where.line}"
+        ctx.error(later.owner, "MLC229", f"two things would be named `{later.text}`: {owner_text(later.owner)} "
+                  f"and {owner_text(earlier.owner)} ({at}) both make the {later.described} of that name",
+                  "rename one of them", key=True)
+
+
+def _order(mark) -> tuple:
+    return (mark.file.endswith("mlops.yaml") is False, mark.line, mark.col)

@@ -72,6 +72,19 @@ Identifier = Annotated[str, BeforeValidator(_named(
     json_schema_input_type=Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$", max_length=64)])]
 
 
+def limited_text(most: int, what: str, source: str) -> Any:
+    """Text an AWS API bounds (`source`: the shape that states the limit); references count by their literal part."""
+    schema = Annotated[str | int | float | bool, Field(max_length=most)]
+    # grammar.text first (what the reference calls it), the length check after it: pydantic runs the last first
+    return Annotated[str, BeforeValidator(grammar.text, json_schema_input_type=schema),
+                     BeforeValidator(grammar.limited_text(most, what, source), json_schema_input_type=schema)]
+
+
+def env_var(most: int) -> Any:
+    """An environment variable name, as long as the API's key shape allows."""
+    return Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=most)]
+
+
 def instance_type(kind: str):
     return Annotated[str, BeforeValidator(grammar.instance_type(kind), json_schema_input_type=Annotated[
         str, Field(pattern=r"^ml\.[a-z0-9-]+\.[a-z0-9-]+$", description=f"a SageMaker {kind} instance type")])]

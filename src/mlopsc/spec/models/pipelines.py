@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from mlopsc.spec.grammar import as_written, describe, fail
+from mlopsc.spec.grammar import as_written, describe, fail, finite
 from mlopsc.spec.models.base import (Base, Duration, Flag, Identifier, Image, ResourceName, Schedule, StepName,
-                                     Text, Whole, shorthand, instance_type)
+                                     Text, Whole, env_var, instance_type, limited_text, shorthand)
 
 PARAMETER_TYPES = ("string", "integer", "float", "boolean")
 Channel = Identifier
-EnvVar = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,1023}$")]
+EnvVar = env_var(1024)  # EnvironmentKey (model containers) and TransformEnvironmentKey
+# The limits SageMaker's service model states (botocore; tests/spec/test_aws_limits.py pins each one)
+ProcessingEnvVar = env_var(256)  # ProcessingEnvironmentKey
+TrainingEnvVar = env_var(512)  # TrainingEnvironmentKey
+ProcessingEnvValue = limited_text(256, "an environment value", "CreateProcessingJob (ProcessingEnvironmentValue)")
+TrainingEnvValue = limited_text(512, "an environment value", "CreateTrainingJob (TrainingEnvironmentValue)")
+ContainerArgument = limited_text(256, "a container argument", "CreateProcessingJob (ContainerArgument)")
+HyperparameterValue = limited_text(2500, "a hyperparameter value", "CreateTrainingJob (HyperParameterValue)")
 
 
 class Parameter(Base):
@@ -22,6 +29,14 @@ class Parameter(Base):
         "The parameter's type; without it, the type of `default`"))
     default: Any = Field(None, json_schema_extra={"type": ["string", "number", "integer", "boolean"]}, description=(
         "The value when a run does not set one (`mlopsc run … --param NAME=VALUE` does)"))
+
+    @field_validator("default", mode="before")
+    @classmethod
+    def _finite_default(cls, value: object) -> object:
+        """JSON has no .inf or .nan: a pipeline definition holding one is one no parser reads."""
+        if isinstance(value, float):
+            finite(value, value)
+        return value
 
     @model_validator(mode="after")
     def _typed_default(self) -> "Parameter":
@@ -95,7 +110,7 @@ class ProcessingStep(StepBase):
         "A Python file, relative to mlops.yaml, run with python3 in the container: uploaded content-addressed to "
         "the artifacts bucket and mounted at /opt/ml/processing/input/code/. Only this file is uploaded. MLC215 "
         "if it does not exist"))
-    arguments: list[Text] = Field(default_factory=list, max_length=256, description=(
+    arguments: list[ContainerArgument] = Field(default_factory=list, max_length=100, description=(
         "Command-line arguments of the code (or of the image's entrypoint); references allowed"))
     inputs: dict[Channel, Text] = Field(default_factory=dict, max_length=10, description=(
         "Input name to S3 URI or reference, downloaded to /opt/ml/processing/input/<name>/ before the code "
@@ -107,7 +122,7 @@ class ProcessingStep(StepBase):
         "A JSON file the code writes, as `<output>/<path>` of one of its outputs (MLC216): a property file that "
         "conditions read with `${steps.STEP.report.<json path>}`, and the model-quality metrics of a version a "
         "later register step makes of the model this step evaluated"))
-    environment: dict[EnvVar, Text] = Field(default_factory=dict, max_length=100, description=(
+    environment: dict[ProcessingEnvVar, ProcessingEnvValue] = Field(default_factory=dict, max_length=100, description=(
         "Environment variables of the container; values may be secret references (`${ssm:/path}`, "
         "`${secretsmanager:name}`)"))
     max_runtime: Duration | None = Field(None, ge=1, le=5 * 86400, description=(
@@ -122,14 +137,14 @@ class TrainingStep(StepBase):
         "A Python file, relative to mlops.yaml, run in script mode by the framework image's training toolkit "
         "(mounted as the `code` channel); without it, the image's own algorithm runs. Only this file is uploaded"))
     max_runtime: Duration = Field(86400, ge=1, le=28 * 86400, description="Stop the job after this long")
-    hyperparameters: dict[Annotated[str, Field(max_length=256)], Text] = Field(default_factory=dict, max_length=100,
+    hyperparameters: dict[Annotated[str, Field(max_length=256)], HyperparameterValue] = Field(default_factory=dict, max_length=100,
                                                                             description=(
         "Hyperparameters of the algorithm or script, as text; references allowed, secrets not (MLC241)"))
     inputs: dict[Channel, Text] = Field(default_factory=dict, max_length=20, description=(
         "Channel name to S3 URI or reference, downloaded to /opt/ml/input/data/<channel>/ (with `code`: at most "
         "19, and none named `code`, MLC221)"))
     content_type: Text = Field("text/csv", description="ContentType of the input channels (built-in XGBoost reads libsvm otherwise)")
-    environment: dict[EnvVar, Text] = Field(default_factory=dict, max_length=100, description=(
+    environment: dict[TrainingEnvVar, TrainingEnvValue] = Field(default_factory=dict, max_length=100, description=(
         "Environment variables of the container; values may be secret references"))
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, Field, field_validator
 
-from mlopsc.spec.grammar import describe, fail
+from mlopsc.spec.grammar import TAG_CHARACTERS, TAG_KEY_MAX, TAG_VALUE_MAX, describe, fail, tag_text_ok, text
 from mlopsc.spec.models.base import (Account, Backend, Base, Encryption, Flag, Region, RoleSetting,
                                      SecurityGroupId, SubnetId, Text)
 
@@ -26,7 +26,39 @@ def _project_name(value: object) -> str:
 ProjectName = Annotated[str, BeforeValidator(_project_name, json_schema_input_type=Annotated[
     str, Field(pattern=f"^{PROJECT_NAME}$")])]
 
-_TAG_KEY = re.compile(r"^[\w .:/=+@-]{1,128}$", re.UNICODE)
+
+def _tag_key(value: object) -> str:
+    key = text(value)
+    if key.lower().startswith(("aws:", "mlops:")):
+        raise fail("MLC103", f"tag key `{key}` uses a reserved prefix", "`aws:` belongs to AWS and `mlops:` to mlopsc; rename the tag")
+    if not 1 <= len(key) <= TAG_KEY_MAX:
+        raise fail("MLC103", f"a tag key of {len(key):,} characters; AWS tag keys have 1 to {TAG_KEY_MAX}", "shorten the key")
+    if not tag_text_ok(key):
+        raise fail("MLC103", "a tag key with a character AWS tags do not allow",
+                   f"tag keys hold {TAG_CHARACTERS} (no newlines or tabs)")
+    return key
+
+
+def _tag_value(value: object) -> str:
+    written = text(value)
+    if "${ssm:" in written or "${secretsmanager:" in written:
+        return written  # a secret reference: MLC242 says where secrets may go (tags are shown in clear)
+    if len(written) > TAG_VALUE_MAX:
+        raise fail("MLC103", f"a tag value longer than {TAG_VALUE_MAX} characters ({len(written):,})", "shorten the value")
+    if not tag_text_ok(written):
+        raise fail("MLC103", "a tag value with a character AWS tags do not allow",
+                   f"tag values hold {TAG_CHARACTERS} (no newlines or tabs)")
+    return written
+
+
+# SageMaker's TagKey and TagValue shapes: [\p{L}\p{Z}\p{N}_.:/=+\-@]*, 1-128 and 0-256 characters
+_KEY_SCHEMA = Annotated[str, Field(min_length=1, max_length=TAG_KEY_MAX)]
+_VALUE_SCHEMA = Annotated[str | int | float | bool, Field(max_length=TAG_VALUE_MAX)]
+# grammar.text first (what the reference calls them), the tag rules after it: pydantic runs the last first
+TagKey = Annotated[str, BeforeValidator(text, json_schema_input_type=_KEY_SCHEMA),
+                   BeforeValidator(_tag_key, json_schema_input_type=_KEY_SCHEMA)]
+TagValue = Annotated[str, BeforeValidator(text, json_schema_input_type=_VALUE_SCHEMA),
+                     BeforeValidator(_tag_value, json_schema_input_type=_VALUE_SCHEMA)]
 
 
 class Project(Base):
@@ -35,20 +67,13 @@ class Project(Base):
     account: Account | None = Field(None, description=(
         "The AWS account: apply refuses to run with credentials of another one. Without it, names and ARNs that "
         "hold the account id are filled in from the caller's identity at apply time"))
-    tags: dict[str, Text] = Field(default_factory=dict, description=(
+    tags: dict[TagKey, TagValue] = Field(default_factory=dict, description=(
         "Tags on every taggable resource, besides mlops:project and mlops:env: at most 48, keys not starting "
         "with `aws:` or `mlops:`, values up to 256 characters"))
 
     @field_validator("tags")
     @classmethod
     def _tags(cls, tags: dict[str, str]) -> dict[str, str]:
-        for key, value in tags.items():
-            if key.lower().startswith(("aws:", "mlops:")):
-                raise fail("MLC103", f"tag key `{key}` uses a reserved prefix", "`aws:` belongs to AWS and `mlops:` to mlopsc; rename the tag")
-            if not _TAG_KEY.match(key):
-                raise fail("MLC103", f"tag key `{key}` is not a valid AWS tag key", "1-128 letters, digits, spaces and _ . : / = + - @")
-            if len(value) > 256:
-                raise fail("MLC103", f"tag `{key}` has a value longer than 256 characters", "shorten the value")
         if len(tags) > 48:
             raise fail("MLC103", f"{len(tags)} tags; AWS allows 50 per resource and mlopsc adds 2", "drop some tags")
         return tags
@@ -69,9 +94,14 @@ class Security(Base):
     role: RoleSetting = Field("generated", description="generated: a least-privilege execution role per env | an IAM role ARN")
     network: Network | None = Field(None, description=(
         "Run processing and training jobs, models and monitoring jobs in this VPC (without it: SageMaker's network)"))
-    network_isolation: Flag = Field(False, description=(
-        "Containers of jobs, models and monitors get no network access (policy rule MLC319 wants it in the last "
-        "env when `network` is set)"))
+    network_isolation: Flag = Field(True, description=(
+        "Containers of jobs, models and monitors get no network access (SageMaker still downloads their inputs "
+        "and uploads their outputs). Set `false` only for a container that must reach the network at run time "
+        "(e.g. installs packages): policy rule MLC327 asks for a reason, and MLC319 refuses it in the last env "
+        "when `network` is set"))
+    inter_container_encryption: Flag = Field(True, description=(
+        "Encrypt the traffic between the instances of a multi-instance training or processing job (distributed "
+        "training runs somewhat slower). `false` is lowered with a reason (MLC328)"))
 
 
 class RegistryModel(Base):

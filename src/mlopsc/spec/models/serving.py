@@ -8,8 +8,11 @@ from pydantic import AfterValidator, Field
 
 from mlopsc.spec.grammar import fail
 from mlopsc.spec.models.base import (Base, Baseline, Duration, Image, Latency, MonitorSchedule, Number, Percent, ResourceName,
-                                     S3Uri, Schedule, Text, Whole, shorthand, instance_type)
+                                     S3Uri, Schedule, Text, Whole, instance_type, limited_text, shorthand)
 from mlopsc.spec.models.pipelines import EnvVar
+
+ContainerEnvValue = limited_text(1024, "an environment value", "CreateModel (EnvironmentValue)")
+TransformEnvValue = limited_text(10240, "an environment value", "CreateTransformJob (TransformEnvironmentValue)")
 
 
 def _whole_percent(value: float) -> float:
@@ -141,7 +144,7 @@ class Endpoint(Base):
     alarms: Alarms | None = Field(None, description="CloudWatch alarms on p99 latency and the 5XX error rate")
     monitoring: Monitoring | None = Field(None, description=(
         "Model Monitor schedules on the captured data (not with serverless, MLC218)"))
-    environment: dict[EnvVar, Text] = Field(default_factory=dict, max_length=100, description=(
+    environment: dict[EnvVar, ContainerEnvValue] = Field(default_factory=dict, max_length=100, description=(
         "Environment variables of the model container; values may be secret references"))
 
 
@@ -168,7 +171,7 @@ class Batch(Base):
     content_type: Text = Field("text/csv", description="The content type of the input records")
     split: Literal["line", "none", "recordio", "tfrecord"] = Field("line", description=(
         "How input files are cut into records (`line` also joins the results line by line)"))
-    environment: dict[EnvVar, Text] = Field(default_factory=dict, max_length=16, description=(  # CreateTransformJob's limit
+    environment: dict[EnvVar, TransformEnvValue] = Field(default_factory=dict, max_length=16, description=(  # CreateTransformJob's limit
         "Environment variables of the model container; values may be secret references"))
 
 
