@@ -58,6 +58,7 @@ CODES: dict[str, str] = {
     "MLC226": "a `baseline: registry` on an endpoint that serves no registry version, or with `engine: model-monitor`",
     "MLC227": "an `on_drift.retrain` that is a pipeline of neither this env nor the registry env",
     "MLC228": "an `on_drift.retrain` with `engine: model-monitor`",
+    "MLC229": "two spec keys that would give one AWS resource the same name (in one env, or in two envs of one account)",
     # compile (MLC23x)
     "MLC230": "an image SageMaker does not publish for this region",
     "MLC231": "the output folder cannot be written",
@@ -113,6 +114,8 @@ CODES: dict[str, str] = {
     "MLC324": "a version served across accounts whose image is in the registry account's ECR",
     "MLC325": "monitoring with `engine: model-monitor`, which AWS has closed to new customers",
     "MLC326": "a `baseline: registry` monitor of a model whose versions are registered without a baseline",
+    "MLC327": "containers of jobs, models and monitors with network access (`network_isolation: false`)",
+    "MLC328": "multi-instance jobs without inter-container traffic encryption",
     # the state record (MLC40x)
     "MLC400": "the state record is truncated or not valid JSON",
     "MLC401": "the state record belongs to another project or env",

@@ -124,9 +124,14 @@ def step_accesses(run: Execution, step: dict) -> list[Access]:
         resource, log_group = JOBS[kind]
         job = job_name(name)
         job_arn = f"arn:{env.partition}:sagemaker:{env.region}:{env.account}:{resource}/{job}"
-        out.append(Access(run.role, f"sagemaker:Create{kind}Job", job_arn, {}, why, env.name))
+        # The request carries the step's Tags (aws:RequestTag/…); SageMaker Pipelines then follows the job it
+        # created (Describe…, on the job's tags: aws:ResourceTag/…)
+        tagged = {f"aws:RequestTag/{t['Key']}": t["Value"] for t in args.get("Tags", [])}
+        out.append(Access(run.role, f"sagemaker:Create{kind}Job", job_arn, tagged, why, env.name))
         if args.get("Tags"):
-            out.append(Access(run.role, "sagemaker:AddTags", job_arn, {}, why, env.name))
+            out.append(Access(run.role, "sagemaker:AddTags", job_arn, tagged, why, env.name))
+        out.append(Access(run.role, f"sagemaker:Describe{kind}Job", job_arn,
+                          {f"aws:ResourceTag/{t['Key']}": t["Value"] for t in args.get("Tags", [])}, why, env.name))
         job_role = args.get("RoleArn") or _model_role(env, args.get("ModelName"))
         if args.get("RoleArn"):
             out += passes_role(env, run.role, args["RoleArn"], why)

@@ -9,8 +9,10 @@ import pytest
 
 from mlopsc.graph import ResourceGraph
 
+from .accesses import Access
 from .conftest import judge_compiled
 from .evaluator import is_service
+from .judge import judge
 
 EXAMPLE = "clinic-noshow"
 
@@ -57,7 +59,7 @@ def test_without_the_bucket_statement_the_roles_object_accesses_in_its_bucket_fa
                 if a.who == role and a.action in ("s3:GetObject", "s3:PutObject")
                 and a.resource_arn.startswith(f"arn:aws:s3:::{bucket}/")}
     assert expected and new == expected
-    assert {a.why.split(" ")[1] for a in new} >= {"pipeline", "endpoint"}
+    assert {a.why.split(" ")[1] for a in new} == {"pipeline"}  # endpoints run as the models' role
     assert any(a.why.startswith("dev pipeline drift-noshow step drift reads input captures") for a in new)  # the drift job
 
 
@@ -93,7 +95,7 @@ def test_without_the_scheduler_statement_schedules_cannot_start_pipelines(exampl
 
 
 @pytest.mark.parametrize("sid,actions", [("PassOwnRole", {"iam:PassRole"}),
-                                         ("RegistryAndModels", {"sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackage"}),
+                                         ("RegistryAndModels", {"sagemaker:CreateModelPackage"}),
                                          ("UseKey", {"kms:Decrypt", "kms:GenerateDataKey"}),
                                          ("ReadData", {"s3:GetObject"})])
 def test_each_role_statement_is_needed_by_exactly_its_accesses(examples, sid, actions):
@@ -116,13 +118,35 @@ def test_a_deny_in_the_registry_stores_policy_reaches_the_envs_it_serves(example
     def fence(inputs: dict) -> None:
         inputs["policy"]["$json"]["Statement"].append({
             "Sid": "OnlyDev", "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "*",
-            "Condition": {"ArnNotEquals": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/clinic-noshow-dev-sagemaker"}}})
+            "Condition": {"ArnNotEquals": {"aws:PrincipalArn": [f"arn:aws:iam::123456789012:role/clinic-noshow-dev-{r}"
+                                                                for r in ("sagemaker", "inference")]}}})
 
     new, before, after = newly_denied(examples, "dev", "registry-store.policy", fence)
     assert new and {(a.env, a.action, a.kind) for a in new} == {("staging", "s3:GetObject", "promoted"),
                                                                 ("prod", "s3:GetObject", "promoted")}
     fenced = [d for d in after.verdicts.denied if d.access in new]
     assert all("a statement denies it" in d.reason for d in fenced)
+
+
+def test_without_the_capture_statement_endpoints_cannot_capture_requests(examples):
+    new, before, _ = newly_denied(examples, "prod", "iam.inference-policy", without("policy", "CaptureRequests"))
+    assert new and {(a.who.rsplit("/", 1)[-1], a.action) for a in new} == {("clinic-noshow-prod-inference", "s3:PutObject")}
+    assert all("captures data at" in a.why for a in new)
+
+
+def test_the_models_role_cannot_write_code_start_jobs_or_register_versions(examples):
+    """What an inference container's credentials may do: none of the execution role's writes."""
+    judged = examples["clinic-noshow"]
+    role = "arn:aws:iam::123456789012:role/clinic-noshow-dev-inference"
+    bucket = "arn:aws:s3:::clinic-noshow-dev-artifacts-123456789012"
+    probes = [Access(role, "s3:PutObject", f"{bucket}/code/0123/prepare.py", {"aws:SecureTransport": "true"}, "probe", "dev"),
+              Access(role, "sagemaker:CreateTrainingJob", "arn:aws:sagemaker:eu-west-1:123456789012:training-job/"
+                     "pipelines-x", {}, "probe", "dev"),
+              Access(role, "sagemaker:CreateModelPackage", "arn:aws:sagemaker:eu-west-1:123456789012:model-package/"
+                     "clinic-noshow-noshow-xgb/9", {}, "probe", "dev")]
+    verdicts = judge(judged.system, probes)
+    assert {d.access.action for d in verdicts.denied} == {a.action for a in probes}
+    assert not [a for a in verdicts.allowed if a.action in {p.action for p in probes}]  # (its key, alone, it may use)
 
 
 def test_the_bug_this_judge_was_seeded_with_roles_that_may_read_only_their_own_env(examples):
@@ -133,7 +157,11 @@ def test_the_bug_this_judge_was_seeded_with_roles_that_may_read_only_their_own_e
         statements[:] = [s for s in statements if not s.get("Sid", "").startswith("RegistryStore")]
 
     for env in ("staging", "prod"):
-        new, before, after = newly_denied(examples, env, "iam.execution-policy", own_env_only)
+        edited_both = edited(edited(examples["clinic-noshow"].compiled, env, "iam.execution-policy", own_env_only),
+                             env, "iam.inference-policy", own_env_only)
+        before = examples["clinic-noshow"]
+        after = judge_compiled(edited_both)
+        new = {d.access for d in after.verdicts.denied} - {d.access for d in before.verdicts.denied}
         promoted = {a for a in atoms(before) if a.env == env and a.kind == "promoted"
                     and a.action in ("s3:GetObject", "kms:Decrypt", "s3:ListBucket")}
         assert promoted and new == promoted, env

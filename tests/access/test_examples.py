@@ -94,6 +94,6 @@ def test_a_served_version_is_read_from_the_registry_store_where_the_registry_env
         "arn:aws:s3:::clinic-noshow-registry-123456789012/models/retrain/0a1b2c3d4e5f/train/"
         "pipelines-0a1b2c3d4e5f-train-a1b2c3d4e5/output/model.tar.gz"]
     read = reads[0]
-    assert read.who == f"arn:aws:iam::{prod.account}:role/clinic-noshow-prod-sagemaker"
+    assert read.who == f"arn:aws:iam::{prod.account}:role/clinic-noshow-prod-inference"  # the models' role
     assert read.key == judged.system.aliases["arn:aws:kms:eu-west-1:123456789012:alias/clinic-noshow-registry"]
     assert "registered by dev's pipeline retrain" in read.why and read.kind == "promoted"

@@ -50,7 +50,8 @@ endpoints:
     alarms: {{error_rate: 1%, notify: oncall}}
 """
 PROD_OVERLAY = f'project:\n  account: "{PROD}"\npipelines:\n  retrain: null\n'
-PROD_ROLE = f"arn:aws:iam::{PROD}:role/twoacct-prod-sagemaker"
+PROD_ROLE = f"arn:aws:iam::{PROD}:role/twoacct-prod-sagemaker"  # pipeline jobs and monitors
+PROD_MODELS = f"arn:aws:iam::{PROD}:role/twoacct-prod-inference"  # what prod's models run as
 STORE = f"twoacct-registry-{DEV}"
 
 
@@ -104,15 +105,15 @@ def test_what_crosses_accounts_is_finding_the_version_reading_its_artifact_and_d
     assert served(two) == {"allowed": {"sagemaker:DescribeModelPackage", "s3:GetObject", "kms:Decrypt"}, "denied": set()}
     reads = [a for a in two.verdicts.allowed if a.env == "prod" and a.action == "s3:GetObject" and a.kind == "promoted"]
     assert reads and all(a.resource_arn.startswith(f"arn:aws:s3:::{STORE}/models/retrain/") for a in reads)
-    assert {a.who for a in reads} == {PROD_ROLE}
+    assert {a.who for a in reads} == {PROD_MODELS}
 
 
 @pytest.mark.parametrize("env,address,sid,refused", [
     ("dev", "registry-store.policy", "ServingEnvsReadModels", {"s3:GetObject"}),
     ("dev", "registry-store.key", "ServingEnvsDecryptModelsThroughS3", {"kms:Decrypt"}),
     ("dev", "registry.churn-xgb.policy", "ServingAccountsReadVersions", {"sagemaker:DescribeModelPackage"}),
-    ("prod", "iam.execution-policy", "RegistryStoreReadModels", {"s3:GetObject"}),
-    ("prod", "iam.execution-policy", "RegistryStoreDecrypt", {"kms:Decrypt"}),
+    ("prod", "iam.inference-policy", "RegistryStoreReadModels", {"s3:GetObject"}),
+    ("prod", "iam.inference-policy", "RegistryStoreDecrypt", {"kms:Decrypt"}),
 ])
 def test_each_side_of_each_cross_account_grant_is_needed(two, env, address, sid, refused):
     field = "resource_policy" if address.startswith("registry.") else "policy"
@@ -161,5 +162,5 @@ def test_an_image_in_the_registry_accounts_ecr_is_refused_across_accounts_and_ml
     denied = {(d.access.env, d.access.action) for d in judged.verdicts.denied}
     assert denied == {("prod", "ecr:BatchGetImage"), ("prod", "ecr:GetDownloadUrlForLayer")}
     warned = [d for d in check_spec(result.specs["prod"]) if d.code == "MLC324"]
-    assert len(warned) == 1 and PROD_ROLE in warned[0].hint
+    assert len(warned) == 1 and PROD_MODELS in warned[0].hint
     assert [d for d in check_spec(result.specs["dev"]) if d.code == "MLC324"] == []

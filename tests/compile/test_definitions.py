@@ -224,8 +224,12 @@ def _key_values(value, key: str) -> list:
 
 def keys_in(value) -> set[str]:
     text = json.dumps(value)
-    return {k for k in ("VolumeKmsKeyId", "KmsKeyId", "VpcConfig", "NetworkConfig", "EnableNetworkIsolation")
-            if f'"{k}"' in text}
+    return {k for k in ("VolumeKmsKeyId", "KmsKeyId", "VpcConfig", "NetworkConfig", "EnableNetworkIsolation",
+                        "EnableInterContainerTrafficEncryption") if f'"{k}"' in text}
+
+
+SECURE = {"NetworkConfig", "EnableNetworkIsolation", "EnableInterContainerTrafficEncryption"}  # the defaults' keys
+OPEN = {"network_isolation": False, "inter_container_encryption": False}  # both opted out
 
 
 def test_definition_header_and_parameters(tmp_path):
@@ -485,7 +489,7 @@ def test_managed_key_everywhere_it_belongs(tmp_path):
     steps = steps_of(definition)
     assert ctx.kms_key.startswith("arn:aws:kms:eu-west-1:123456789012:alias/")
     for name in ("prepare", "evaluate", "train"):
-        assert keys_in(steps[name]) == {"VolumeKmsKeyId", "KmsKeyId"}, name
+        assert keys_in(steps[name]) - SECURE == {"VolumeKmsKeyId", "KmsKeyId"}, name
 
 
 def test_aws_owned_encryption_sends_no_key(tmp_path):
@@ -494,7 +498,7 @@ def test_aws_owned_encryption_sends_no_key(tmp_path):
     ctx = context(write_project(tmp_path, spec), "dev")
     definitions = all_definitions(ctx)
     # none but the registry store's own key, for the model a register step registers (compile/store.py)
-    assert all(keys_in(d) <= {"KmsKeyId"} for d in definitions.values())
+    assert all(keys_in(d) - SECURE <= {"KmsKeyId"} for d in definitions.values())
     assert {json.dumps(k) for d in definitions.values() for k in _key_values(d, "KmsKeyId")} == \
         {'"${ref:registry-store.key:arn}"'}
 
@@ -526,7 +530,8 @@ def test_vpc_and_network_isolation_when_asked(tmp_path):
                         "network_isolation": True}
     steps = steps_of(build(tmp_path, spec))
     vpc = {"SecurityGroupIds": [GROUP], "Subnets": [SUBNET_A, SUBNET_B]}
-    assert steps["prepare"]["Arguments"]["NetworkConfig"] == {"EnableNetworkIsolation": True, "VpcConfig": vpc}
+    assert steps["prepare"]["Arguments"]["NetworkConfig"] == {"EnableNetworkIsolation": True, "VpcConfig": vpc,
+                                                              "EnableInterContainerTrafficEncryption": True}
     assert steps["train"]["Arguments"]["EnableNetworkIsolation"] is True
     assert steps["train"]["Arguments"]["VpcConfig"] == vpc
     assert botocore_errors(fill_account(steps["train"])) == []
@@ -534,19 +539,27 @@ def test_vpc_and_network_isolation_when_asked(tmp_path):
 
 def test_isolation_alone_and_vpc_alone(tmp_path):
     spec = base_spec()
-    spec["security"] = {"network_isolation": True}
+    spec["security"] = {"network_isolation": True, "inter_container_encryption": False}
     steps = steps_of(build(tmp_path / "a", spec))
     assert steps["prepare"]["Arguments"]["NetworkConfig"] == {"EnableNetworkIsolation": True}
     assert "VpcConfig" not in steps["train"]["Arguments"]
-    spec["security"] = {"network": {"subnets": [SUBNET_A], "security_groups": [GROUP]}}
+    spec["security"] = {"network": {"subnets": [SUBNET_A], "security_groups": [GROUP]}, **OPEN}
     steps = steps_of(build(tmp_path / "b", spec))
     assert set(steps["prepare"]["Arguments"]["NetworkConfig"]) == {"VpcConfig"}
     assert "EnableNetworkIsolation" not in steps["train"]["Arguments"]
 
 
-def test_no_network_settings_unless_asked(tmp_path):
-    definition = build(tmp_path)
-    assert not {"VpcConfig", "NetworkConfig", "EnableNetworkIsolation"} & keys_in(definition)
+def test_isolated_and_encrypted_by_default_open_only_when_asked(tmp_path):
+    steps = steps_of(build(tmp_path / "default"))
+    assert steps["prepare"]["Arguments"]["NetworkConfig"] == {"EnableNetworkIsolation": True,
+                                                              "EnableInterContainerTrafficEncryption": True}
+    assert steps["train"]["Arguments"]["EnableNetworkIsolation"] is True
+    assert steps["train"]["Arguments"]["EnableInterContainerTrafficEncryption"] is True
+    assert botocore_errors(fill_account(steps["train"])) == [] == botocore_errors(fill_account(steps["prepare"]))
+    spec = base_spec()
+    spec["security"] = dict(OPEN)
+    definition = build(tmp_path / "open", spec)
+    assert not ({"VpcConfig"} | SECURE) & keys_in(definition)
 
 
 def test_batch_transform_definition(tmp_path):

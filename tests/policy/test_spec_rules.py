@@ -149,11 +149,23 @@ NETWORK = "security:\n  network: {subnets: [subnet-0abc12345678def01], security_
 
 
 def test_mlc319_network_without_isolation_in_the_last_env(tmp_path):
-    assert findings(tmp_path, BASE + NETWORK) == [("MLC319", 8, 3, "error", "prod runs in a VPC but its containers may open "
-                                                   "outbound connections: the VPC is only half a boundary without `network_isolation`")]
-    assert findings(tmp_path, BASE + NETWORK + "  network_isolation: false\n")[0][:3] == ("MLC319", 9, 22)
-    assert findings(tmp_path, BASE + NETWORK + "  network_isolation: true\n") == []
-    assert findings(tmp_path, BASE + NETWORK, env="dev") == []
+    assert findings(tmp_path, BASE + NETWORK) == []  # isolated by default
+    opened = BASE + NETWORK + "  network_isolation: false\n"
+    assert findings(tmp_path, opened) == [
+        ("MLC319", 9, 22, "error", "prod runs in a VPC but its containers may open outbound connections: the VPC is "
+         "only half a boundary without `network_isolation`"),
+        ("MLC327", 9, 22, "warning", "prod's job, model and monitor containers may open connections to anywhere: code "
+         "or a dependency could send data out")]
+    assert codes(findings(tmp_path, opened, env="dev")) == ["MLC327"]
+
+
+def test_mlc327_and_mlc328_are_lowered_with_a_reason(tmp_path):
+    opened = BASE + "security: {network_isolation: false, inter_container_encryption: false}\n"
+    assert [f[:4] for f in findings(tmp_path, opened, env="dev")] == [("MLC327", 7, 31, "warning"),
+                                                                         ("MLC328", 7, 66, "warning")]
+    reasons = opened + ("rules:\n  MLC327: {severity: off, reason: prepare.py installs a private package at run time}\n"
+                        "  MLC328: {severity: off, reason: distributed training measured 40% slower}\n")
+    assert [f[3] for f in findings(tmp_path, reasons, env="dev")] == ["info", "info"]
 
 
 PIPELINE = """\
@@ -224,7 +236,7 @@ def test_mlc324_an_image_in_the_registry_accounts_ecr_served_from_another_accoun
     diagnostic = check_spec(load(str(tmp_path / "mlops.yaml"), ["prod"]).specs["prod"])[0]
     statement = json.loads(diagnostic.hint.split(": ", 1)[1])
     assert statement["Principal"] == {"AWS": "arn:aws:iam::222222222222:root"}
-    assert statement["Condition"] == {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/demo-prod-sagemaker"}}
+    assert statement["Condition"] == {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/demo-prod-inference"}}  # what its models run as
 
 
 @pytest.mark.parametrize("image,overlays,env", [

@@ -12,6 +12,7 @@ from mlopsc.compile.drift import compile_drift, compile_registry_retrains, ship_
 from mlopsc.compile.endpoints import compile_endpoints
 from mlopsc.compile.foundation import compile_foundation
 from mlopsc.compile.iam import DataAccess, compile_role
+from mlopsc.compile.inference_role import compile_inference_role
 from mlopsc.compile.monitoring import compile_monitoring
 from mlopsc.compile.notify import compile_notify
 from mlopsc.compile.pipelines import compile_code_uploads, compile_failure_alerts, compile_pipelines, compile_scheduler_role
@@ -57,6 +58,7 @@ def compile_env(env_spec: EnvSpec, resolve_image: ImageResolver) -> CompileResul
     compile_failure_alerts(ctx, sorted(result.definitions))
     compile_budgets(ctx)
     compile_role(ctx, data_access(ctx, result))
+    compile_inference_role(ctx, serving_access(ctx, result))
     ctx.graph.check()
     return result
 
@@ -91,25 +93,36 @@ def check_code_files(ctx: CompileContext) -> list[Diagnostic]:
 
 
 def data_access(ctx: CompileContext, result: CompileResult) -> DataAccess:
-    """The S3 locations and images the execution role needs, read off the spec and the graph."""
+    """The S3 locations and images the execution role needs (pipeline jobs, monitors), off the spec and graph."""
     access = DataAccess()
     for pipeline in ctx.spec.pipelines.values():
         for param in pipeline.parameters.values():
             access.read(param.default if isinstance(param.default, str) else None)
         for step in pipeline.steps:
-            for value in getattr(step, "inputs", {}).values():
+            for value in list(getattr(step, "inputs", {}).values()) + [getattr(step, "dataset", None)]:
                 access.read(value)
     for endpoint in ctx.spec.endpoints.values():
-        access.read(endpoint.model_data)
         if endpoint.monitoring is not None:
             baseline = endpoint.monitoring.data_quality.baseline if endpoint.monitoring.data_quality else None
             access.read(baseline if baseline != "registry" else None)
             access.read(endpoint.monitoring.model_quality.ground_truth if endpoint.monitoring.model_quality else None)
+    models = [r.inputs for r in result.graph.resources.values() if r.type == "aws:sagemaker/model:Model"]
+    access.images = _images([result.definitions, [r.inputs for r in result.graph.resources.values()
+                                                  if r.type != "aws:sagemaker/model:Model"]]) - _images(models)
+    return access
+
+
+def serving_access(ctx: CompileContext, result: CompileResult) -> DataAccess:
+    """What the models' role needs: model data, batch inputs and outputs, the images models are served with."""
+    access = DataAccess()
+    for endpoint in ctx.spec.endpoints.values():
+        access.read(endpoint.model_data)
     for job in ctx.spec.batch.values():
         access.read(job.input)
         access.read(job.model_data)
         access.write(job.output)
-    access.images = _images(result) | _served_images(ctx)
+    access.images = _images([r.inputs for r in result.graph.resources.values()
+                             if r.type == "aws:sagemaker/model:Model"]) | _served_images(ctx)
     return access
 
 
@@ -126,10 +139,10 @@ def _served_images(ctx: CompileContext) -> set[str]:
     return found
 
 
-def _images(result: CompileResult) -> set[str]:
-    """Every ECR image the definitions, models and monitors use."""
+def _images(values) -> set[str]:
+    """Every ECR image inside values (definitions, resource inputs)."""
     found: set[str] = set()
-    stack: list = [result.definitions, [r.inputs for r in result.graph.resources.values()]]
+    stack: list = [values]
     while stack:
         item = stack.pop()
         if isinstance(item, dict):

@@ -143,7 +143,8 @@ def events_role(ctx: CompileContext, origin) -> None:
     name = ctx.names[("events-role",)]
     ctx.add(Resource(EVENTS_ROLE, "aws:iam/role:Role", name, {
         "name": name, "description": f"mlopsc {ctx.prefix}: EventBridge rules that retrain on drift",
-        "assume_role_policy": as_json(assume("events.amazonaws.com", ctx)), "tags": ctx.tags()}, origin))
+        "assume_role_policy": as_json(assume("events.amazonaws.com", ctx, ctx.arn("events", f"rule/{ctx.prefix}-*"))),
+        "tags": ctx.tags()}, origin))
     statements = []
     pipelines = sorted(set(_retrained_here(ctx)))
     if pipelines:
@@ -209,7 +210,8 @@ def _function(ctx: CompileContext, monitors: list[Monitor], assets: dict[str, st
         "name": log_group, "retention_in_days": LOG_RETENTION_DAYS, "tags": ctx.tags()}, origin))
     ctx.add(Resource(FUNCTION_ROLE, "aws:iam/role:Role", role, {
         "name": role, "description": f"mlopsc {ctx.prefix}: the drift job's Lambda function",
-        "assume_role_policy": as_json(assume("lambda.amazonaws.com", ctx)), "tags": ctx.tags()}, origin))
+        "assume_role_policy": as_json(assume("lambda.amazonaws.com", ctx, function_arn(ctx))), "tags": ctx.tags()},
+        origin))
     ctx.add(Resource(f"{FUNCTION_ROLE}.policy", "aws:iam/rolePolicy:RolePolicy", role, {
         "name": "drift-function", "role": role, "policy": as_json(function_policy(ctx, monitors, log_group))},
         origin, depends_on=(FUNCTION_ROLE,)))

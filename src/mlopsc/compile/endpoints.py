@@ -26,7 +26,8 @@ def compile_endpoints(ctx: CompileContext) -> None:
 
 
 def role_dependencies(ctx: CompileContext) -> tuple[str, ...]:
-    return ("iam.execution-policy", "iam.execution-role") if ctx.resolved.role_generated else ()
+    """What a Model waits for: the role it runs as, with its policy (SageMaker checks both when creating it)."""
+    return ("iam.inference-policy", "iam.inference-role") if ctx.resolved.role_generated else ()
 
 
 def compile_model(ctx: CompileContext, address: str, base: str, item, path: tuple, use) -> Resource:
@@ -39,7 +40,7 @@ def compile_model(ctx: CompileContext, address: str, base: str, item, path: tupl
         deps = role_dependencies(ctx)
     if item.environment:
         container["environment"] = {key: secret_value(value) for key, value in item.environment.items()}
-    inputs: dict = {"execution_role_arn": ctx.role_arn, "primary_container": container,
+    inputs: dict = {"execution_role_arn": ctx.resolved.inference_role_arn, "primary_container": container,
                     "enable_network_isolation": ctx.spec.security.network_isolation}
     network = ctx.spec.security.network
     if network is not None:

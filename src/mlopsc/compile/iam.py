@@ -1,4 +1,5 @@
-"""The generated execution role: least privilege, scoped to this env's bucket, key, names and images."""
+"""The generated execution role of pipelines, their jobs and monitors: least privilege, scoped to this env's
+bucket, key, names, jobs and images (models run as their own role: inference_role.py)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,14 @@ POLICY = "iam.execution-policy"
 JOB_PREFIX = "pipelines-"  # SageMaker Pipelines names the jobs it starts pipelines-<execution>-<step>-…
 
 
-def assume(service: str, ctx: CompileContext) -> dict:
+def assume(service: str, ctx: CompileContext, source_arn: str | None = None) -> dict:
+    """A trust policy for a service principal, narrowed to this account and, where the service states the
+    resource it acts for (aws:SourceArn: schedules, rules, functions), to this env's resources."""
+    condition: dict = {"StringEquals": {"aws:SourceAccount": ctx.account}}
+    if source_arn is not None:
+        condition["ArnLike"] = {"aws:SourceArn": source_arn}
     return {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"aws:SourceAccount": ctx.account}}}]}
+        "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole", "Condition": condition}]}
 
 
 def compile_role(ctx: CompileContext, data: "DataAccess") -> None:
@@ -24,7 +29,7 @@ def compile_role(ctx: CompileContext, data: "DataAccess") -> None:
         return
     origin = ctx.origin(("security",) if "security" in ctx.tree.root.entries else ("project",))
     ctx.add(Resource(ROLE, "aws:iam/role:Role", ctx.role_name, {
-        "name": ctx.role_name, "description": f"mlopsc {ctx.prefix}: SageMaker pipelines, jobs and endpoints",
+        "name": ctx.role_name, "description": f"mlopsc {ctx.prefix}: SageMaker pipelines, their jobs and monitors",
         "assume_role_policy": as_json(assume("sagemaker.amazonaws.com", ctx)), "max_session_duration": 3600,
         "tags": ctx.tags()}, origin))
     ctx.add(Resource(POLICY, "aws:iam/rolePolicy:RolePolicy", ctx.role_name,
@@ -68,18 +73,22 @@ def execution_policy(ctx: CompileContext, data: DataAccess) -> dict:
          "Resource": [f"arn:{p}:s3:::{bucket}/*"]},
         {"Sid": "ArtifactsBucketList", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
          "Resource": [f"arn:{p}:s3:::{bucket}"]},
+        # Every pipeline job of the account is named pipelines-*: the jobs this env's pipelines start carry its
+        # mlops:project and mlops:env tags, which scope creating (and tagging) them and acting on them to this env.
         {"Sid": "PipelineJobs", "Effect": "Allow",
-         "Action": ["sagemaker:CreateProcessingJob", "sagemaker:DescribeProcessingJob", "sagemaker:StopProcessingJob",
-                    "sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob",
-                    "sagemaker:CreateTransformJob", "sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob",
+         "Action": ["sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob", "sagemaker:CreateTransformJob",
                     "sagemaker:AddTags"],
-         "Resource": [f"{sm}:processing-job/{JOB_PREFIX}*", f"{sm}:training-job/{JOB_PREFIX}*",
-                      f"{sm}:transform-job/{JOB_PREFIX}*"]},
+         "Resource": _job_arns(sm), "Condition": {"StringEquals": _env_tags(ctx, "aws:RequestTag")}},
+        {"Sid": "PipelineJobsOfThisEnv", "Effect": "Allow",
+         "Action": ["sagemaker:DescribeProcessingJob", "sagemaker:StopProcessingJob", "sagemaker:DescribeTrainingJob",
+                    "sagemaker:StopTrainingJob", "sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob"],
+         "Resource": _job_arns(sm), "Condition": {"StringEquals": _env_tags(ctx, "aws:ResourceTag")}},
+        # Registering versions (the registry env); the batch pipelines' transform jobs name this env's Models.
+        # Serving a version is the models' role's (inference_role.py).
         {"Sid": "RegistryAndModels", "Effect": "Allow",
-         "Action": ([] if not ctx.resolved.registry.owned_here else ["sagemaker:CreateModelPackage"])
-         + ["sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup", "sagemaker:ListModelPackages",
-            "sagemaker:DescribeModel", "sagemaker:AddTags"],
-         "Resource": _registry_arns(ctx) + [f"{sm}:model/{prefix}-*"]},
+         "Action": (["sagemaker:CreateModelPackage", "sagemaker:AddTags"] if ctx.resolved.registry.owned_here else [])
+         + ["sagemaker:DescribeModel"],
+         "Resource": (_registry_arns(ctx) if ctx.resolved.registry.owned_here else []) + [f"{sm}:model/{prefix}-*"]},
         {"Sid": "PassOwnRole", "Effect": "Allow", "Action": "iam:PassRole", "Resource": ctx.role_arn,
          "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}},
         {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
@@ -92,9 +101,17 @@ def execution_policy(ctx: CompileContext, data: DataAccess) -> dict:
     if ctx.names.get(("drift-function",)) and any(m.engine == "drift-job" for m in ctx.resolved.monitors.values()):
         statements.append({"Sid": "DriftFunction", "Effect": "Allow", "Action": "lambda:InvokeFunction",
                            "Resource": ctx.arn("lambda", f"function:{ctx.names[('drift-function',)]}")})
-    statements += (_image_statements(ctx, data) + _data_statements(ctx, data) + _key_statements(ctx)
-                   + store_statements(ctx) + _vpc_statements(ctx))
+    statements += (image_statements(ctx, data) + data_statements(ctx, data) + key_statements(ctx)
+                   + store_statements(ctx) + vpc_statements(ctx))
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _job_arns(sm: str) -> list[str]:
+    return [f"{sm}:processing-job/{JOB_PREFIX}*", f"{sm}:training-job/{JOB_PREFIX}*", f"{sm}:transform-job/{JOB_PREFIX}*"]
+
+
+def _env_tags(ctx: CompileContext, key: str) -> dict[str, str]:
+    return {f"{key}/mlops:project": ctx.resolved.project, f"{key}/mlops:env": ctx.env}
 
 
 def _registry_arns(ctx: CompileContext) -> list[str]:
@@ -104,7 +121,7 @@ def _registry_arns(ctx: CompileContext) -> list[str]:
     return [registry.group_arn(m) for m in models] + [registry.packages_arn(m) for m in models]
 
 
-def _image_statements(ctx: CompileContext, data: DataAccess) -> list[dict]:
+def image_statements(ctx: CompileContext, data: DataAccess) -> list[dict]:
     repos = sorted({_repository_arn(image, ctx.partition) for image in data.images if ".dkr.ecr." in image})
     if not repos:
         return []
@@ -119,7 +136,7 @@ def _repository_arn(image: str, partition: str) -> str:
     return f"arn:{partition}:ecr:{region}:{account}:repository/{repository}"
 
 
-def _data_statements(ctx: CompileContext, data: DataAccess) -> list[dict]:
+def data_statements(ctx: CompileContext, data: DataAccess) -> list[dict]:
     out = []
     if data.reads | data.writes:
         buckets, objects = _objects(data.reads | data.writes, ctx.partition)
@@ -132,7 +149,7 @@ def _data_statements(ctx: CompileContext, data: DataAccess) -> list[dict]:
     return out
 
 
-def _key_statements(ctx: CompileContext) -> list[dict]:
+def key_statements(ctx: CompileContext) -> list[dict]:
     key = key_input(ctx)
     if key is None:
         return []
@@ -171,11 +188,21 @@ def store_statements(ctx: CompileContext) -> list[dict]:
                            "StringEquals": {"kms:ViaService": f"s3.{registry.region}.amazonaws.com"}}}]
 
 
-def _vpc_statements(ctx: CompileContext) -> list[dict]:
-    if ctx.spec.security.network is None:
+def vpc_statements(ctx: CompileContext) -> list[dict]:
+    """Jobs in the env's VPC: network interfaces in its subnets with its security groups only (EC2's Describe
+    actions take no resource: they stay on `*`)."""
+    network = ctx.spec.security.network
+    if network is None:
         return []
-    return [{"Sid": "JobNetworkInterfaces", "Effect": "Allow",
-             "Action": ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
-                        "ec2:DeleteNetworkInterfacePermission", "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs",
-                        "ec2:DescribeDhcpOptions", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"],
-             "Resource": "*"}]
+    ec2 = f"arn:{ctx.partition}:ec2:{ctx.region}:{ctx.account}"
+    interfaces = f"{ec2}:network-interface/*"
+    return [{"Sid": "JobNetworkInterfaces", "Effect": "Allow", "Action": "ec2:CreateNetworkInterface",
+             "Resource": [interfaces] + [f"{ec2}:subnet/{s}" for s in network.subnets]
+             + [f"{ec2}:security-group/{g}" for g in network.security_groups]},
+            {"Sid": "JobNetworkInterfacesInTheSubnets", "Effect": "Allow",
+             "Action": ["ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
+                        "ec2:DeleteNetworkInterfacePermission"], "Resource": interfaces,
+             "Condition": {"ArnEquals": {"ec2:Subnet": [f"{ec2}:subnet/{s}" for s in network.subnets]}}},
+            {"Sid": "DescribeTheNetwork", "Effect": "Allow",
+             "Action": ["ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions",
+                        "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"], "Resource": "*"}]

@@ -63,7 +63,7 @@ def _cluster(ctx: CompileContext, name: str) -> dict:
 
 def _network(ctx: CompileContext) -> dict:
     network: dict = {"enable_network_isolation": ctx.spec.security.network_isolation,
-                     "enable_inter_container_traffic_encryption": True}
+                     "enable_inter_container_traffic_encryption": ctx.spec.security.inter_container_encryption}
     if ctx.spec.security.network is not None:
         network["vpc_config"] = {"subnets": list(ctx.spec.security.network.subnets),
                                  "security_group_ids": list(ctx.spec.security.network.security_groups)}

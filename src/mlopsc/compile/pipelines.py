@@ -100,7 +100,9 @@ def compile_scheduler_role(ctx: CompileContext, scheduled: list[str]) -> None:
     origin = ctx.origin(("pipelines",) if ctx.spec.pipelines else ("batch",))
     ctx.add(Resource(SCHEDULER_ROLE, "aws:iam/role:Role", name, {
         "name": name, "description": f"mlopsc {ctx.prefix}: starts scheduled pipelines",
-        "assume_role_policy": as_json(assume("scheduler.amazonaws.com", ctx)), "tags": ctx.tags()}, origin))
+        "assume_role_policy": as_json(assume("scheduler.amazonaws.com", ctx,
+                                             ctx.arn("scheduler", f"schedule/default/{ctx.prefix}-*"))),
+        "tags": ctx.tags()}, origin))
     statements = [{"Sid": "StartScheduledPipelines", "Effect": "Allow", "Action": "sagemaker:StartPipelineExecution",
                    "Resource": sorted(pipeline_arn(ctx, p) for p in scheduled)}]
     if ctx.kms_key:

@@ -37,7 +37,7 @@ def compile_store(ctx: CompileContext) -> None:
 
 def _principals(readers) -> dict:
     return {"Principal": {"AWS": sorted({f"arn:{_partition(p.role_arn)}:iam::{p.account}:root" for p in readers})},
-            "Condition": {"ArnEquals": {"aws:PrincipalArn": sorted({p.role_arn for p in readers})}}}
+            "Condition": {"ArnEquals": {"aws:PrincipalArn": sorted({r for p in readers for r in p.role_arns})}}}
 
 
 def _partition(role_arn: str) -> str:

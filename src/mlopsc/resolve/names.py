@@ -34,12 +34,28 @@ class Name:
 
 
 @dataclass(frozen=True)
+class Clash:
+    """Two spec keys that would give one AWS resource (same service, same kind) the same name: `first` was
+    named first and kept; `second` would have overwritten it (a pipeline `batch-train` and a batch job
+    `train`, a pipeline `drift-x` and endpoint `x`'s drift job)."""
+
+    first: Name
+    second: Name
+
+
+def namespace(key: tuple[str, ...], kind: str) -> str:
+    """The AWS namespace a name lives in: its limit's kind, SageMaker's split by resource type."""
+    return f"{kind}:{key[0]}" if kind == "sagemaker" else kind
+
+
+@dataclass(frozen=True)
 class EnvNames:
     """The names of one env, by what they name: ("endpoint", "churn"), ("alarm", "churn", "errors"), …"""
 
     project: str
     env: str
     names: dict[tuple[str, ...], Name] = field(default_factory=dict)
+    clashes: list[Clash] = field(default_factory=list)
 
     @property
     def prefix(self) -> str:
@@ -74,12 +90,13 @@ def env_names(spec, env: str, account: str) -> EnvNames:
     project = spec.project.name
     prefix = f"{project}-{env}"
     found = EnvNames(project, env)
-    add = _adder(found.names)
+    add = _adder(found.names, found.clashes)
     here = ("project", "name")
     add(("bucket",), f"{prefix}-artifacts-{account}", "bucket", here)
     add(("role",), f"{prefix}-sagemaker", "iam_role", here)
     add(("scheduler-role",), f"{prefix}-scheduler", "iam_role", here)
     add(("events-role",), f"{prefix}-events", "iam_role", here)  # retraining on drift (never longer than the above)
+    add(("inference-role",), f"{prefix}-inference", "iam_role", here)  # models: endpoints and batch transform
     add(("kms-alias",), f"alias/{prefix}", "kms_alias", here)
     add(("pipeline-failures",), f"{prefix}-pipeline-failures", "event_rule", here)
     add(("registry-approvals",), f"{prefix}-registry-approvals", "event_rule", here)
@@ -139,7 +156,15 @@ def _drift_names(add, prefix: str, name: str, endpoint) -> None:
         add(("retrain-rule", name), f"{full}-retrain", "event_rule", owner)
 
 
-def _adder(names: dict[tuple[str, ...], Name]):
+def _adder(names: dict[tuple[str, ...], Name], clashes: list[Clash]):
+    taken: dict[tuple[str, str], Name] = {}
+
     def add(key: tuple[str, ...], text: str, kind: str, owner: Path, what: str = "") -> None:
-        names[key] = Name(text, kind, owner, what)
+        name = Name(text, kind, owner, what)
+        first = names.get(key) or taken.get((namespace(key, kind), text))
+        if first is not None and first.owner != owner:
+            clashes.append(Clash(first, name))  # the first keeps the name; validate reports the pair
+            return
+        names[key] = name
+        taken[(namespace(key, kind), text)] = name
     return add

@@ -97,6 +97,8 @@ def network_config(scope: Scope) -> dict[str, Any]:
     network: dict[str, Any] = {}
     if scope.ctx.spec.security.network_isolation:
         network["EnableNetworkIsolation"] = True
+    if scope.ctx.spec.security.inter_container_encryption:
+        network["EnableInterContainerTrafficEncryption"] = True
     vpc = vpc_config(scope.ctx)
     if vpc:
         network["VpcConfig"] = vpc

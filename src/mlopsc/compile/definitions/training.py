@@ -44,6 +44,8 @@ def training_step(scope: Scope, step: TrainingStep) -> dict[str, Any]:
     arguments.update(_stopping(scope, step))
     if ctx.spec.security.network_isolation:
         arguments["EnableNetworkIsolation"] = True
+    if ctx.spec.security.inter_container_encryption:
+        arguments["EnableInterContainerTrafficEncryption"] = True
     vpc = vpc_config(ctx)
     if vpc:
         arguments["VpcConfig"] = vpc

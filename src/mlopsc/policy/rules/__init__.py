@@ -19,7 +19,10 @@ from mlopsc.policy.rules.mlc323_aws_key_topics import AwsKeyTopics
 from mlopsc.policy.rules.mlc324_cross_account_images import CrossAccountImages
 from mlopsc.policy.rules.mlc325_model_monitor import ModelMonitor
 from mlopsc.policy.rules.mlc326_registered_baseline import RegisteredBaseline
+from mlopsc.policy.rules.mlc327_network_access import NetworkAccess
+from mlopsc.policy.rules.mlc328_inter_container_encryption import InterContainerEncryption
 
 RULES = (RedundantEndpoints(), RegistryVersion(), RollbackAlarms(), AlertsNotify(), EnvBudget(), MonitoringCapture(),
          Unencrypted(), AwsOwnedKeys(), IamWildcards(), NetworkIsolation(), ScheduleRuntime(), AutoApproval(),
-         GivenKeyTopics(), AwsKeyTopics(), CrossAccountImages(), ModelMonitor(), RegisteredBaseline())
+         GivenKeyTopics(), AwsKeyTopics(), CrossAccountImages(), ModelMonitor(), RegisteredBaseline(),
+         NetworkAccess(), InterContainerEncryption())

@@ -43,4 +43,4 @@ class CrossAccountImages(Rule):
                                   f"{ctx.env} serves `{item.model}` from the registry in account {registry.account}, "
                                   f"with the image of repository {repository} in that account: ECR refuses "
                                   f"{ctx.env}'s role the pull unless the repository's policy lets it",
-                                  f"{self.hint}: {pull_statement(ctx.resolved.role_arn)}")
+                                  f"{self.hint}: {pull_statement(ctx.resolved.inference_role_arn)}")
