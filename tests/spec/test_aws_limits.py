@@ -14,6 +14,7 @@ import botocore.session
 import pytest
 
 from mlopsc.spec import grammar as g
+from mlopsc.spec import locations
 from mlopsc.spec.models import pipelines, project, serving
 
 
@@ -33,7 +34,7 @@ def limit(model, shape: str, key: str = "max") -> int:
     ("TrainingEnvironmentValue", 512), ("TrainingEnvironmentKey", 512),
     ("EnvironmentValue", 1024), ("EnvironmentKey", 1024),
     ("TransformEnvironmentValue", 10240), ("TransformEnvironmentMap", 16),
-    ("S3Uri", g.MAX_S3_URI),
+    ("S3Uri", locations.MAX_S3_URI),
 ])
 def test_each_limit_is_the_one_sagemaker_states(sagemaker, shape, ours):
     assert limit(sagemaker, shape) == ours, f"botocore's {shape} now allows {limit(sagemaker, shape)}"
@@ -105,10 +106,10 @@ def test_references_count_by_their_literal_text_only():
 
 
 def test_s3_uris_longer_than_sagemaker_takes_are_refused():
-    uri = "s3://bucket-name/" + "k" * (g.MAX_S3_URI - len("s3://bucket-name/"))
-    assert g.s3_uri(uri) == uri
+    uri = "s3://bucket-name/" + "k" * (locations.MAX_S3_URI - len("s3://bucket-name/"))
+    assert locations.s3_uri(uri) == uri
     with pytest.raises(ValueError, match="SageMaker accepts 1,024"):
-        g.s3_uri(uri + "k")
+        locations.s3_uri(uri + "k")
 
 
 def test_the_docs_example_is_valid(tmp_path, run_cli):

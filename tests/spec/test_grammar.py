@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from pydantic_core import PydanticCustomError
 
 from mlopsc.spec import grammar as g
+from mlopsc.spec import locations
 from mlopsc.spec.nodes import YFloat, YInt
 
 
@@ -418,7 +419,7 @@ def test_instance_type_garbage_gets_the_format(value):
     "${params.input_uri}",  # a whole-value reference, checked by the reference pass
 ])
 def test_s3_uri(value):
-    assert g.s3_uri(value) == value
+    assert locations.s3_uri(value) == value
 
 
 @pytest.mark.parametrize("value", [
@@ -426,7 +427,7 @@ def test_s3_uri(value):
     "s3://-acme/x", "s3://acme-/x", "bucket/${env}/prefix", "S3://acme/x", None, 3,
 ])
 def test_s3_uri_refuses(value):
-    error = refused(g.s3_uri, value)
+    error = refused(locations.s3_uri, value)
     assert error.type == "MLC103"
     assert "is not an S3 URI" in error.message()
     assert "s3://${bucket}/prefix/" in hint(error)
@@ -440,7 +441,7 @@ def test_s3_uri_refuses(value):
     "123456789012.dkr.ecr.eu-west-1.amazonaws.com/repo@sha256:" + "a" * 64,
 ])
 def test_image(value):
-    assert g.image(value) == value
+    assert locations.image(value) == value
 
 
 @pytest.mark.parametrize("value", [
@@ -451,7 +452,7 @@ def test_image(value):
     None, YFloat(1.7, "1.7"),
 ])
 def test_image_refuses(value):
-    error = refused(g.image, value)
+    error = refused(locations.image, value)
     assert error.type == "MLC103"
     assert "is not an image" in error.message()
     assert "framework:version" in hint(error) and "ECR" in hint(error)
@@ -459,12 +460,12 @@ def test_image_refuses(value):
 
 @pytest.mark.parametrize("value", ["local", "s3://acme-state", "s3://acme-state/mlops/churn", "https://api.pulumi.com"])
 def test_backend(value):
-    assert g.backend(value) == value
+    assert locations.backend(value) == value
 
 
 @pytest.mark.parametrize("value", ["Local", "file:///tmp/state", "http://api.pulumi.com", "s3://", "s3://Acme", "gs://bucket", None])
 def test_backend_refuses(value):
-    error = refused(g.backend, value)
+    error = refused(locations.backend, value)
     assert error.type == "MLC103"
     assert "is not a state backend" in error.message()
     assert "`local`" in hint(error) and "https://api.pulumi.com" in hint(error)

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from mlopsc.resolve.names import env_names
 from mlopsc.spec import grammar as g
+from mlopsc.spec import locations
 from mlopsc.spec import schedules
 from mlopsc.spec.loader import load_bytes
 from mlopsc.spec.merge import merge
@@ -30,12 +31,12 @@ VALID = [
     (g.role, "arn:aws:iam::123456789012:role/deployer"),
     (g.aws_id("subnet"), "subnet-0123abcd"),
     (g.aws_id("sg"), "sg-0123456789abcdef0"),
-    (g.image, "xgboost:1.7-1"),
-    (g.image, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/repo:tag"),
-    (g.s3_uri, "s3://acme-raw/churn/"),
-    (g.s3_uri, "s3://${bucket}/data/"),
-    (g.backend, "s3://acme-state/prefix"),
-    (g.backend, "https://api.pulumi.com"),
+    (locations.image, "xgboost:1.7-1"),
+    (locations.image, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/repo:tag"),
+    (locations.s3_uri, "s3://acme-raw/churn/"),
+    (locations.s3_uri, "s3://${bucket}/data/"),
+    (locations.backend, "s3://acme-state/prefix"),
+    (locations.backend, "https://api.pulumi.com"),
     (schedules.monitor_schedule, "cron(0 * ? * * *)"),
 ]
 
@@ -112,17 +113,17 @@ def test_non_finite_numbers_are_a_grammar_error(value):
     ("-bucket", "start and end"), ("bucket.", "start and end"), ("buck_et", "lowercase"),
 ])
 def test_bucket_names_follow_s3s_rules(bucket, problem):
-    assert problem in (g.bucket_problem(bucket) or "")
+    assert problem in (locations.bucket_problem(bucket) or "")
     with pytest.raises(ValueError):
-        g.s3_uri(f"s3://{bucket}/key")
+        locations.s3_uri(f"s3://{bucket}/key")
     with pytest.raises(ValueError):
-        g.backend(f"s3://{bucket}/state")
+        locations.backend(f"s3://{bucket}/state")
 
 
 def test_a_bucket_named_by_a_reference_is_checked_at_apply_not_here():
-    assert g.s3_uri("s3://${bucket}/x/") == "s3://${bucket}/x/"
+    assert locations.s3_uri("s3://${bucket}/x/") == "s3://${bucket}/x/"
     with pytest.raises(ValueError, match="two periods"):
-        g.s3_uri("s3://a..b/${env}/x/")
+        locations.s3_uri("s3://a..b/${env}/x/")
 
 
 # --- properties ------------------------------------------------------------------------------
@@ -135,14 +136,14 @@ OTHER_DIGITS = st.characters(categories=["Nd", "No"]).filter(lambda c: not c.isa
 @given(BUCKETS, st.text(string.ascii_letters + string.digits + "/._-", max_size=40))
 def test_property_an_s3_uri_is_accepted_exactly_when_its_bucket_name_is_valid(bucket, key):
     uri = f"s3://{bucket}/{key}"
-    problem = g.bucket_problem(bucket)
+    problem = locations.bucket_problem(bucket)
     if problem is None:
-        assert g.s3_uri(uri) == uri
+        assert locations.s3_uri(uri) == uri
         with pytest.raises(ValueError):
-            g.s3_uri(uri + "\n")
+            locations.s3_uri(uri + "\n")
     else:
         with pytest.raises(ValueError):
-            g.s3_uri(uri)
+            locations.s3_uri(uri)
 
 
 @given(st.lists(st.sampled_from(string.digits), min_size=12, max_size=12), st.integers(0, 11), OTHER_DIGITS)

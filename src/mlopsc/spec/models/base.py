@@ -7,7 +7,7 @@ from typing import Annotated, Any, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from mlopsc.spec import grammar, schedules
+from mlopsc.spec import grammar, locations, schedules
 from mlopsc.spec.grammar import describe, fail
 
 
@@ -47,16 +47,16 @@ Email = Annotated[str, BeforeValidator(grammar.email, json_schema_input_type=Ann
 Region = Annotated[str, BeforeValidator(grammar.region, json_schema_input_type=Annotated[
     str, Field(pattern=r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$", description="AWS region code")])]
 Account = Annotated[str, BeforeValidator(grammar.account, json_schema_input_type=Annotated[str, Field(pattern=r"^\d{12}$")])]
-S3Uri = Annotated[str, BeforeValidator(grammar.s3_uri, json_schema_input_type=Annotated[str, Field(pattern=r"^(s3://|\$\{)")])]
-Baseline = Annotated[str, BeforeValidator(grammar.baseline,
+S3Uri = Annotated[str, BeforeValidator(locations.s3_uri, json_schema_input_type=Annotated[str, Field(pattern=r"^(s3://|\$\{)")])]
+Baseline = Annotated[str, BeforeValidator(locations.baseline,
                                           json_schema_input_type=Annotated[str, Field(pattern=r"^(registry$|s3://)")])]
-Image = Annotated[str, BeforeValidator(grammar.image, json_schema_input_type=Annotated[
+Image = Annotated[str, BeforeValidator(locations.image, json_schema_input_type=Annotated[
     str, Field(description="framework:version (e.g. xgboost:1.7-1) or a full ECR image URI")])]
 Encryption = Annotated[str, BeforeValidator(grammar.encryption, json_schema_input_type=Annotated[
     str, Field(description="managed | aws | arn:aws:kms:…")])]
 RoleSetting = Annotated[str, BeforeValidator(grammar.role, json_schema_input_type=Annotated[
     str, Field(description="generated | arn:aws:iam::…:role/…")])]
-Backend = Annotated[str, BeforeValidator(grammar.backend, json_schema_input_type=Annotated[
+Backend = Annotated[str, BeforeValidator(locations.backend, json_schema_input_type=Annotated[
     str, Field(description="local | s3://bucket/prefix | https://… (Pulumi Cloud)")])]
 SubnetId = Annotated[str, BeforeValidator(grammar.aws_id("subnet"), json_schema_input_type=Annotated[str, Field(pattern=r"^subnet-")])]
 SecurityGroupId = Annotated[str, BeforeValidator(grammar.aws_id("sg"), json_schema_input_type=Annotated[str, Field(pattern=r"^sg-")])]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlopsc.spec import grammar, schedules
+from mlopsc.spec import grammar, locations, schedules
 from mlopsc.spec.models import (
     _env_name,  # noqa: PLC2701 (same package)
     base,
@@ -67,9 +67,9 @@ _VALIDATORS: dict[Any, str] = {
     grammar.text: "text", grammar.flag: "flag", grammar.number: "number", grammar.whole: "whole",
     grammar.duration: "duration", grammar.percent: "percent", grammar.latency: "latency",
     schedules.schedule: "schedule", schedules.monitor_schedule: "monitor_schedule", grammar.email: "email",
-    grammar.region: "region", grammar.account: "account", grammar.s3_uri: "s3_uri", grammar.image: "image",
-    grammar.baseline: "baseline",
-    grammar.encryption: "encryption", grammar.role: "role", grammar.backend: "backend",
+    grammar.region: "region", grammar.account: "account", locations.s3_uri: "s3_uri", locations.image: "image",
+    locations.baseline: "baseline",
+    grammar.encryption: "encryption", grammar.role: "role", locations.backend: "backend",
     project._project_name: "project_name", _env_name: "env_name",
     base.ResourceName.__metadata__[0].func: "name", base.StepName.__metadata__[0].func: "step_name",
     base.Identifier.__metadata__[0].func: "identifier",
