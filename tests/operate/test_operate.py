@@ -126,15 +126,17 @@ def test_status_without_credentials_is_explained(run_cli, aws, monkeypatch):
 class ScriptedSageMaker:
     """describe/list answers in sequence, like an execution progressing between polls."""
 
-    def __init__(self, statuses, steps=None, steps_error=None):
+    def __init__(self, statuses, steps=None, steps_error=None, steps_error_times=None):
         self.statuses, self.steps, self.steps_error = list(statuses), list(steps or []), steps_error
+        self.errors_left = steps_error_times  # None: every call fails
 
     def describe_pipeline_execution(self, PipelineExecutionArn):
         status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
         return {"PipelineExecutionStatus": status, "FailureReason": "Step train failed" if status == "Failed" else ""}
 
     def list_pipeline_execution_steps(self, PipelineExecutionArn, SortOrder):
-        if self.steps_error:
+        if self.steps_error and (self.errors_left is None or self.errors_left > 0):
+            self.errors_left = None if self.errors_left is None else self.errors_left - 1
             raise self.steps_error
         page = self.steps.pop(0) if len(self.steps) > 1 else self.steps[0]
         return {"PipelineExecutionSteps": [{"StepName": n, "StepStatus": s} for n, s in page]}
@@ -170,6 +172,19 @@ def test_an_aws_without_step_listing_is_followed_by_status_alone():
     assert follow.status == "Succeeded" and not follow.steps_supported
     assert lines[0].startswith("  (this AWS endpoint does not list pipeline steps")
     assert lines[1:] == ["  execution: Executing", "  execution: Succeeded"]
+
+
+def test_a_transient_aws_error_listing_steps_is_tried_again_not_taken_for_unsupported():
+    from botocore.exceptions import ClientError
+
+    lines: list[str] = []
+    error = ClientError({"Error": {"Code": "InternalFailure", "Message": "We encountered an internal error"},
+                         "ResponseMetadata": {"HTTPStatusCode": 500}}, "ListPipelineExecutionSteps")
+    sm = ScriptedSageMaker(["Executing", "Succeeded"], [[("prepare", "Succeeded")]], steps_error=error,
+                           steps_error_times=1)
+    follow = runner.wait(sm, "arn:x", timeout=60, interval=0, emit=lines.append, sleep=lambda s: None)
+    assert follow.status == "Succeeded" and follow.steps_supported
+    assert "  step prepare: Succeeded" in lines and not any("does not list" in line for line in lines)
 
 
 def test_registry_groups_an_env_only_refers_to_are_found(write):

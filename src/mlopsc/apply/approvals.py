@@ -51,7 +51,8 @@ def is_last(env: str, environments: list[str]) -> bool:
 
 def served_packages(manifest: dict, account: str | None) -> list[Served]:
     """The Models of the manifest that serve a registry version (primary_container.model_package_name is a
-    package ARN), with the account placeholder filled in (the caller's: project.account unset)."""
+    package ARN), their `${aws:accountId}` token replaced by `account` (the caller's, when project.account is
+    unset)."""
     from mlopsc.graph import ACCOUNT
 
     resources = manifest.get("resources", [])

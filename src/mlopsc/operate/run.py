@@ -11,9 +11,13 @@ from mlopsc.aws import explain
 from mlopsc.errors import Failure
 
 TERMINAL = ("Succeeded", "Failed", "Stopped")
-# Error codes meaning "this AWS (e.g. an older moto) does not implement the call".
+TRANSIENT = {"InternalFailure", "InternalServerError", "ServiceUnavailable", "ThrottlingException", "Throttling"}
+# Answers meaning "this endpoint does not implement ListPipelineExecutionSteps": explicit codes, and the bare
+# HTTP status botocore reports as the code when the body is no AWS error at all (moto's 500 page for an action
+# it lacks). AWS's own 500s (InternalFailure, ServiceUnavailable) and throttling are transient: they are
+# tried again at the next poll, never taken as "unsupported".
 UNSUPPORTED = {"NotImplemented", "NotImplementedError", "InvalidAction", "UnknownOperationException",
-               "UnsupportedOperation", "404"}
+               "UnsupportedOperation", "404", "500", "501"}
 
 
 class RunError(Failure):
@@ -97,12 +101,13 @@ def poll_steps(client, arn: str, follow: Follow, emit: Callable[[str], None]) ->
     except ClientError as err:
         code = err.response.get("Error", {}).get("Code", "")
         status = str(err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
-        if code in UNSUPPORTED or status in ("404", "500", "501") or "not yet implemented" in str(err).lower():
-            # moto, for one, answers 500: it does not implement ListPipelineExecutionSteps
+        if code in UNSUPPORTED or status == "501" or "not yet implemented" in str(err).lower():
             follow.steps_supported = False
             emit(f"  (this AWS endpoint does not list pipeline steps ({code or status}); following the "
                  "execution status only)")
             return
+        if code in TRANSIENT or status in ("500", "502", "503", "504"):
+            return  # the steps are listed again at the next poll
         raise
     for step in response.get("PipelineExecutionSteps", []):
         name, status = step.get("StepName", "?"), step.get("StepStatus", "?")
