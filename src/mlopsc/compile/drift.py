@@ -15,7 +15,7 @@ from mlopsc.compile.context import CompileContext, shipped
 from mlopsc.compile.definitions.drift import FUNCTION_FILE, FUNCTION_HANDLER, JOB_FILE, drift_steps
 from mlopsc.compile.definitions.pipeline import definition
 from mlopsc.compile.foundation import DATA_CAPTURE_PREFIX, key_input
-from mlopsc.compile.iam import assume
+from mlopsc.compile.iam import service_role
 from mlopsc.compile.notify import topic_arn
 from mlopsc.compile.pipelines import add_pipeline, add_schedule, pipeline_arn
 from mlopsc.graph import Resource, archive, as_json, ref
@@ -140,11 +140,6 @@ def events_role(ctx: CompileContext, origin) -> None:
     registry env's bus. Made once, with what every rule of the env needs."""
     if EVENTS_ROLE in ctx.graph.resources:
         return
-    name = ctx.names[("events-role",)]
-    ctx.add(Resource(EVENTS_ROLE, "aws:iam/role:Role", name, {
-        "name": name, "description": f"mlopsc {ctx.prefix}: EventBridge rules that retrain on drift",
-        "assume_role_policy": as_json(assume("events.amazonaws.com", ctx, ctx.arn("events", f"rule/{ctx.prefix}-*"))),
-        "tags": ctx.tags()}, origin))
     statements = []
     pipelines = sorted(set(_retrained_here(ctx)))
     if pipelines:
@@ -153,9 +148,9 @@ def events_role(ctx: CompileContext, origin) -> None:
     if any(not m.retrain_here for m in drift_monitors(ctx) if m.retrain) and not ctx.resolved.registry.same_account:
         statements.append({"Sid": "ForwardToRegistryEnv", "Effect": "Allow", "Action": "events:PutEvents",
                            "Resource": registry_bus(ctx)})
-    ctx.add(Resource(f"{EVENTS_ROLE}.policy", "aws:iam/rolePolicy:RolePolicy", name, {
-        "name": "retrain-on-drift", "role": name, "policy": as_json({"Version": "2012-10-17", "Statement": statements})},
-        origin, depends_on=(EVENTS_ROLE,)))
+    service_role(ctx, EVENTS_ROLE, ctx.names[("events-role",)], "events.amazonaws.com",
+                 "EventBridge rules that retrain on drift", "retrain-on-drift",
+                 {"Version": "2012-10-17", "Statement": statements}, origin, ctx.arn("events", f"rule/{ctx.prefix}-*"))
 
 
 def _retrained_here(ctx: CompileContext) -> list[str]:
@@ -208,13 +203,8 @@ def _function(ctx: CompileContext, monitors: list[Monitor], assets: dict[str, st
     log_group = f"/aws/lambda/{name}"
     ctx.add(Resource("function.drift.logs", "aws:cloudwatch/logGroup:LogGroup", log_group, {
         "name": log_group, "retention_in_days": LOG_RETENTION_DAYS, "tags": ctx.tags()}, origin))
-    ctx.add(Resource(FUNCTION_ROLE, "aws:iam/role:Role", role, {
-        "name": role, "description": f"mlopsc {ctx.prefix}: the drift job's Lambda function",
-        "assume_role_policy": as_json(assume("lambda.amazonaws.com", ctx, function_arn(ctx))), "tags": ctx.tags()},
-        origin))
-    ctx.add(Resource(f"{FUNCTION_ROLE}.policy", "aws:iam/rolePolicy:RolePolicy", role, {
-        "name": "drift-function", "role": role, "policy": as_json(function_policy(ctx, monitors, log_group))},
-        origin, depends_on=(FUNCTION_ROLE,)))
+    service_role(ctx, FUNCTION_ROLE, role, "lambda.amazonaws.com", "the drift job's Lambda function", "drift-function",
+                 function_policy(ctx, monitors, log_group), origin, function_arn(ctx))
     ctx.add(Resource(FUNCTION, "aws:lambda/function:Function", name, {
         "name": name, "description": "mlopsc drift job: lists each run's captures, publishes its drift metrics",
         "role": ref(FUNCTION_ROLE, "arn"), "runtime": RUNTIME, "handler": FUNCTION_HANDLER,

@@ -23,6 +23,18 @@ def assume(service: str, ctx: CompileContext, source_arn: str | None = None) -> 
         "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole", "Condition": condition}]}
 
 
+def service_role(ctx: CompileContext, address: str, name: str, service: str, description: str, policy_name: str,
+                 policy: dict, origin, source_arn: str | None = None, policy_address: str | None = None,
+                 **role_inputs) -> None:
+    """A role a service assumes (trusting this account, and source_arn when given) with one inline policy
+    (at `<address>.policy` unless policy_address says otherwise)."""
+    ctx.add(Resource(address, "aws:iam/role:Role", name, {
+        "name": name, "description": f"mlopsc {ctx.prefix}: {description}",
+        "assume_role_policy": as_json(assume(service, ctx, source_arn)), **role_inputs, "tags": ctx.tags()}, origin))
+    ctx.add(Resource(policy_address or f"{address}.policy", "aws:iam/rolePolicy:RolePolicy", name,
+                     {"name": policy_name, "role": name, "policy": as_json(policy)}, origin, depends_on=(address,)))
+
+
 def compile_role(ctx: CompileContext, data: "DataAccess") -> None:
     """The SageMaker execution role and its inline policy (only when security.role is generated)."""
     if not ctx.resolved.role_generated:

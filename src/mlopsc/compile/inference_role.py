@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from mlopsc.compile.context import CompileContext
 from mlopsc.compile.foundation import DATA_CAPTURE_PREFIX
-from mlopsc.compile.iam import (DataAccess, assume, data_statements, image_statements, key_statements,
+from mlopsc.compile.iam import (DataAccess, data_statements, image_statements, key_statements, service_role,
                                 vpc_statements)
-from mlopsc.graph import Resource, as_json, ref
+from mlopsc.graph import ref
 from mlopsc.resolve.resolved import STORE_PREFIX
 
 ROLE = "iam.inference-role"
@@ -22,15 +22,10 @@ POLICY = "iam.inference-policy"
 def compile_inference_role(ctx: CompileContext, data: DataAccess) -> None:
     if not ctx.resolved.role_generated or not (ctx.spec.endpoints or ctx.spec.batch):
         return
-    name = ctx.names[("inference-role",)]
     origin = ctx.origin(("endpoints",) if ctx.spec.endpoints else ("batch",))
-    ctx.add(Resource(ROLE, "aws:iam/role:Role", name, {
-        "name": name, "description": f"mlopsc {ctx.prefix}: models of endpoints and batch transform jobs",
-        "assume_role_policy": as_json(assume("sagemaker.amazonaws.com", ctx)), "max_session_duration": 3600,
-        "tags": ctx.tags()}, origin))
-    ctx.add(Resource(POLICY, "aws:iam/rolePolicy:RolePolicy", name, {
-        "name": "serve-models", "role": name, "policy": as_json(inference_policy(ctx, data))}, origin,
-        depends_on=(ROLE,)))
+    service_role(ctx, ROLE, ctx.names[("inference-role",)], "sagemaker.amazonaws.com",
+                 "models of endpoints and batch transform jobs", "serve-models", inference_policy(ctx, data), origin,
+                 policy_address=POLICY, max_session_duration=3600)
 
 
 def inference_policy(ctx: CompileContext, data: DataAccess) -> dict:

@@ -8,9 +8,9 @@ from mlopsc.compile.context import CompileContext
 from mlopsc.errors import Diagnostic, DiagnosticError
 from mlopsc.compile.events import notify_rule
 from mlopsc.compile.foundation import key_input
-from mlopsc.compile.iam import assume
+from mlopsc.compile.iam import service_role
 from mlopsc.compile.registry import registry_dependencies
-from mlopsc.graph import Resource, as_json, asset, ref
+from mlopsc.graph import Resource, asset, ref
 
 SCHEDULER_ROLE = "iam.scheduler-role"
 MAX_DEFINITION_CHARS = 1_048_576  # CreatePipeline.PipelineDefinition, botocore's SageMaker model
@@ -96,21 +96,15 @@ def compile_scheduler_role(ctx: CompileContext, scheduled: list[str]) -> None:
     """The role EventBridge Scheduler assumes: it may start exactly the scheduled pipelines."""
     if not scheduled:
         return
-    name = _scheduler_role_name(ctx)
     origin = ctx.origin(("pipelines",) if ctx.spec.pipelines else ("batch",))
-    ctx.add(Resource(SCHEDULER_ROLE, "aws:iam/role:Role", name, {
-        "name": name, "description": f"mlopsc {ctx.prefix}: starts scheduled pipelines",
-        "assume_role_policy": as_json(assume("scheduler.amazonaws.com", ctx,
-                                             ctx.arn("scheduler", f"schedule/default/{ctx.prefix}-*"))),
-        "tags": ctx.tags()}, origin))
     statements = [{"Sid": "StartScheduledPipelines", "Effect": "Allow", "Action": "sagemaker:StartPipelineExecution",
                    "Resource": sorted(pipeline_arn(ctx, p) for p in scheduled)}]
     if ctx.kms_key:
         statements.append({"Sid": "DecryptSchedulePayload", "Effect": "Allow", "Action": "kms:Decrypt",
                            "Resource": key_input(ctx)})
-    ctx.add(Resource(f"{SCHEDULER_ROLE}.policy", "aws:iam/rolePolicy:RolePolicy", name, {
-        "name": "start-pipelines", "role": name, "policy": as_json({"Version": "2012-10-17", "Statement": statements})},
-        origin, depends_on=(SCHEDULER_ROLE,)))
+    service_role(ctx, SCHEDULER_ROLE, _scheduler_role_name(ctx), "scheduler.amazonaws.com", "starts scheduled pipelines",
+                 "start-pipelines", {"Version": "2012-10-17", "Statement": statements}, origin,
+                 ctx.arn("scheduler", f"schedule/default/{ctx.prefix}-*"))
 
 
 def failure_channels(ctx: CompileContext) -> list[str]:
