@@ -60,7 +60,25 @@ def test_without_the_bucket_statement_the_roles_object_accesses_in_its_bucket_fa
                 and a.resource_arn.startswith(f"arn:aws:s3:::{bucket}/")}
     assert expected and new == expected
     assert {a.why.split(" ")[1] for a in new} == {"pipeline"}  # endpoints run as the models' role
-    assert any(a.why.startswith("dev pipeline drift-noshow step drift reads input captures") for a in new)  # the drift job
+    assert not any("drift-noshow step drift" in a.why for a in new)  # the drift job runs as the monitors' role
+
+
+@pytest.mark.parametrize("sid,actions", [("ReadCapturesAndManifests", {"s3:GetObject"}),
+                                         ("ListCapturesAndManifests", {"s3:ListBucket"}),
+                                         ("WriteReports", {"s3:PutObject"})])
+def test_the_monitors_role_holds_exactly_what_the_drift_job_and_model_monitor_need(examples, sid, actions):
+    new, before, _ = newly_denied(examples, "dev", "iam.monitor-policy", without("policy", sid))
+    assert new and {a.action for a in new} == actions
+    assert {a.who for a in new} == {"arn:aws:iam::123456789012:role/clinic-noshow-dev-monitor"}
+    assert {a.why.split(" step ")[0] for a in new} <= {"dev pipeline drift-noshow", "dev monitor noshow"}
+
+
+def test_the_monitors_role_cannot_write_code_start_jobs_or_register(examples):
+    policy = examples[EXAMPLE].compiled[0].graph.resources["iam.monitor-policy"].inputs["policy"]["$json"]
+    actions = {a for s in policy["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    assert not {a for a in actions if a.startswith("sagemaker:") or a.startswith("iam:")}
+    writes = [r for s in policy["Statement"] if "s3:PutObject" in s["Action"] for r in s["Resource"]]
+    assert writes and all("/monitoring/" in r for r in writes)
 
 
 def test_without_the_keys_account_statement_no_role_may_use_it(examples):
@@ -119,7 +137,7 @@ def test_a_deny_in_the_registry_stores_policy_reaches_the_envs_it_serves(example
         inputs["policy"]["$json"]["Statement"].append({
             "Sid": "OnlyDev", "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "*",
             "Condition": {"ArnNotEquals": {"aws:PrincipalArn": [f"arn:aws:iam::123456789012:role/clinic-noshow-dev-{r}"
-                                                                for r in ("sagemaker", "inference")]}}})
+                                                                for r in ("sagemaker", "inference", "monitor")]}}})
 
     new, before, after = newly_denied(examples, "dev", "registry-store.policy", fence)
     assert new and {(a.env, a.action, a.kind) for a in new} == {("staging", "s3:GetObject", "promoted"),
@@ -157,7 +175,7 @@ def test_the_bug_this_judge_was_seeded_with_roles_that_may_read_only_their_own_e
         statements[:] = [s for s in statements if not s.get("Sid", "").startswith("RegistryStore")]
 
     for env in ("staging", "prod"):
-        edited_both = edited(edited(examples["clinic-noshow"].compiled, env, "iam.execution-policy", own_env_only),
+        edited_both = edited(edited(examples["clinic-noshow"].compiled, env, "iam.monitor-policy", own_env_only),
                              env, "iam.inference-policy", own_env_only)
         before = examples["clinic-noshow"]
         after = judge_compiled(edited_both)

@@ -71,7 +71,7 @@ def test_without_baselines_in_the_stores_grant_other_accounts_cannot_read_the_pr
 
 
 @pytest.mark.parametrize("example,env,address,sid", [
-    ("clinic-noshow", "prod", "iam.execution-policy", "RegistryStoreListBaselines"),
+    ("clinic-noshow", "prod", "iam.monitor-policy", "RegistryStoreListBaselines"),
     ("creditunion-loanrisk", "staging", "registry-store.policy", "ServingEnvsListBaselines"),
 ], ids=["identity-policy", "bucket-policy-across-accounts"])
 def test_without_listing_baselines_the_drift_job_cannot_download_the_promoted_baseline(examples, example, env,

@@ -65,7 +65,7 @@ def test_the_manifests_the_function_writes_are_read_with_the_key_it_writes_them_
     (written,) = [a for a in mine if a.action == "s3:PutObject" and a.resource_arn == manifest]
     (read,) = [a for a in mine if a.action == "s3:GetObject" and a.resource_arn == manifest]
     prod_key = judged.system.aliases[f"arn:aws:kms:eu-west-1:{ACCOUNT}:alias/clinic-noshow-prod"]
-    assert written.key == read.key == prod_key and read.who == PROD + "sagemaker"
+    assert written.key == read.key == prod_key and read.who == PROD + "monitor"
     assert "(written by function clinic-noshow-prod-drift in step window" in read.why
 
 
@@ -84,7 +84,7 @@ def test_s3prefix_inputs_are_listed_and_manifest_inputs_are_not(examples):
     """SageMaker takes an S3Prefix input's S3Uri as a key name prefix (every object under it: it lists, even a key
     naming one object); a ManifestFile input's objects are the ones the manifest names (GetObject of each)."""
     judged = examples["clinic-noshow"]
-    mine = [a for a in drift_accesses(judged, "prod", "drift-noshow") if a.who == PROD + "sagemaker"]
+    mine = [a for a in drift_accesses(judged, "prod", "drift-noshow") if a.who == PROD + "monitor"]
     listed = {a.why.split(" reads input ")[1].split(" ")[0]: a.context["s3:prefix"] for a in mine
               if a.action == "s3:ListBucket"}
     assert set(listed) == {"code", "statistics", "constraints"}
@@ -114,7 +114,7 @@ def test_a_promoted_version_is_judged_against_the_baseline_registered_with_it(ex
                  if a.action == "s3:GetObject" and a.resource_arn.startswith(f"{CREDIT_STORE}/baselines/")]
         assert {a.resource_arn.rsplit("/", 1)[-1] for a in reads} == {"statistics.json", "constraints.json"}
         assert {(a.who, a.key, a.kind) for a in reads} == {
-            (f"arn:aws:iam::{account}:role/creditunion-loanrisk-{env}-sagemaker", store_key, "promoted")}
+            (f"arn:aws:iam::{account}:role/creditunion-loanrisk-{env}-monitor", store_key, "promoted")}
         assert all("(written by step profile of staging's pipeline retrain)" in a.why for a in reads)
         assert set(reads) <= allowed(judged)  # GetObject: the store's bucket policy grants baselines/* across accounts
         finds = [a for a in drift_accesses(judged, env, "drift-loanrisk") if a.action == "sagemaker:DescribeModelPackage"]

@@ -58,7 +58,7 @@ def test_the_drift_job_runs_with_the_envs_isolation_vpc_keys_and_role():
     assert job["NetworkConfig"]["VpcConfig"]["Subnets"] == list(spec.spec.security.network.subnets)
     assert job["ProcessingOutputConfig"]["KmsKeyId"] == spec.spec.security.encryption
     assert job["ProcessingResources"]["ClusterConfig"]["VolumeKmsKeyId"] == spec.spec.security.encryption
-    assert job["RoleArn"] == spec.resolved.role_arn
+    assert job["RoleArn"] == spec.resolved.monitor_role_arn != spec.resolved.role_arn  # the monitors' own role
     assert "sagemaker-sklearn:1.2-1" in job["AppSpecification"]["ImageUri"]  # has numpy and scipy: nothing installed
     inputs = {i["InputName"]: i["S3Input"] for i in job["ProcessingInputs"]}
     assert inputs["captures"]["S3DataType"] == inputs["ground-truth"]["S3DataType"] == "ManifestFile"

@@ -117,7 +117,9 @@ def test_execution_role_is_least_privilege(case):
         if st["Resource"] == "*":
             assert all(not a.startswith(("s3:", "sagemaker:", "iam:", "kms:")) for a in actions), st
     passes = [st for st in statements if st["Action"] == "iam:PassRole"]
-    assert len(passes) == 1 and passes[0]["Resource"].endswith(f":role/{spec.project.name}-{case[1]}-sagemaker")
+    passed = passes[0]["Resource"] if isinstance(passes[0]["Resource"], list) else [passes[0]["Resource"]]
+    roles = f":role/{spec.project.name}-{case[1]}"
+    assert len(passes) == 1 and {r.rsplit(roles, 1)[-1] for r in passed} <= {"-sagemaker", "-monitor"}  # its own, the drift job's
     bucket = graph["bucket.artifacts"].name
     s3 = [r for st in statements for r in (st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]])
           if isinstance(r, str) and r.startswith("arn:aws:s3:::")]

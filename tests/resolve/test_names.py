@@ -75,6 +75,7 @@ ADDRESSES = {
     "pipeline-failures": ["events.pipeline-failures"], "registry-approvals": ["events.registry-approvals"],
     "drift-function": ["function.drift"], "drift-function-role": ["iam.drift-function-role"],
     "events-role": ["iam.events-role"], "retrain-rule": ["events.{0}.retrain"], "inference-role": ["iam.inference-role"],
+    "monitor-role": ["iam.monitor-role"],
 }
 
 

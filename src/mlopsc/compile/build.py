@@ -13,6 +13,7 @@ from mlopsc.compile.endpoints import compile_endpoints
 from mlopsc.compile.foundation import compile_foundation
 from mlopsc.compile.iam import DataAccess, compile_role
 from mlopsc.compile.inference_role import compile_inference_role
+from mlopsc.compile.monitor_role import compile_monitor_role, monitor_access
 from mlopsc.compile.monitoring import compile_monitoring
 from mlopsc.compile.notify import compile_notify
 from mlopsc.compile.pipelines import compile_code_uploads, compile_failure_alerts, compile_pipelines, compile_scheduler_role
@@ -23,6 +24,8 @@ from mlopsc.graph import ResourceGraph
 from mlopsc.spec.project import EnvSpec
 
 
+MONITOR_JOB_TYPES = frozenset({"aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition",
+                               "aws-native:sagemaker:ModelQualityJobDefinition"})
 _ECR_IMAGE = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[^\s\"]+$")
 
 
@@ -59,6 +62,7 @@ def compile_env(env_spec: EnvSpec, resolve_image: ImageResolver) -> CompileResul
     compile_budgets(ctx)
     compile_role(ctx, data_access(ctx, result))
     compile_inference_role(ctx, serving_access(ctx, result))
+    compile_monitor_role(ctx, monitor_access(ctx, monitor_images(ctx, result)))
     ctx.graph.check()
     return result
 
@@ -93,7 +97,7 @@ def check_code_files(ctx: CompileContext) -> list[Diagnostic]:
 
 
 def data_access(ctx: CompileContext, result: CompileResult) -> DataAccess:
-    """The S3 locations and images the execution role needs (pipeline jobs, monitors), off the spec and graph."""
+    """The S3 locations and images the execution role needs (pipeline jobs), off the spec and definitions."""
     access = DataAccess()
     for pipeline in ctx.spec.pipelines.values():
         for param in pipeline.parameters.values():
@@ -101,15 +105,16 @@ def data_access(ctx: CompileContext, result: CompileResult) -> DataAccess:
         for step in pipeline.steps:
             for value in list(getattr(step, "inputs", {}).values()) + [getattr(step, "dataset", None)]:
                 access.read(value)
-    for endpoint in ctx.spec.endpoints.values():
-        if endpoint.monitoring is not None:
-            baseline = endpoint.monitoring.data_quality.baseline if endpoint.monitoring.data_quality else None
-            access.read(baseline if baseline != "registry" else None)
-            access.read(endpoint.monitoring.model_quality.ground_truth if endpoint.monitoring.model_quality else None)
-    models = [r.inputs for r in result.graph.resources.values() if r.type == "aws:sagemaker/model:Model"]
-    access.images = _images([result.definitions, [r.inputs for r in result.graph.resources.values()
-                                                  if r.type != "aws:sagemaker/model:Model"]]) - _images(models)
+    checks = {m.pipeline for m in ctx.resolved.monitors.values()}
+    access.images = _images([d for name, d in result.definitions.items() if name not in checks])
     return access
+
+
+def monitor_images(ctx: CompileContext, result: CompileResult) -> set[str]:
+    """The images monitoring jobs run: Model Monitor's analyzer, the drift job's check."""
+    checks = {m.pipeline for m in ctx.resolved.monitors.values()}
+    return _images([[d for name, d in result.definitions.items() if name in checks],
+                    [r.inputs for r in result.graph.resources.values() if r.type in MONITOR_JOB_TYPES]])
 
 
 def serving_access(ctx: CompileContext, result: CompileResult) -> DataAccess:

@@ -16,6 +16,7 @@ from mlopsc.compile.definitions.drift import FUNCTION_FILE, FUNCTION_HANDLER, JO
 from mlopsc.compile.definitions.pipeline import definition
 from mlopsc.compile.foundation import DATA_CAPTURE_PREFIX, key_input
 from mlopsc.compile.iam import service_role
+from mlopsc.compile.monitor_role import monitor_deps
 from mlopsc.compile.notify import topic_arn
 from mlopsc.compile.pipelines import add_pipeline, add_schedule, pipeline_arn
 from mlopsc.graph import Resource, archive, as_json, ref
@@ -64,7 +65,7 @@ def compile_drift(ctx: CompileContext, definitions: dict[str, dict], assets: dic
         address = f"pipeline.{monitor.pipeline}"
         add_pipeline(ctx, address, monitor.pipeline, definitions[monitor.pipeline],
                      f"mlopsc drift job of endpoint {endpoint_name}", ctx.origin(path),
-                     (f"endpoint.{monitor.endpoint}", FUNCTION, f"object.code.{code.sha256[:16]}"))
+                     (f"endpoint.{monitor.endpoint}", FUNCTION, f"object.code.{code.sha256[:16]}") + monitor_deps(ctx))
         add_schedule(ctx, monitor.pipeline, ctx.resolved.schedules[("monitoring", monitor.endpoint)].expression,
                      address, ctx.origin(path + ("schedule",)))
         _alarm(ctx, monitor, endpoint_name, path)

@@ -1,5 +1,5 @@
-"""The generated execution role of pipelines, their jobs and monitors: least privilege, scoped to this env's
-bucket, key, names, jobs and images (models run as their own role: inference_role.py)."""
+"""The generated execution role of pipelines and their jobs: least privilege, scoped to this env's bucket, key,
+names, jobs and images (models and monitors run as their own roles: inference_role.py, monitor_role.py)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def compile_role(ctx: CompileContext, data: "DataAccess") -> None:
         return
     origin = ctx.origin(("security",) if "security" in ctx.tree.root.entries else ("project",))
     ctx.add(Resource(ROLE, "aws:iam/role:Role", ctx.role_name, {
-        "name": ctx.role_name, "description": f"mlopsc {ctx.prefix}: SageMaker pipelines, their jobs and monitors",
+        "name": ctx.role_name, "description": f"mlopsc {ctx.prefix}: SageMaker pipelines and their jobs",
         "assume_role_policy": as_json(assume("sagemaker.amazonaws.com", ctx)), "max_session_duration": 3600,
         "tags": ctx.tags()}, origin))
     ctx.add(Resource(POLICY, "aws:iam/rolePolicy:RolePolicy", ctx.role_name,
@@ -101,7 +101,7 @@ def execution_policy(ctx: CompileContext, data: DataAccess) -> dict:
          "Action": (["sagemaker:CreateModelPackage", "sagemaker:AddTags"] if ctx.resolved.registry.owned_here else [])
          + ["sagemaker:DescribeModel"],
          "Resource": (_registry_arns(ctx) if ctx.resolved.registry.owned_here else []) + [f"{sm}:model/{prefix}-*"]},
-        {"Sid": "PassOwnRole", "Effect": "Allow", "Action": "iam:PassRole", "Resource": ctx.role_arn,
+        {"Sid": "PassOwnRole", "Effect": "Allow", "Action": "iam:PassRole", "Resource": _passed_roles(ctx),
          "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}},
         {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
                                                       "logs:DescribeLogStreams"],
@@ -116,6 +116,13 @@ def execution_policy(ctx: CompileContext, data: DataAccess) -> dict:
     statements += (image_statements(ctx, data) + data_statements(ctx, data) + key_statements(ctx)
                    + store_statements(ctx) + vpc_statements(ctx))
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _passed_roles(ctx: CompileContext) -> str | list[str]:
+    """Pipeline jobs run as this role; the drift job's check as the monitors' role (monitor_role.py)."""
+    if any(m.engine == "drift-job" for m in ctx.resolved.monitors.values()):
+        return sorted({ctx.role_arn, ctx.resolved.monitor_role_arn})
+    return ctx.role_arn
 
 
 def _job_arns(sm: str) -> list[str]:
@@ -173,31 +180,19 @@ def key_statements(ctx: CompileContext) -> list[dict]:
 
 
 def store_statements(ctx: CompileContext) -> list[dict]:
-    """The registry store: the registry env writes registered models and their baselines there (and reads
-    them back); an env that serves versions reads them, decrypting through S3 with the store's key (identified by its alias
-    outside the registry env's stack, where the key's ARN is not known)."""
+    """The registry store: the registry env writes registered models and their baselines there (and reads them
+    back). Envs that serve versions read them as the models' and monitors' roles (inference_role.py,
+    monitor_role.py), not as this one."""
     registry = ctx.resolved.registry
-    if registry.store is None:
+    if registry.store is None or not registry.owned_here:
         return []
     objects = [f"{registry.store_arn}/{STORE_PREFIX}*", f"{registry.store_arn}/{BASELINES_PREFIX}*"]
-    if registry.owned_here:
-        key = ref("registry-store.key", "arn")
-        return [{"Sid": "RegistryStoreModels", "Effect": "Allow", "Resource": objects,
-                 "Action": ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]},
-                {"Sid": "RegistryStoreList", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
-                 "Resource": [registry.store_arn]},
-                {"Sid": "RegistryStoreKey", "Effect": "Allow", "Resource": key,
-                 "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:DescribeKey"]}]
-    if not (ctx.resolved.serves_registered_versions()):
-        return []
-    return [{"Sid": "RegistryStoreReadModels", "Effect": "Allow", "Action": "s3:GetObject", "Resource": objects},
-            # a job's S3Prefix input is listed before it is read, even when it names one object (a baseline's)
-            {"Sid": "RegistryStoreListBaselines", "Effect": "Allow", "Action": "s3:ListBucket",
-             "Resource": registry.store_arn, "Condition": {"StringLike": {"s3:prefix": [f"{BASELINES_PREFIX}*"]}}},
-            {"Sid": "RegistryStoreDecrypt", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:DescribeKey"],
-             "Resource": registry.keys_arn,
-             "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": [registry.key_alias]},
-                           "StringEquals": {"kms:ViaService": f"s3.{registry.region}.amazonaws.com"}}}]
+    return [{"Sid": "RegistryStoreModels", "Effect": "Allow", "Resource": objects,
+             "Action": ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]},
+            {"Sid": "RegistryStoreList", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+             "Resource": [registry.store_arn]},
+            {"Sid": "RegistryStoreKey", "Effect": "Allow", "Resource": ref("registry-store.key", "arn"),
+             "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:DescribeKey"]}]
 
 
 def vpc_statements(ctx: CompileContext) -> list[dict]:

@@ -93,7 +93,7 @@ def _data_quality(ctx: CompileContext, name: str, ep: Endpoint, path: tuple) -> 
                                                       "local_path": "/opt/ml/processing/input/endpoint"}},
         "data_quality_job_output_config": _output(ctx, name, "data-quality", single=True),
         "job_resources": {"cluster_config": _cluster(ctx, name)},
-        "network_config": _network(ctx), "role_arn": ctx.role_arn,
+        "network_config": _network(ctx), "role_arn": ctx.resolved.monitor_role_arn,
         "stopping_condition": {"max_runtime_in_seconds": mon.max_runtime},  # type: ignore[union-attr]
     }
     definition = ctx.content_name(f"{ctx.prefix}-{name}-dq", inputs)
@@ -126,7 +126,7 @@ def _model_quality(ctx: CompileContext, name: str, ep: Endpoint, path: tuple) ->
         "model_quality_job_input": {"endpoint_input": endpoint_input,
                                     "ground_truth_s3_input": {"s3_uri": quality.ground_truth}},
         "model_quality_job_output_config": _output(ctx, name, "model-quality", single=False),
-        "job_resources": {"cluster_config": _cluster(ctx, name)}, "network_config": network, "role_arn": ctx.role_arn,
+        "job_resources": {"cluster_config": _cluster(ctx, name)}, "network_config": network, "role_arn": ctx.resolved.monitor_role_arn,
         "stopping_condition": {"max_runtime_in_seconds": mon.max_runtime},  # type: ignore[union-attr]
     }
     definition = ctx.content_name(f"{ctx.prefix}-{name}-mq", inputs)
@@ -157,4 +157,6 @@ def _cadence(ctx: CompileContext, name: str) -> str:
 
 
 def _role_deps(ctx: CompileContext) -> tuple[str, ...]:
-    return ("iam.execution-policy",) if ctx.resolved.role_generated else ()
+    from mlopsc.compile.monitor_role import monitor_deps
+
+    return monitor_deps(ctx)

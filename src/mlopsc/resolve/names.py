@@ -97,6 +97,7 @@ def env_names(spec, env: str, account: str) -> EnvNames:
     add(("scheduler-role",), f"{prefix}-scheduler", "iam_role", here)
     add(("events-role",), f"{prefix}-events", "iam_role", here)  # retraining on drift (never longer than the above)
     add(("inference-role",), f"{prefix}-inference", "iam_role", here)  # models: endpoints and batch transform
+    add(("monitor-role",), f"{prefix}-monitor", "iam_role", here)  # Model Monitor jobs and the drift job
     add(("kms-alias",), f"alias/{prefix}", "kms_alias", here)
     add(("pipeline-failures",), f"{prefix}-pipeline-failures", "event_rule", here)
     add(("registry-approvals",), f"{prefix}-registry-approvals", "event_rule", here)

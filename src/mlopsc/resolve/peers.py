@@ -12,6 +12,7 @@ from mlopsc.resolve.naming import partition_of
 
 ROLE_SUFFIX = "sagemaker"  # the generated execution role is <project>-<env>-sagemaker (resolve/names.py)
 INFERENCE_SUFFIX = "inference"  # the generated role of models, <project>-<env>-inference
+MONITOR_SUFFIX = "monitor"  # the generated role of monitoring jobs, <project>-<env>-monitor
 
 
 @dataclass(frozen=True)
@@ -19,18 +20,19 @@ class Peer:
     env: str
     region: str
     account: str | None  # as the spec sets it; None: the account apply's credentials are in
-    role_arn: str  # the execution role its pipeline jobs and monitors run as
+    role_arn: str  # the execution role its pipelines and their jobs run as
     serves: frozenset[str]  # models its endpoints and batch jobs serve versions of
     registers: frozenset[str]  # models its register steps add versions to
     images: frozenset[tuple[str, str, str]] = frozenset()  # (model, image, instance type) its versions are served with
     retrains: frozenset[tuple[str, str]] = frozenset()  # (drift alarm ARN, pipeline) the registry env starts for it
     baselines: frozenset[str] = frozenset()  # models its register steps store a drift baseline with
     inference_role_arn: str = ""  # the role its models (endpoints, batch transform) run as
+    monitor_role_arn: str = ""  # the role its monitoring jobs (Model Monitor, the drift job) run as
 
     @property
     def role_arns(self) -> tuple[str, ...]:
         """Every role of the env that reads what the registry stores (models; drift baselines)."""
-        return tuple(sorted({self.role_arn, self.inference_role_arn} - {""}))
+        return tuple(sorted({self.role_arn, self.inference_role_arn, self.monitor_role_arn} - {""}))
 
     @property
     def principal_account(self) -> str:
@@ -44,6 +46,8 @@ def peer_of(env: str, spec) -> Peer:
     roles = f"arn:{partition_of(project.region)}:iam::{account}:role/{project.name}-{env}"
     role_arn = role if role != "generated" else f"{roles}-{ROLE_SUFFIX}"
     inference_role_arn = role if role != "generated" else f"{roles}-{INFERENCE_SUFFIX}"
+    monitor_role_arn = "" if not any(e.monitoring for e in spec.endpoints.values()) else (
+        role if role != "generated" else f"{roles}-{MONITOR_SUFFIX}")
     serves = {item.model for section in (spec.endpoints, spec.batch) for item in section.values() if item.model}
     from mlopsc.resolve.uses import step_instance
 
@@ -51,7 +55,7 @@ def peer_of(env: str, spec) -> Peer:
     images = {(s.model, s.image, step_instance(s)) for s in steps}
     return Peer(env, project.region, project.account, role_arn, frozenset(serves), frozenset(s.model for s in steps),
                 frozenset(images), frozenset(_retrains(env, spec, account)),
-                frozenset(s.model for s in steps if s.baseline), inference_role_arn)
+                frozenset(s.model for s in steps if s.baseline), inference_role_arn, monitor_role_arn)
 
 
 def _retrains(env: str, spec, account: str) -> set[tuple[str, str]]:

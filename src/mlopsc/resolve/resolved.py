@@ -102,7 +102,7 @@ class Resolved:
     names: EnvNames
     registry: Registry
     encryption: Encryption
-    role_arn: str  # what pipeline jobs and monitors run as: the generated execution role, or security.role
+    role_arn: str  # what pipelines and their jobs run as: the generated execution role, or security.role
     role_generated: bool
     uses: Mapping[tuple[str, ...], Use]
     schedules: Mapping[tuple[str, ...], Parsed]
@@ -110,6 +110,7 @@ class Resolved:
     # endpoint -> how it is monitored
     monitors: Mapping[str, Monitor] = field(default_factory=lambda: MappingProxyType({}))
     inference_role_arn: str = ""  # what models run as (endpoints, batch transform): read-mostly, or security.role
+    monitor_role_arn: str = ""  # what monitoring jobs run as (Model Monitor, the drift job): read-mostly, or security.role
 
     @property
     def prefix(self) -> str:
@@ -152,12 +153,13 @@ def resolve(spec, env: str, peers: Mapping[str, Peer] | None = None) -> Resolved
     registry = _registry(spec, env, names, dict(peers or {}) | {env: peer_of(env, spec)})
     role = spec.security.role
     role_arn = f"arn:{partition}:iam::{account}:role/{names[('role',)]}" if role == "generated" else role
-    inference = f"arn:{partition}:iam::{account}:role/{names[('inference-role',)]}" if role == "generated" else role
+    inference, monitor = (f"arn:{partition}:iam::{account}:role/{names[(kind,)]}" if role == "generated" else role
+                          for kind in ("inference-role", "monitor-role"))
     tags = {**project.tags, "mlops:project": project.name, "mlops:env": env}
     return Resolved(project.name, env, tuple(spec.environments), project.region, partition, account, names, registry,
                     _encryption(spec, names, partition, project.region, account), role_arn, role == "generated",
                     MappingProxyType(collect_uses(spec)), MappingProxyType(_schedules(spec)), MappingProxyType(tags),
-                    MappingProxyType(collect_monitors(spec, names, registry)), inference)
+                    MappingProxyType(collect_monitors(spec, names, registry)), inference, monitor)
 
 
 def store_bucket(project: str, account: str) -> str:

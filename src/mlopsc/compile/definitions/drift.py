@@ -7,7 +7,7 @@ processing job: the drift job compares the captures with the baseline, and predi
 ground truth) → `publish` (a Lambda step: the function puts the report's metrics to CloudWatch,
 where the drift alarm reads them). The processing job needs no network: SageMaker downloads its
 inputs and uploads its report, so it runs with the env's network isolation and VPC, encrypted
-with the env's key, as the env's execution role.
+with the env's key, as the monitors' role (compile/monitor_role.py).
 """
 
 from __future__ import annotations
@@ -144,7 +144,8 @@ def _drift_job(scope: Scope, monitor: "Monitor", quality, code: "CodeFile", endp
     report = join([ctx.s3_uri("monitoring", monitor.endpoint, "reports"), EXECUTION_ID], on="/")
     max_runtime = endpoint_monitoring(scope, monitor).max_runtime
     arguments = _job(scope, use, use.instance_type, 1, DRIFT_VOLUME_GB, code, args, inputs,
-                     {"Outputs": [output_channel(REPORT_OUTPUT, report)], **output_key(ctx)}, max_runtime)
+                     {"Outputs": [output_channel(REPORT_OUTPUT, report)], **output_key(ctx)}, max_runtime,
+                     ctx.resolved.monitor_role_arn)
     return {"Name": "drift", "Type": "Processing", "Arguments": arguments}
 
 
@@ -153,8 +154,9 @@ def endpoint_monitoring(scope: Scope, monitor: "Monitor"):
 
 
 def _job(scope: Scope, use, instance_type: str, count: int, volume_gb: int, code: "CodeFile", arguments: list[str],
-         inputs: list[dict], outputs: dict, max_runtime: int) -> dict[str, Any]:
-    """A CreateProcessingJob body running the drift job with `arguments`."""
+         inputs: list[dict], outputs: dict, max_runtime: int, role_arn: str | None = None) -> dict[str, Any]:
+    """A CreateProcessingJob body running the drift job with `arguments`, as role_arn (default: the env's
+    execution role; a monitor's check runs as the monitors' role)."""
     ctx = scope.ctx
     body: dict[str, Any] = {
         "ProcessingResources": {"ClusterConfig": {"InstanceCount": count, "InstanceType": instance_type,
@@ -169,6 +171,6 @@ def _job(scope: Scope, use, instance_type: str, count: int, volume_gb: int, code
     network = network_config(scope)
     if network:
         body["NetworkConfig"] = network
-    body["RoleArn"] = ctx.role_arn
+    body["RoleArn"] = role_arn or ctx.role_arn
     body["Tags"] = tags(ctx)
     return body
