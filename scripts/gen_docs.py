@@ -82,6 +82,15 @@ def codes_block(codes: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
+def rules_block() -> str:
+    """The policy-rule table: every rule's id, what it holds, default severity and scope (policy/rules/)."""
+    from mlopsc.policy.rules import RULES
+
+    lines = ["| id | rule | default | scope |", "|---|---|---|---|"]
+    lines += [f"| {r.id} | {_cell(r.description)} | {r.severity.value} | {r.scope} |" for r in sorted(RULES, key=lambda r: r.id)]
+    return "\n".join(lines)
+
+
 def _cell(text: str) -> str:
     from mlopsc.spec.reference import prose
 
@@ -165,6 +174,7 @@ def readme(text: str, root: pathlib.Path = ROOT) -> str:
     from mlopsc.codes import CODES
 
     text = replace_block(text, "codes", codes_block(CODES))
+    text = replace_block(text, "rules", rules_block())
     return replace_block(text, "layout", layout_block(root))
 
 

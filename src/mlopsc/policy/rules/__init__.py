@@ -21,8 +21,11 @@ from mlopsc.policy.rules.mlc325_model_monitor import ModelMonitor
 from mlopsc.policy.rules.mlc326_registered_baseline import RegisteredBaseline
 from mlopsc.policy.rules.mlc327_network_access import NetworkAccess
 from mlopsc.policy.rules.mlc328_inter_container_encryption import InterContainerEncryption
+from mlopsc.policy.rules.mlc329_env_scoped_jobs import EnvScopedJobs
+from mlopsc.policy.rules.mlc330_service_trust import ServiceTrust
+from mlopsc.policy.rules.mlc331_scoped_network_interfaces import ScopedNetworkInterfaces
 
 RULES = (RedundantEndpoints(), RegistryVersion(), RollbackAlarms(), AlertsNotify(), EnvBudget(), MonitoringCapture(),
          Unencrypted(), AwsOwnedKeys(), IamWildcards(), NetworkIsolation(), ScheduleRuntime(), AutoApproval(),
          GivenKeyTopics(), AwsKeyTopics(), CrossAccountImages(), ModelMonitor(), RegisteredBaseline(),
-         NetworkAccess(), InterContainerEncryption())
+         NetworkAccess(), InterContainerEncryption(), EnvScopedJobs(), ServiceTrust(), ScopedNetworkInterfaces())

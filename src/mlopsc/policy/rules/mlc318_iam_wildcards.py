@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator
 
 from mlopsc.errors import Severity
 from mlopsc.policy.base import Finding, Rule, RuleContext
+from mlopsc.policy.documents import as_list, policies, statements
 
 _WILDCARD = re.compile(r"^(\*|[A-Za-z0-9-]+:\*)$")
 KMS_KEY = "aws:kms/key:Key"
@@ -22,43 +22,20 @@ class IamWildcards(Rule):
 
     def check(self, ctx: RuleContext):
         for resource in ctx.resources():
-            for document in _policies(resource.inputs):
-                for i, statement in enumerate(_statements(document)):
-                    if statement.get("Effect") != "Allow" or "*" not in _as_list(statement.get("Resource")):
+            for document in policies(resource.inputs):
+                for i, statement in enumerate(statements(document)):
+                    if statement.get("Effect") != "Allow" or "*" not in as_list(statement.get("Resource")):
                         continue
                     if resource.type == KMS_KEY and _account_root(statement):
                         continue  # a key policy's "*" is the key itself; the root principal delegates to IAM (AWS's default)
-                    for action in _as_list(statement.get("Action")):
+                    for action in as_list(statement.get("Action")):
                         if isinstance(action, str) and _WILDCARD.match(action):
                             sid = statement.get("Sid") or f"#{i + 1}"
                             yield Finding(ctx.origin_mark(resource), f"`{resource.address}`: statement `{sid}` allows "
                                           f"`{action}` on every resource (`Resource: *`)")
 
 
-def _policies(value: object) -> Iterator[dict]:
-    """Every {"$json": {...Statement...}} document in a resource's inputs."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            body = item.get("$json")
-            if isinstance(body, dict) and "Statement" in body:
-                yield body
-            else:
-                stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-
-
-def _statements(document: dict) -> list[dict]:
-    return [s for s in _as_list(document.get("Statement")) if isinstance(s, dict)]
-
-
-def _as_list(value: object) -> list:
-    return value if isinstance(value, list) else [value]
-
-
 def _account_root(statement: dict) -> bool:
     principal = statement.get("Principal")
     aws = principal.get("AWS") if isinstance(principal, dict) and len(principal) == 1 else None
-    return bool(aws) and all(isinstance(p, str) and _ROOT.match(p) for p in _as_list(aws))
+    return bool(aws) and all(isinstance(p, str) and _ROOT.match(p) for p in as_list(aws))
