@@ -122,3 +122,35 @@ def test_the_docs_example_is_valid(tmp_path, run_cli):
             parameters: {window: 90}
     """))
     assert run_cli(["validate"], cwd=tmp_path).code == 0
+
+
+@pytest.mark.parametrize("uri, problem", [
+    ("s3://a..b/raw/", "has two periods in a row"), ("s3://Bad_Bucket/raw/", None), ("s3://10.0.0.1/raw/", None),
+    ("s3://xn--bucket/raw/", None), ("s3://ok-bucket/" + "k" * 1010, "SageMaker accepts 1,024"),
+])
+def test_a_step_input_that_is_an_s3_uri_follows_s3s_rules(tmp_path, run_cli, uri, problem):
+    (tmp_path / "mlops.yaml").write_text(HEAD + textwrap.dedent(f"""\
+        pipelines:
+          train:
+            steps:
+              - {{name: fit, type: processing, image: "sklearn:1.2-1", instance: ml.m5.large,
+                 inputs: {{raw: "{uri}"}}}}
+    """))
+    result = run_cli(["validate"], cwd=tmp_path)
+    assert result.code == 1 and "error[MLC103]" in result.err and "pipelines.train.steps[0].inputs.raw" in result.err
+    assert problem is None or problem in result.err
+
+
+@pytest.mark.parametrize("uri", ["s3://seed-${region}/${env}/raw/", "s3://${bucket}/raw/", "${params.raw}",
+                                 "s3://ok-bucket/raw/"])
+def test_step_inputs_built_from_references_pass(tmp_path, run_cli, uri):
+    (tmp_path / "mlops.yaml").write_text(HEAD + textwrap.dedent(f"""\
+        pipelines:
+          train:
+            parameters: {{raw: "s3://ok-bucket/raw/"}}
+            steps:
+              - {{name: fit, type: processing, image: "sklearn:1.2-1", instance: ml.m5.large,
+                 inputs: {{raw: "{uri}"}}}}
+    """))
+    result = run_cli(["validate"], cwd=tmp_path)
+    assert result.code == 0, result.err

@@ -146,6 +146,7 @@ def test_malformed_param_refs(body):
     "steps.prepare.outputs", "steps.prepare.outputs.a.b", "steps.prepare.outputs.a[0]", "steps.prepare.outputs.",
     "steps.evaluate.report", "steps.evaluate.report.", "steps.evaluate.report.a..b", "steps.evaluate.report.a[x]",
     "steps.evaluate.report.a[0", "steps.evaluate.report.[0]",
+    "steps.evaluate.report.a[\u0663]", "steps.evaluate.report.\u0663",  # Arabic-Indic digits are no JSON index
 ])
 def test_malformed_step_refs(body):
     message, hint = shape_problem(ref(body))

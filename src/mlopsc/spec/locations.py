@@ -3,7 +3,7 @@ backends (the rest of the value grammars: spec/grammar.py)."""
 
 from __future__ import annotations
 
-from mlopsc.spec.grammar import describe, fail, matches, pattern
+from mlopsc.spec.grammar import describe, fail, matches, pattern, text
 
 _S3 = pattern(r"s3://([^/]*)(/\S*)?")
 _BUCKET_CHARS = pattern(r"[a-z0-9.-]+")
@@ -63,6 +63,13 @@ def s3_uri(value: object) -> str:
             return value  # type: ignore[return-value]
         raise fail("MLC103", f"{describe(value)} is not an S3 URI: bucket name {describe(match.group(1))} {problem}", _S3_BUCKET_HINT)
     raise fail("MLC103", f"{describe(value)} is not an S3 URI", _S3_HINT)
+
+
+def location(value: object) -> str:
+    """A job input: a reference (`${steps.…}`, `${params.…}`) or text; when it is an S3 URI, S3's and SageMaker's
+    rules hold for it as for any S3 URI field (bucket naming, length)."""
+    value = text(value)
+    return s3_uri(value) if value.startswith("s3://") else value
 
 
 def baseline(value: object) -> str:

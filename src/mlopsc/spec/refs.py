@@ -18,7 +18,7 @@ _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@!-]{1,512}$")
 _JSON_KEY = re.compile(r"^[^\s#{}$]{1,256}$")
 
 _NAME = r"[A-Za-z0-9_-]+"
-_JSON_PATH = re.compile(r"^[A-Za-z0-9_-]+(?:\[\d+\])*(?:\.[A-Za-z0-9_-]+(?:\[\d+\])*)*$")
+_JSON_PATH = re.compile(r"[A-Za-z0-9_-]+(?:\[[0-9]+\])*(?:\.[A-Za-z0-9_-]+(?:\[[0-9]+\])*)*")  # whole value
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def _step_shape(ref: Ref) -> tuple[str, str | None] | None:
         return None
     if attribute == "outputs" and len(parts) == 4 and re.fullmatch(_NAME, parts[3]):
         return None
-    if attribute == "report" and len(parts) >= 4 and _JSON_PATH.match(".".join(parts[3:])):
+    if attribute == "report" and len(parts) >= 4 and _JSON_PATH.fullmatch(".".join(parts[3:])):
         return None
     if attribute in STEP_ATTRIBUTES:
         return f"malformed step reference `${{{ref.body}}}`", hint

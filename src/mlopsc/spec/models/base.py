@@ -48,6 +48,7 @@ Region = Annotated[str, BeforeValidator(grammar.region, json_schema_input_type=A
     str, Field(pattern=r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$", description="AWS region code")])]
 Account = Annotated[str, BeforeValidator(grammar.account, json_schema_input_type=Annotated[str, Field(pattern=r"^\d{12}$")])]
 S3Uri = Annotated[str, BeforeValidator(locations.s3_uri, json_schema_input_type=Annotated[str, Field(pattern=r"^(s3://|\$\{)")])]
+Location = Annotated[str, BeforeValidator(locations.location, json_schema_input_type=str | int | float | bool)]
 Baseline = Annotated[str, BeforeValidator(locations.baseline,
                                           json_schema_input_type=Annotated[str, Field(pattern=r"^(registry$|s3://)")])]
 Image = Annotated[str, BeforeValidator(locations.image, json_schema_input_type=Annotated[

@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Field, field_validator, model_validator
 
 from mlopsc.spec.grammar import as_written, describe, fail, finite
-from mlopsc.spec.models.base import (Base, Duration, Flag, Identifier, Image, ResourceName, Schedule, StepName,
-                                     Text, Whole, env_var, instance_type, limited_text, shorthand)
+from mlopsc.spec.models.base import (Base, Duration, Flag, Identifier, Image, Location, ResourceName, Schedule,
+                                     StepName, Text, Whole, env_var, instance_type, limited_text, shorthand)
 
 PARAMETER_TYPES = ("string", "integer", "float", "boolean")
 Channel = Identifier
@@ -112,7 +112,7 @@ class ProcessingStep(StepBase):
         "if it does not exist"))
     arguments: list[ContainerArgument] = Field(default_factory=list, max_length=100, description=(
         "Command-line arguments of the code (or of the image's entrypoint); references allowed"))
-    inputs: dict[Channel, Text] = Field(default_factory=dict, max_length=10, description=(
+    inputs: dict[Channel, Location] = Field(default_factory=dict, max_length=10, description=(
         "Input name to S3 URI or reference, downloaded to /opt/ml/processing/input/<name>/ before the code "
         "runs (with `code`: at most 9, and none named `code`, MLC221)"))
     outputs: list[Channel] = Field(default_factory=list, max_length=10, description=(
@@ -140,7 +140,7 @@ class TrainingStep(StepBase):
     hyperparameters: dict[Annotated[str, Field(max_length=256)], HyperparameterValue] = Field(default_factory=dict, max_length=100,
                                                                             description=(
         "Hyperparameters of the algorithm or script, as text; references allowed, secrets not (MLC241)"))
-    inputs: dict[Channel, Text] = Field(default_factory=dict, max_length=20, description=(
+    inputs: dict[Channel, Location] = Field(default_factory=dict, max_length=20, description=(
         "Channel name to S3 URI or reference, downloaded to /opt/ml/input/data/<channel>/ (with `code`: at most "
         "19, and none named `code`, MLC221)"))
     content_type: Text = Field("text/csv", description="ContentType of the input channels (built-in XGBoost reads libsvm otherwise)")
@@ -152,7 +152,7 @@ class BaselineStep(StepBase):
     type: Literal["baseline"] = Field(description=(
         "Profile a dataset into the statistics and constraints drift is judged against: mlopsc's drift job, in "
         "its profile mode (`${steps.STEP.baseline}` is the folder holding statistics.json and constraints.json)"))
-    dataset: Text = Field(description=(
+    dataset: Location = Field(description=(
         "The CSV files to profile, as a reference to an earlier step's output or an S3 prefix: the features the "
         "endpoint receives, in the order requests send them (without the label). A header row names them, "
         "else they are _c0, _c1, …"))
