@@ -116,10 +116,10 @@ CODES: dict[str, str] = {
     "MLC326": "a `baseline: registry` monitor of a model whose versions are registered without a baseline",
     "MLC327": "containers of jobs, models and monitors with network access (`network_isolation: false`)",
     "MLC328": "multi-instance jobs without inter-container traffic encryption",
-    # the state record (MLC40x)
     "MLC329": "permissions on pipeline jobs (`pipelines-*`) without this env's tag conditions",
     "MLC330": "a service role trusted without `aws:SourceAccount`, or without `aws:SourceArn` where the service states it",
     "MLC331": "network-interface permissions not scoped to the env's subnets and security groups",
+    # the state record (MLC40x)
     "MLC400": "the state record is truncated or not valid JSON",
     "MLC401": "the state record belongs to another project or env",
     "MLC402": "the state record has a manifest_version this mlopsc does not read",

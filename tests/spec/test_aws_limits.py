@@ -137,7 +137,7 @@ def test_a_step_input_that_is_an_s3_uri_follows_s3s_rules(tmp_path, run_cli, uri
                  inputs: {{raw: "{uri}"}}}}
     """))
     result = run_cli(["validate"], cwd=tmp_path)
-    assert result.code == 1 and "error[MLC103]" in result.err and "pipelines.train.steps[0].inputs.raw" in result.err
+    assert result.code == 1 and "mlops.yaml:10:" in result.err and "error[MLC103]" in result.err  # at the input
     assert problem is None or problem in result.err
 
 

@@ -160,3 +160,31 @@ def test_a_bucket_name_is_not_an_s3_uri(project):
     result = project([("output: s3://acme-ml/scores/", "output: ${bucket}/scores/")])
     diag = next(d for d in result.diagnostics if d.code == "MLC103")
     assert diag.mark.line == line_of("output: s3://acme-ml/scores/") and diag.hint == "write `s3://${bucket}/scores/`"
+
+
+def _two_envs(tmp_path, region_line: str, account: str = '"123456789012"'):
+    (tmp_path / "environments").mkdir()
+    (tmp_path / "mlops.yaml").write_text(
+        "version: 1\n"
+        f"project: {{name: shop, region: eu-west-1, account: {account}}}\n"
+        "environments: [dev, dev-api]\n"
+        "models: {m: {}}\n"
+        "endpoints:\n  api: {model: m, version: 1, instance: {type: ml.m5.large, count: 1}}\n")
+    (tmp_path / "environments" / "dev.yaml").write_text(
+        region_line + "endpoints:\n  api-api: {model: m, version: 1, instance: {type: ml.m5.large, count: 1}}\n")
+    from mlopsc.spec.project import load_project
+
+    return [d for d in load_project(str(tmp_path / "mlops.yaml")).diagnostics if d.code == "MLC229"]
+
+
+def test_two_envs_in_one_account_whose_names_meet_clash(tmp_path):
+    (found,) = _two_envs(tmp_path, "")
+    assert "`shop-dev-api-api`" in found.message and found.envs == ("dev-api",)
+
+
+def test_two_envs_in_other_regions_meet_only_in_global_names(tmp_path):
+    assert _two_envs(tmp_path, "project: {region: us-east-1}\n") == []  # endpoints are regional; no role names meet
+
+
+def test_two_envs_in_other_accounts_do_not_clash(tmp_path):
+    assert _two_envs(tmp_path, 'project: {account: "210987654321"}\n') == []

@@ -9,6 +9,7 @@ from mlopsc.errors import Diagnostic, DiagnosticError, Mark, has_errors, sort_di
 from mlopsc.spec.loader import RawDocument, display_path, load_file
 from mlopsc.spec.merge import base_only_violations, merge
 from mlopsc.spec.checks import CheckContext, Owner
+from mlopsc.spec.checks.names import cross_env_clashes
 from mlopsc.spec.checks.registry import cross_env_check, registry_env, uses_registry
 from mlopsc.spec.models import Spec
 from mlopsc.spec.nodes import SourceTree, YMap, YScalar, YSeq
@@ -88,18 +89,22 @@ def load_project(spec_path: str, envs: list[str] | None = None) -> LoadResult:
 
 
 def _cross_env(spec: Spec, tree: SourceTree, env: str, base_dir: str, valid: dict[str, Spec]) -> list[Diagnostic]:
-    """The checks that compare an env with the registry env (MLC222; MLC225 when that env is invalid)."""
+    """The checks that compare an env with the others: names two envs of one account would share (MLC229); with
+    the registry env (MLC222; MLC225 when that env is invalid)."""
+    clashes = CheckContext(spec, tree, env, base_dir)
+    cross_env_clashes(clashes, valid)
     home = registry_env(spec)
     if home not in spec.environments or home == env:
-        return []
+        return clashes.diagnostics
     ctx = CheckContext(spec, tree, env, base_dir, owner=Owner(home, valid[home].project, frozenset(valid[home].pipelines))
                        if home in valid else None)
     if ctx.owner is None and uses_registry(spec):
         mark = tree.key_mark(("registry",)) if "registry" in tree.root.entries else tree.key_mark(("environments",))
-        return [Diagnostic(mark, "MLC225", f"the registry env `{home}` is not valid, so the registry `{env}` serves "
-                           "from cannot be resolved", f"fix it first (`mlopsc validate --env {home}`)")]
+        return clashes.diagnostics + [Diagnostic(mark, "MLC225", f"the registry env `{home}` is not valid, so the "
+                                                 f"registry `{env}` serves from cannot be resolved",
+                                                 f"fix it first (`mlopsc validate --env {home}`)")]
     cross_env_check(ctx)
-    return ctx.diagnostics
+    return clashes.diagnostics + ctx.diagnostics
 
 
 def _load_env(base: RawDocument, env: str, overlay_path: str | None,

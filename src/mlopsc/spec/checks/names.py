@@ -8,7 +8,7 @@ table), so a name validate accepts is never cut by compile.
 from __future__ import annotations
 
 from mlopsc.graph import ACCOUNT
-from mlopsc.resolve.names import env_names
+from mlopsc.resolve.names import env_names, namespace
 from mlopsc.resolve.naming import length, limit
 from mlopsc.spec.checks import CheckContext
 
@@ -56,3 +56,31 @@ def check_clashes(ctx: CheckContext) -> None:
 
 def _order(mark) -> tuple:
     return (mark.file.endswith("mlops.yaml") is False, mark.line, mark.col)
+
+
+GLOBAL_KINDS = frozenset({"iam_role"})  # IAM names are per account, not per region
+SHARED_KEYS = frozenset({"group"})  # the registry's package groups: one per model, named alike in every env on purpose
+
+
+def cross_env_clashes(ctx: CheckContext, others: dict) -> None:
+    """MLC229 across envs: two envs of one account (and region, for regional services) whose prefixed names meet
+    (`dev` + endpoint `api-api` and `dev-api` + endpoint `api`). Reported in the env declared later."""
+    order = list(ctx.spec.environments)
+    mine = env_names(ctx.spec, ctx.env, ctx.spec.project.account or ACCOUNT)
+    for other_env, other in others.items():
+        if other_env == ctx.env or other_env not in order or order.index(other_env) > order.index(ctx.env):
+            continue
+        if (other.project.account or None) != (ctx.spec.project.account or None):
+            continue
+        theirs = env_names(other, other_env, other.project.account or ACCOUNT)
+        taken = {(namespace(k, n.kind), n.text): (k, n) for k, n in theirs.names.items() if k[0] not in SHARED_KEYS}
+        for key, name in sorted(mine.names.items()):
+            found = taken.get((namespace(key, name.kind), name.text))
+            if key[0] in SHARED_KEYS or found is None:
+                continue
+            if name.kind not in GLOBAL_KINDS and other.project.region != ctx.spec.project.region:
+                continue
+            ctx.error(name.owner, "MLC229", f"two envs would name a {name.described} `{name.text}`: {owner_text(name.owner)} "
+                      f"in {ctx.env} and {owner_text(found[1].owner)} in {other_env}, in one account",
+                      "rename one of them, or rename an env so that no env name ends where another begins", key=True)
+            break  # one report per pair of envs: the rest follow from the same names

@@ -7,5 +7,5 @@ def make(directory):
     lines = ["a0: &a0 [" + ",".join(['"lol"'] * 9) + "]"]
     for i in range(1, 10):
         lines.append(f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]")
-    # line 9 holds a0, line 9+i holds a<i>; expanding *a5 in a6 (line 15) crosses 1,000,000 values
+    # line 9 holds a0, line 9+i holds a<i>; expanding *a4 in a5 (line 14) crosses 500,000 values
     (directory / "mlops.yaml").write_text(HEAD + "\n".join(lines) + "\n")
