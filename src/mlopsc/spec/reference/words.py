@@ -40,6 +40,9 @@ VALUES: dict[str, tuple[str, str]] = {
     "account": ("AWS account id", "12 digits: `\"123456789012\"`."),
     "s3_uri": ("S3 URI", "`s3://bucket/prefix/`; `s3://${bucket}/prefix/` for the env's artifacts bucket; inside a "
                          "pipeline also a reference such as `${params.NAME}` or `${steps.STEP.outputs.NAME}`."),
+    "location": ("input location", "A reference (`${steps.STEP.outputs.NAME}`, `${params.NAME}`) or an S3 URI "
+                                   "`s3://bucket/prefix/`, which S3's bucket rules hold for (`${region}`, `${env}` "
+                                   "and `${bucket}` may be part of it)."),
     "baseline": ("baseline", "`registry` (the baseline stored with the version the env serves) or an S3 folder "
                              "`s3://bucket/prefix/` holding statistics.json and constraints.json."),
     "image": ("image", "`framework:version` as SageMaker publishes it (`xgboost:1.7-1`, `sklearn:1.2-1`), resolved to "
@@ -68,7 +71,7 @@ _VALIDATORS: dict[Any, str] = {
     grammar.duration: "duration", grammar.percent: "percent", grammar.latency: "latency",
     schedules.schedule: "schedule", schedules.monitor_schedule: "monitor_schedule", grammar.email: "email",
     grammar.region: "region", grammar.account: "account", locations.s3_uri: "s3_uri", locations.image: "image",
-    locations.baseline: "baseline",
+    locations.baseline: "baseline", locations.location: "location",
     grammar.encryption: "encryption", grammar.role: "role", locations.backend: "backend",
     project._project_name: "project_name", _env_name: "env_name",
     base.ResourceName.__metadata__[0].func: "name", base.StepName.__metadata__[0].func: "step_name",
