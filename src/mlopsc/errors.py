@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
+from mlopsc.text import shown_key
+
 
 class Severity(str, Enum):
     """How bad a finding is; only errors make a command fail."""
@@ -16,17 +18,30 @@ class Severity(str, Enum):
 
 @dataclass(frozen=True, slots=True, order=True)
 class Mark:
-    """A place in a source file: 1-based line and column."""
+    """A place in a source file: 1-based line and column, and the key path of the node read there
+    (`("endpoints", "churn", "instance", "count")`, list items by index; the loader sets it). The path
+    takes no part in comparing, ordering or hashing marks."""
 
     file: str
     line: int
     col: int
+    path: tuple[str | int, ...] = field(default=(), compare=False)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}"
 
 
 NO_MARK = Mark("", 0, 0)
+
+
+def key_path(path: tuple) -> str:
+    """A key path as messages name it: `endpoints.churn.steps[2].instance`; a key that could be a
+    secret shows as `(a key not shown)` (mlopsc.text); the top level is ``."""
+    out = ""
+    for item in path:
+        shown = shown_key(item)
+        out += f"[{shown}]" if isinstance(item, int) and not isinstance(item, bool) else (f".{shown}" if out else shown)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +55,11 @@ class Diagnostic:
     severity: Severity = Severity.ERROR
     envs: tuple[str, ...] = field(default=())
 
+    @property
+    def path(self) -> str | None:
+        """The key path of the value this finding is about (None when it is about no key of the spec)."""
+        return key_path(self.mark.path) or None
+
     def sort_key(self) -> tuple:
         return (self.mark.file, self.mark.line, self.mark.col, self.code, self.message)
 
@@ -51,6 +71,7 @@ class Diagnostic:
             "file": self.mark.file,
             "line": self.mark.line,
             "column": self.mark.col,
+            "path": self.path,
             "severity": self.severity.value,
             "code": self.code,
             "message": self.message,

@@ -42,6 +42,7 @@ DIAGNOSTIC = re.compile(r"^([^:\s][^:]*):(\d+):(\d+): (error|warning|info)\[MLC\
 FILE_DIAGNOSTIC = re.compile(r"^([^:\s][^:]*): (error|warning|info)\[MLC\d{3}\]: .+$")
 HINT = re.compile(r"^  hint: .+$")
 SUMMARY = re.compile(r"^[^:\s][^:]*: \d+ errors?(, \d+ warnings?)?; not valid$")
+SOURCE = re.compile(r"^ *\d* \|( .*)?$|^  key: .+$")  # a diagnostic's source line, caret and key path
 VALID = re.compile(r"^[^:\s][^:]*: valid for .+$")
 
 # What YAML readers count as line breaks (libyaml and PyYAML alike).
@@ -100,7 +101,8 @@ def validate(files: dict[str, bytes], args: tuple[str, ...] = ()) -> Outcome:
 
 
 def _stray(line: str) -> bool:
-    return not (DIAGNOSTIC.match(line) or FILE_DIAGNOSTIC.match(line) or HINT.match(line) or SUMMARY.match(line))
+    return not (DIAGNOSTIC.match(line) or FILE_DIAGNOSTIC.match(line) or HINT.match(line) or SUMMARY.match(line)
+                or SOURCE.match(line))
 
 
 def _message_with_newline() -> bool:

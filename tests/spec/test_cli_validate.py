@@ -44,13 +44,24 @@ def test_errors_are_sorted_compiler_lines_with_hints(run_cli, write, minimal_spe
     folder = write("mlops.yaml", spec).parent
     run = run_cli(["validate"], cwd=folder)
     assert run.code == 1
+    assert run.err.splitlines()[:-1] == [
+        "mlops.yaml:4:11: error[MLC103]: `eu-wst-1` is not an AWS region where SageMaker runs",
+        "  |",
+        "4 |   region: eu-wst-1",
+        "  |           ^^^^^^^^ project.region",
+        "  hint: did you mean `eu-west-1`?",
+        "mlops.yaml:5:3: error[MLC100]: unknown key `nmae` in project",
+        "  |",
+        "5 |   nmae: x",
+        "  |   ^^^^ project.nmae",
+        "  hint: did you mean `name`?",
+        "mlops.yaml:7:1: error[MLC100]: unknown key `notfy` in the top level",
+        "  |",
+        "7 | notfy: {}",
+        "  | ^^^^^ notfy",
+        "  hint: did you mean `notify`?",
+    ]
     lines = run.err.splitlines()
-    assert lines[0] == "mlops.yaml:4:11: error[MLC103]: `eu-wst-1` is not an AWS region where SageMaker runs"
-    assert lines[1] == "  hint: did you mean `eu-west-1`?"
-    assert lines[2] == "mlops.yaml:5:3: error[MLC100]: unknown key `nmae` in project"
-    assert lines[3] == "  hint: did you mean `name`?"
-    assert lines[4] == "mlops.yaml:7:1: error[MLC100]: unknown key `notfy` in the top level"
-    assert lines[5] == "  hint: did you mean `notify`?"
     assert lines[-1] == "mlops.yaml: 3 errors; not valid"
     assert "Traceback" not in run.err
 

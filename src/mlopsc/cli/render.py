@@ -9,6 +9,7 @@ import sys
 from dataclasses import replace
 from typing import TextIO
 
+from mlopsc.cli.source import Sources, snippet, withheld_lines
 from mlopsc.credentials import redact_credentials
 from mlopsc.errors import Diagnostic, DiagnosticError, Mark, Severity
 from mlopsc.text import one_line  # noqa: F401  (cli/init.py takes it from here)
@@ -24,28 +25,46 @@ def use_colour(stream: TextIO) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
-def format_diagnostic(d: Diagnostic, colour: bool = False) -> str:
-    """`FILE:LINE:COL: error[CODE]: message`, then the hint on its own line (no file: `mlopsc: …`).
+def format_diagnostic(d: Diagnostic, colour: bool = False, sources: Sources | None = None,
+                      withheld: frozenset = frozenset()) -> str:
+    """`FILE:LINE:COL: error[CODE]: message`, then the source line with a caret under the value and the
+    key path beside it (or `  key: PATH` where no line is shown: mlopsc.cli.source), then the hint on its
+    own line (no file: `mlopsc: …`). `sources` keeps the files read for the next diagnostic; `withheld`:
+    lines no diagnostic shows (those of findings about credentials).
 
-    Every part a user wrote (file name, message, hint, envs) is escaped for the terminal (mlopsc.text),
-    and any credential a message quotes is redacted: the last guard of the ECHO rule."""
+    Every part a user wrote (file name, message, hint, envs, the source line) is escaped for the
+    terminal (mlopsc.text), and any credential a message quotes is redacted: the last guard of the ECHO rule."""
     where = one_line(f"{d.mark.file}:{d.mark.line}:{d.mark.col}" if d.mark.line else (d.mark.file or "mlopsc"))
     label = f"{d.severity.value}[{d.code}]"
     if colour:
         label = f"\x1b[1;{_COLOURS[d.severity]}m{label}\x1b[0m"
         where = f"\x1b[1m{where}\x1b[0m"
     envs = one_line(f" (in {', '.join(d.envs)})") if d.envs else ""
-    text = f"{where}: {label}: {one_line(redact_credentials(d.message))}{envs}"
+    lines = [f"{where}: {label}: {one_line(redact_credentials(d.message))}{envs}"]
+    path = one_line(d.path) if d.path else None
+    shown = snippet(d, sources or Sources(), withheld)
+    if shown is not None:
+        number, text, start, width = shown
+        pad = " " * len(number)
+        caret = "^" * width + (f" {path}" if path else "")
+        if colour:
+            number, bar, caret = f"\x1b[1;34m{number}", f"\x1b[1;34m{pad} |\x1b[0m", f"\x1b[1;{_COLOURS[d.severity]}m{caret}\x1b[0m"
+            lines += [bar, f"{number} |\x1b[0m {text}", f"{bar} {' ' * start}{caret}"]
+        else:
+            lines += [f"{pad} |", f"{number} | {text}", f"{pad} | {' ' * start}{caret}"]
+    elif path:
+        lines.append(f"  key: {path}")
     if d.hint:
-        text += f"\n  hint: {one_line(redact_credentials(d.hint))}"
-    return text
+        lines.append(f"  hint: {one_line(redact_credentials(d.hint))}")
+    return "\n".join(lines)
 
 
 def print_diagnostics(diagnostics: list[Diagnostic], stream: TextIO | None = None) -> None:
     stream = stream or sys.stderr
     colour = use_colour(stream)
+    sources, withheld = Sources(), withheld_lines(diagnostics)
     for d in diagnostics:
-        print(format_diagnostic(d, colour), file=stream)
+        print(format_diagnostic(d, colour, sources, withheld), file=stream)
 
 
 def summary(diagnostics: list[Diagnostic]) -> str:

@@ -197,7 +197,7 @@ def _at_ref(diagnostics: list[Diagnostic], ref: str, where: GitSpec, tmp: str) -
             file = f"{ref}:{os.path.relpath(absolute, real_tmp).replace(os.sep, '/')}"
         else:
             file = f"{ref}:{_in_repo(where, os.path.basename(file) or where.name)}"
-        out.append(replace(d, mark=Mark(file, d.mark.line, d.mark.col), message=f"at --base {ref}: {d.message}"))
+        out.append(replace(d, mark=replace(d.mark, file=file), message=f"at --base {ref}: {d.message}"))
     head = Diagnostic(Mark(f"{ref}:{_in_repo(where, where.name)}", 0, 0), "MLC412",
                       f"the spec at --base {ref} is not valid for this env, so there is nothing to diff against",
                       "fix the spec on that ref, or pass another --base")

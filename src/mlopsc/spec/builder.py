@@ -3,7 +3,7 @@ limits on depth and alias expansion."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import yaml
 
@@ -31,6 +31,7 @@ class _Open:
     expect_key: bool = True
     merges: list[YNode] | None = None
     key_skip: int = 0  # > 0 while skipping a complex (non-scalar) key
+    path: tuple = ()  # the key path of this mapping or list
 
 
 class TreeBuilder:
@@ -49,7 +50,16 @@ class TreeBuilder:
 
     def mark(self, event) -> Mark:
         m = event.start_mark
-        return Mark(self.name, m.line + 1, m.column + 1)
+        return Mark(self.name, m.line + 1, m.column + 1, self._child_path())
+
+    def _child_path(self) -> tuple:
+        """The key path of the node an event starts (a key's: its mapping's, until _take_key knows its text)."""
+        if not self.stack:
+            return ()
+        top = self.stack[-1]
+        if isinstance(top.node, YSeq):
+            return (*top.path, len(top.node.items))
+        return top.path if top.expect_key or top.pending_key is None else (*top.path, top.pending_key[0])
 
     def error(self, mark: Mark, code: str, message: str, hint: str | None = None, fatal: bool = False) -> None:
         self.errors.append(Diagnostic(mark, code, message, hint))
@@ -110,7 +120,8 @@ class TreeBuilder:
             return
         if event.anchor:
             self.open_anchors.add(event.anchor)
-        self.stack.append(_Open(cls(self.mark(event)), event.anchor))
+        mark = self.mark(event)
+        self.stack.append(_Open(cls(mark), event.anchor, path=mark.path))
 
     def _skipping_key(self) -> bool:
         return bool(self.stack) and self.stack[-1].key_skip > 0
@@ -184,7 +195,7 @@ class TreeBuilder:
             parent.pending_key = None
             return
         text = node.value if isinstance(node.value, str) else _as_written(node.value)
-        parent.pending_key = (text, node.mark)
+        parent.pending_key = (text, replace(node.mark, path=(*parent.path, text)))
 
     def _take_value(self, parent: _Open, node: YNode) -> None:
         parent.expect_key = True

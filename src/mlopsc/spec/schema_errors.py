@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from mlopsc.errors import Diagnostic
+from mlopsc.errors import Diagnostic, key_path
 from mlopsc.spec.grammar import describe, did_you_mean, format_duration, is_duration
 from mlopsc.spec.models.pipelines import STEP_TYPES
 from mlopsc.spec.nodes import Path, SourceTree
@@ -60,11 +60,7 @@ def _is_tag(item: object) -> bool:
 
 
 def dotted(path: Path) -> str:
-    out = ""
-    for item in path:
-        shown = shown_key(item)
-        out += f"[{shown}]" if isinstance(item, int) else (f".{shown}" if out else shown)
-    return out or "the top level"
+    return key_path(path) or "the top level"
 
 
 def diagnostics_from(exc: ValidationError, data: object, tree: SourceTree, root: type[BaseModel]) -> list[Diagnostic]:

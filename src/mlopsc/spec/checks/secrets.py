@@ -20,11 +20,10 @@ from __future__ import annotations
 import re
 
 from mlopsc.credentials import PATTERNS, credential_kind  # noqa: F401  (PATTERNS: the one table, re-exported)
-from mlopsc.errors import Diagnostic
+from mlopsc.errors import Diagnostic, key_path
 from mlopsc.spec.checks import CheckContext
 from mlopsc.spec.nodes import YMap, YScalar, YSeq
 from mlopsc.spec.refs import RefSyntaxError, find_refs
-from mlopsc.text import shown_key
 
 AWS_SECRET_KEY = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 SECRET_WORDS = ("password", "passwd", "pwd", "passphrase", "secret", "token", "apikey", "credential", "credentials")
@@ -170,11 +169,7 @@ def _hint(path: tuple) -> str:
 
 
 def display(path: tuple) -> str:
-    out = ""
-    for item in path:
-        shown = shown_key(item)
-        out += f"[{shown}]" if isinstance(item, int) else (f".{shown}" if out else shown)
-    return out or "the top level"
+    return key_path(path) or "the top level"
 
 
 def placement(path: tuple) -> tuple[str, str, str] | None:
