@@ -110,6 +110,7 @@ class Resource:
     depends_on: tuple[str, ...] = ()
     protect: bool = False
     retain_on_delete: bool = False
+    delete_before_replace: bool = False  # a replace would collide on the fixed name: delete the old one first
 
     def all_dependencies(self) -> list[str]:
         return sorted(set(self.depends_on) | set(refs_in(self.inputs)))
@@ -120,6 +121,8 @@ class Resource:
                       "depends_on": self.all_dependencies(), "origin": where(self.origin)}
         if self.protect or self.retain_on_delete:
             body["options"] = {"protect": self.protect, "retain_on_delete": self.retain_on_delete}
+        if self.delete_before_replace:
+            body.setdefault("options", {})["delete_before_replace"] = True
         return body
 
 

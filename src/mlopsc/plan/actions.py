@@ -44,8 +44,14 @@ ENGINE_OPS: dict[str, Action | None] = {
 MARKERS = {Action.CREATE: "+", Action.UPDATE: "~", Action.REPLACE: "-/+", Action.DELETE: "-"}
 VERBS = {Action.CREATE: "will be created", Action.UPDATE: "will be updated in place",
          Action.REPLACE: "must be replaced", Action.DELETE: "will be destroyed"}
+DELETE_FIRST = "must be replaced, delete before replace (the new one takes the old one's name)"
 _COUNTED = {Action.CREATE: ("to create", "created"), Action.UPDATE: ("to update", "updated"),
             Action.REPLACE: ("to replace", "replaced"), Action.DELETE: ("to delete", "deleted")}
+
+
+def verb(action: Action, delete_first: bool = False) -> str:
+    """What happens, in words: a replace that deletes first (delete_before_replace) says so."""
+    return DELETE_FIRST if action == Action.REPLACE and delete_first else VERBS[action]
 
 
 def op_name(op: object) -> str:

@@ -10,11 +10,14 @@ whose region changes replaces every resource it manages.
 
 from __future__ import annotations
 
+import dataclasses
+
 from mlopsc.graph import PROVIDER_PREFIX, manifest_sha256
 from mlopsc.plan.model import KNOWN_AFTER_APPLY, Action, Change, InputDiff, Plan, summarise
 from mlopsc.plan.paths import MISSING, covers, leaf_diffs, ref_sites, top_key
 from mlopsc.plan.replacement import forcing_input
 from mlopsc.plan.secrets import redacted_pair
+from mlopsc.plan.summaries import with_rollouts
 
 OPTION_KEYS = ("protect", "retain_on_delete")
 
@@ -23,6 +26,7 @@ def diff(base: dict | None, head: dict, base_kind: str | None = None) -> Plan:
     old, new = _index(base), _index(head)
     changes = {address: _compare(old.get(address), new.get(address)) for address in sorted(set(old) | set(new))}
     _propagate(changes, new)
+    with_rollouts(changes, new)
     ordered = [changes[a] for a in sorted(changes)]
     kind = base_kind or ("empty" if base is None else "state")
     return Plan(str(head.get("project", "")), str(head.get("env", "")), kind, tuple(ordered), summarise(ordered),
@@ -50,7 +54,8 @@ def _compare(old: dict | None, new: dict | None) -> Change:
     res = new or old
     assert res is not None
     common = dict(address=res["address"], type=res["type"], name=str(res.get("name", "")),
-                  origin=str(res.get("origin", "")), protected=_protected(res))
+                  origin=str(res.get("origin", "")), protected=_protected(res),
+                  delete_first=bool((res.get("options") or {}).get("delete_before_replace")))
     if old is None:
         inputs = res.get("inputs") or {}
         diffs = tuple(_input_diff(None, key, MISSING, inputs[key]) for key in sorted(inputs))
@@ -148,4 +153,4 @@ def _with(change: Change, extra: tuple[InputDiff, ...], reasons: tuple[str, ...]
     action = Action.REPLACE if reasons else Action.UPDATE if diffs else Action.SAME
     if change.action == Action.DELETE:
         action = Action.DELETE
-    return Change(change.address, change.type, action, change.name, diffs, reasons, change.origin, change.protected)
+    return dataclasses.replace(change, action=action, diffs=diffs, replace_reasons=reasons)

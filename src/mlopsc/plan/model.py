@@ -32,6 +32,26 @@ class InputDiff:
 
 
 @dataclass(frozen=True)
+class Rollout:
+    """How an endpoint moves to a new fleet (its deployment_config, blue/green): the strategy word
+    (all_at_once | canary | linear), the share of the first step (canary) or of each step (linear),
+    the number of traffic shifts, the bake time after each, and the alarms that roll it back."""
+
+    strategy: str
+    traffic_percent: int | None
+    steps: int
+    wait_seconds: int
+    rollback_alarms: tuple[str, ...] = ()
+    termination_wait_seconds: int = 0
+
+    @property
+    def bake_seconds(self) -> int:
+        """The least time the shift takes: a bake after every step, then the wait before the old
+        fleet goes (provisioning the new fleet comes on top)."""
+        return self.steps * self.wait_seconds + self.termination_wait_seconds
+
+
+@dataclass(frozen=True)
 class Change:
     address: str
     type: str
@@ -41,6 +61,8 @@ class Change:
     replace_reasons: tuple[str, ...] = ()
     origin: str = ""
     protected: bool = False  # a stateful resource: protect or retain_on_delete
+    delete_first: bool = False  # a replace deletes the old resource before creating the new (delete_before_replace)
+    rollout: Rollout | None = None  # an endpoint update that moves to a new endpoint config: how traffic shifts
 
     @property
     def changed(self) -> bool:

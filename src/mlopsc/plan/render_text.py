@@ -8,7 +8,7 @@ is added: no control, ANSI or bidi character reaches the terminal, and none can 
 
 from __future__ import annotations
 
-from mlopsc.plan.actions import MARKERS, VERBS, Action, summary_line
+from mlopsc.plan.actions import MARKERS, Action, summary_line, verb
 from mlopsc.plan.model import Change, Plan, PlanCost
 from mlopsc.plan.values import diff_line, notes
 from mlopsc.text import one_line
@@ -37,7 +37,7 @@ def _change_lines(change: Change, colour: bool) -> list[str]:
     marker = MARKERS[change.action]
     address = one_line(change.address)
     head = f"{marker:>3} {address}  {one_line(change.type)}  {one_line(change.name)}"
-    lines = [f"  # {address} {VERBS[change.action]}", _paint(head, change.action, colour)]
+    lines = [f"  # {address} {verb(change.action, change.delete_first)}", _paint(head, change.action, colour)]
     if change.action == Action.REPLACE and change.replace_reasons:
         lines.append(f"      # replaced because of: {one_line(', '.join(change.replace_reasons))}")
     shown = change.diffs if change.action != Action.CREATE else change.diffs[:MAX_CREATE_LINES]
