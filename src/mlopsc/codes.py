@@ -64,6 +64,7 @@ CODES: dict[str, str] = {
     "MLC231": "the output folder cannot be written",
     "MLC232": "a pipeline SageMaker could not run as written",
     "MLC233": "a pipeline definition larger than CreatePipeline accepts",
+    "MLC234": "a `${params.NAME}` whose parameter's type or default does not fit where it stands, or a default outside its `allowed_prefix`",
     # secrets (MLC24x)
     "MLC240": "a credential written in the spec (use `${ssm:/path}` or `${secretsmanager:name}`)",
     "MLC241": "a secret reference in a training step's hyperparameters (shown in clear by SageMaker)",
@@ -94,6 +95,7 @@ CODES: dict[str, str] = {
     "MLC283": "AWS refused the request",
     # init (MLC29x)
     "MLC290": "init cannot scaffold (files that exist, a name or folder that will not do)",
+    "MLC291": "init --ci refuses a local state backend: a CI runner's state vanishes with the job",
     # policy rules (MLC3xx): 300-309 the engine, 310 and up one rule each (src/mlopsc/policy/rules/)
     "MLC300": "a `rules` entry names an unknown rule id",
     "MLC309": "a `rules` entry lowers or silences a rule without a reason",

@@ -132,7 +132,8 @@ def test_a_bad_region_writes_nothing(tmp_path, run_cli):
 
 
 def test_ci_only_for_an_existing_project(tmp_path, run_cli, write):
-    write("mlops.yaml", "version: 1\nproject:\n  name: demo\n  region: eu-west-1\nenvironments: [test, live]\n")
+    write("mlops.yaml", "version: 1\nproject:\n  name: demo\n  region: eu-west-1\nenvironments: [test, live]\n"
+                        "state:\n  backend: s3://demo-state/mlopsc\n")
     write("environments/live.yaml", "project:\n  region: eu-central-1\n")
     result = run_cli(["init", str(tmp_path), "--ci", "github"])
     assert result.code == 0, result.err

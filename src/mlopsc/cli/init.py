@@ -17,14 +17,17 @@ from mlopsc.cli.common import failing
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
 @click.option("--name", metavar="NAME", help="Project name (default: the folder's name, made to fit ^[a-z][a-z0-9-]{1,22}$).")
 @click.option("--region", metavar="REGION", default="us-east-1", show_default=True, help="AWS region of the project.")
-def init(folder: str, ci: str | None, force: bool, name: str | None, region: str) -> int:
+@click.option("--state", metavar="BACKEND",
+              help="A new project's state.backend: s3://BUCKET/PREFIX or https://… (Pulumi Cloud). --ci needs one: "
+                   "a CI runner's disk does not outlive the job, so a local backend is refused (MLC291).")
+def init(folder: str, ci: str | None, force: bool, name: str | None, region: str, state: str | None = None) -> int:
     """Scaffold a project in DIR (default: the current folder): mlops.yaml, environments/dev|staging|prod.yaml,
     pipeline code, JSON schemas, .gitignore and README.md; it passes `mlopsc validate --all`.
     Existing files are never overwritten without --force."""
     from mlopsc.scaffold.render import scaffold
 
     with failing(folder, "nothing written"):
-        done = scaffold(folder, ci=ci, force=force, name=name, region=region)
+        done = scaffold(folder, ci=ci, force=force, name=name, region=region, state=state)
     shown = os.path.relpath(done.folder) if not os.path.relpath(done.folder).startswith("..") else done.folder
     for path in done.written:
         click.echo(f"  created {os.path.join(shown, path) if shown != '.' else path}")

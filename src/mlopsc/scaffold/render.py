@@ -13,12 +13,11 @@ import jinja2
 
 from mlopsc.errors import Failure, has_errors
 from mlopsc.fsutil import write_atomic
+from mlopsc.scaffold.ci import (CI_PATHS, LOCAL_MESSAGE, LOCAL_STATE, MARKER, NEW_PROJECT_HINT, EnvInfo, ci_files,
+                                env_infos)
 
 ENVS = ["dev", "staging", "prod"]
 MODEL = "classifier"
-MARKER = "<!-- mlopsc-plan -->"
-PYTHON = "3.12"
-CI_PATHS = {"github": ".github/workflows/mlopsc.yml", "gitlab": ".gitlab-ci.yml"}
 PROJECT_NAME = re.compile(r"^[a-z][a-z0-9-]{1,22}$")
 PURPOSE = {
     "dev": "the team's sandbox. Small instances, on-demand training, newest model, no sign-off.",
@@ -32,14 +31,9 @@ class ScaffoldError(Failure):
 
     code = "MLC290"
 
-    def __init__(self, message: str, hint: str | None = None, diagnostics: list | None = None):
-        super().__init__(message, hint, diagnostics=diagnostics or ())
-
-
-@dataclass(frozen=True)
-class EnvInfo:
-    name: str
-    region: str
+    def __init__(self, message: str, hint: str | None = None, diagnostics: list | None = None,
+                 code: str | None = None):
+        super().__init__(message, hint, code=code, diagnostics=diagnostics or ())
 
 
 def sanitize_name(folder: str) -> str:
@@ -55,19 +49,20 @@ def sanitize_name(folder: str) -> str:
     return name
 
 
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
     templates = importlib.resources.files("mlopsc.templates")
     return jinja2.Environment(
         loader=jinja2.FunctionLoader(lambda name: templates.joinpath(name).read_text(encoding="utf-8")),
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
 
 
-def project_files(name: str, region: str, ci: str | None = None) -> dict[str, str]:
+def project_files(name: str, region: str, ci: str | None = None, state: str | None = None) -> dict[str, str]:
     """Relative path -> content of a new project's files (without the CI workflow)."""
     from mlopsc.spec.jsonschema import overlay_schema, render, spec_schema
 
-    env = _environment()
-    context = {"name": name, "region": region, "envs": ENVS, "model": MODEL, "label": "label", "ci": ci}
+    env = environment()
+    context = {"name": name, "region": region, "envs": ENVS, "model": MODEL, "label": "label", "ci": ci,
+               "state": state}
     files = {
         "mlops.yaml": env.get_template("init/mlops.yaml.j2").render(context),
         "pipelines/prepare.py": env.get_template("init/prepare.py.j2").render(context),
@@ -84,20 +79,14 @@ def project_files(name: str, region: str, ci: str | None = None) -> dict[str, st
     return files
 
 
-def ci_files(ci: str, envs: list[EnvInfo]) -> dict[str, str]:
-    if ci not in CI_PATHS:
-        raise ScaffoldError(f"unknown CI system `{ci}`", "pass --ci github or --ci gitlab")
-    template = _environment().get_template(f"ci/{ci}.yml.j2")
-    return {CI_PATHS[ci]: template.render(envs=envs, marker=MARKER, python=PYTHON)}
-
-
-def _validate(folder: str) -> dict[str, EnvInfo]:
+def _validate(folder: str) -> dict:
+    """The project's EnvSpec by env, in promotion order; refused when it is not valid."""
     from mlopsc.spec.project import load_project
 
     result = load_project(os.path.join(folder, "mlops.yaml"))
     if has_errors(result.diagnostics) or not result.specs:
         raise ScaffoldError("the project is not valid", "fix it first (`mlopsc validate --all`)", result.diagnostics)
-    return {env: EnvInfo(env, result.specs[env].spec.project.region) for env in result.envs}
+    return {env: result.specs[env] for env in result.envs}
 
 
 @dataclass
@@ -108,16 +97,20 @@ class Scaffolded:
 
 
 def scaffold(folder: str, ci: str | None = None, force: bool = False, name: str | None = None,
-             region: str = "us-east-1") -> Scaffolded:
+             region: str = "us-east-1", state: str | None = None) -> Scaffolded:
     """Write a new project into folder (or, when folder already holds mlops.yaml and a CI
-    system is asked for, only that CI workflow, for the project's own environments)."""
+    system is asked for, only that CI workflow, for the project's own environments). A CI
+    workflow needs state that outlives the runner: `state` (a new project's state.backend), or
+    the existing spec's, is never local (MLC291)."""
     folder = os.path.abspath(folder)
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise ScaffoldError(f"{folder} exists and is not a folder")
     existing_project = os.path.isfile(os.path.join(folder, "mlops.yaml"))
+    if existing_project and state is not None:
+        raise ScaffoldError(f"{folder} already holds mlops.yaml: --state only sets a new project's backend",
+                            "set `state.backend` in mlops.yaml itself (init never edits an existing spec)")
     if existing_project and ci:
-        envs = _validate(folder)
-        files = ci_files(ci, list(envs.values()))
+        files = ci_files(ci, env_infos(_validate(folder)))
         _refuse_overwrite(folder, files, force)
         _write(folder, files)
         return Scaffolded(folder, None, sorted(files))
@@ -125,13 +118,16 @@ def scaffold(folder: str, ci: str | None = None, force: bool = False, name: str 
     if not PROJECT_NAME.fullmatch(project) or project.endswith("-"):
         raise ScaffoldError(f"`{project}` is not a valid project name",
                             "a project name matches ^[a-z][a-z0-9-]{1,22}$ (and ends with a letter or digit)")
-    files = project_files(project, region, ci)
+    if ci and state in (None, "", "local"):
+        raise ScaffoldError(LOCAL_MESSAGE.format(where=" (no --state given)" if state is None else ""),
+                            NEW_PROJECT_HINT, code=LOCAL_STATE)
+    files = project_files(project, region, ci, state)
     _refuse_overwrite(folder, files, force)
     with tempfile.TemporaryDirectory(prefix="mlopsc-init-") as tmp:  # validate before anything is written
         _write(tmp, files)
-        envs = _validate(tmp)
+        specs = _validate(tmp)
     if ci:
-        files.update(ci_files(ci, [envs[e] for e in ENVS]))
+        files.update(ci_files(ci, env_infos(specs)))
         _refuse_overwrite(folder, files, force)
     _write(folder, files)
     return Scaffolded(folder, project, sorted(files))
@@ -153,4 +149,4 @@ def _write(folder: str, files: dict[str, str]) -> None:
         write_atomic(path, content, newline="\n")
 
 
-__all__ = ["CI_PATHS", "MARKER", "ScaffoldError", "ci_files", "project_files", "sanitize_name", "scaffold"]
+__all__ = ["CI_PATHS", "MARKER", "EnvInfo", "ScaffoldError", "ci_files", "project_files", "sanitize_name", "scaffold"]
