@@ -287,3 +287,46 @@ def test_the_cli_with_an_s3_backend_is_refused_while_held(run_cli, write, tmp_pa
     assert result.code == 1
     assert result.err.startswith("s3://locks/team/demo-dev/lock: error[MLC250]: env dev is being applied by"), result.err
     assert fake["opened"] == []
+
+
+def _lock_path(project, env: str) -> pathlib.Path:
+    with EnvLock.for_env(str(project), "local", "demo", env) as lock:
+        location = pathlib.Path(lock.location)
+    return location
+
+
+def test_a_lock_file_that_is_a_symlink_is_refused_and_its_target_untouched(project, tmp_path):
+    location = _lock_path(project, "dev")
+    target = tmp_path / "precious.txt"
+    target.write_text("keep me\n")
+    location.parent.mkdir(parents=True, exist_ok=True)
+    if location.exists():
+        location.unlink()
+    location.symlink_to(target)
+    with pytest.raises(LockError, match="symbolic link"):
+        with EnvLock.for_env(str(project), "local", "demo", "dev"):
+            pass
+    assert target.read_text() == "keep me\n"
+
+
+def test_a_lock_file_that_is_a_fifo_is_refused_at_once(project):
+    location = _lock_path(project, "dev")
+    location.parent.mkdir(parents=True, exist_ok=True)
+    if location.exists():
+        location.unlink()
+    os.mkfifo(location)
+    started = time.monotonic()
+    with pytest.raises(LockError, match="not a regular file"):
+        with EnvLock.for_env(str(project), "local", "demo", "dev"):
+            pass
+    assert time.monotonic() - started < 5
+
+
+def test_a_stored_passphrase_that_is_a_fifo_is_a_clear_error(project):
+    from mlopsc.apply.workspace import WorkspaceError, passphrase_env, state_dir
+
+    path = pathlib.Path(state_dir(str(project))) / "passphrase"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(path)
+    with pytest.raises(WorkspaceError, match="cannot be used"):
+        passphrase_env(str(project), environ={})

@@ -35,6 +35,9 @@ SERVICES = ("appautoscaling", "budgets", "ce", "cloudwatch", "events", "iam", "k
             "scheduler", "sns", "sts")
 
 
+PASSPHRASE_LIMIT = 4096  # bytes: what the stored passphrase file may hold
+
+
 class WorkspaceError(Exception):
     """The stack cannot be opened; the message says what to do."""
 
@@ -80,8 +83,14 @@ def passphrase_env(spec_dir: str, environ: dict | None = None) -> dict[str, str]
         else:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(secrets.token_urlsafe(32) + "\n")
-    with open(path, encoding="utf-8") as handle:
-        return {"PULUMI_CONFIG_PASSPHRASE": handle.read().strip()}
+    from mlopsc.files import UnreadableFile, read_user_file
+
+    try:  # never a FIFO, a device or a huge file: the one reader's checks
+        passphrase = read_user_file(path, PASSPHRASE_LIMIT).decode("utf-8").strip()
+    except (UnreadableFile, UnicodeDecodeError) as exc:
+        raise WorkspaceError(f"the stored passphrase {path} cannot be used: {exc}; remove it only if no stack was "
+                             "created with it (their secrets would be lost), or export PULUMI_CONFIG_PASSPHRASE") from None
+    return {"PULUMI_CONFIG_PASSPHRASE": passphrase}
 
 
 def backend_for(target: StackTarget, environ: dict | None = None) -> Backend:

@@ -29,6 +29,7 @@ import json
 import os
 import shlex
 import socket
+import stat
 import sys
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -177,11 +178,18 @@ class EnvLock:
         for _ in range(8):
             try:
                 os.makedirs(os.path.dirname(self.location), exist_ok=True)
-                fd = os.open(self.location, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+                # never through a symlink (truncating its target) and never anything but a regular file
+                fd = os.open(self.location, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
             except FileNotFoundError:  # the folder went with another process's release: again
                 continue
             except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    raise self._unusable("the lock file is a symbolic link: mlopsc writes only a file it creates",
+                                         f"remove {self.location}") from None
                 raise self._unusable(f"cannot open the lock file: {exc.strerror or exc}") from None
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                os.close(fd)
+                raise self._unusable("the lock file is not a regular file", f"remove {self.location}")
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as exc:
