@@ -54,6 +54,7 @@ class Diagnostic:
     hint: str | None = None
     severity: Severity = Severity.ERROR
     envs: tuple[str, ...] = field(default=())
+    withheld: bool = field(default=False, compare=False)  # the value was not shown: neither is its source line
 
     @property
     def path(self) -> str | None:

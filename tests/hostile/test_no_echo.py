@@ -86,3 +86,29 @@ def test_a_hidden_value_names_its_key(run_cli, tmp_path):
     (tmp_path / "prep.py").write_text("print(1)\n")
     run = run_cli(["validate"], cwd=tmp_path)
     assert "`project.region` is not an AWS region" in run.err and "Hunter2Password" not in run.err
+
+
+SHORT_PASSWORDS = {  # a lowercase word with a digit passes the ECHO rule's alphabet: the field's shape decides
+    "region": ("  region: eu-west-1", "  region: hunter2"),
+    "email": ("[oncall@example.com]", "[hunter2]"),
+    "instance": ("instance: ml.m5.xlarge", "instance: hunter2"),
+}
+
+
+@pytest.mark.parametrize("field", sorted(SHORT_PASSWORDS))
+def test_a_short_password_in_an_enum_like_field_is_shown_neither_in_the_message_nor_its_line(run_cli, tmp_path, field):
+    old, new = SHORT_PASSWORDS[field]
+    (tmp_path / "mlops.yaml").write_text(BASE.replace(old, new, 1))
+    (tmp_path / "prep.py").write_text("print(1)\n")
+    for args in (["validate"], ["validate", "--format", "json"], ["validate", "--format", "sarif"]):
+        run = run_cli(args, cwd=tmp_path)
+        assert run.code == 1 and "hunter2" not in run.out + run.err, (args, run.out, run.err)
+
+
+@pytest.mark.parametrize("value,shown", [("eu-wst-1", "`eu-wst-1`"), ("ml.p3.medium", "`ml.p3.medium`")])
+def test_a_value_shaped_like_the_field_is_still_shown(run_cli, tmp_path, value, shown):
+    old = "  region: eu-west-1" if value.startswith("eu") else "instance: ml.m5.xlarge"
+    new = f"  region: {value}" if value.startswith("eu") else f"instance: {value}"
+    (tmp_path / "mlops.yaml").write_text(BASE.replace(old, new, 1))
+    (tmp_path / "prep.py").write_text("print(1)\n")
+    assert shown in run_cli(["validate"], cwd=tmp_path).err

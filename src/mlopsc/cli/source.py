@@ -57,6 +57,8 @@ def snippet(d: Diagnostic, sources: Sources, withheld: frozenset = frozenset()) 
     mark = d.mark
     if not mark.file or mark.line < 1 or mark.col < 1 or d.code in SECRET_CODES or (mark.file, mark.line) in withheld:
         return None
+    if d.withheld:  # its message did not show the value (the ECHO rule, or a value not shaped like the field's)
+        return None
     if any(hidden in text for hidden in (HIDDEN, HIDDEN_KEY) for text in (d.message, d.hint or "")):
         return None
     line = sources.line(mark.file, mark.line)

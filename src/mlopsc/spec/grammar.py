@@ -61,9 +61,15 @@ def did_you_mean(word: str, choices, cutoff: float = 0.6) -> str | None:
     return f"did you mean `{match}`?" if match else None
 
 
-def describe(value: object) -> str:
+def describe(value: object, shape: re.Pattern[str] | None = None) -> str:
     """How we name a wrong value in a message: its text for scalars known safe to show, its kind
-    otherwise; a value that could be a secret is `this value` (the ECHO rule of mlopsc.text)."""
+    otherwise; a value that could be a secret is `this value` (the ECHO rule of mlopsc.text). With a
+    shape, text that does not even look like what the field takes (`hunter2` as a region) is not
+    shown either: a short password pasted into the wrong field passes the ECHO rule's alphabet."""
+    if shape is not None and isinstance(value, str) and not shape.fullmatch(value):
+        from mlopsc.text import HIDDEN
+
+        return HIDDEN
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
@@ -231,17 +237,25 @@ _EMAIL = pattern(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+")
 
 
+# What a value must look like before a message quotes it (describe's shape): a misspelt region or
+# instance type is shown to be fixed, a word that could be a password is not.
+_REGION_SHAPE = re.compile(r"[a-z]{2}(?:-[a-z0-9]+)+")
+_INSTANCE_SHAPE = re.compile(r"ml\.[a-z0-9-]+(?:\.[a-z0-9-]+)*")
+_EMAIL_SHAPE = re.compile(r"[^@\s]*@[^@\s]*")
+
+
 def email(value: object) -> str:
     if isinstance(value, str) and len(value) <= 254 and matches(_EMAIL, value) and "." in value.split("@")[1]:
         return value
-    raise fail("MLC103", f"{describe(value)} is not an email address", "write an address like `oncall@example.com`")
+    raise fail("MLC103", f"{describe(value, _EMAIL_SHAPE)} is not an email address",
+               "write an address like `oncall@example.com`")
 
 
 def region(value: object) -> str:
     regions = aws_data()["regions"]
     if isinstance(value, str) and value in regions:
         return value
-    raise fail("MLC103", f"{describe(value)} is not an AWS region where SageMaker runs",
+    raise fail("MLC103", f"{describe(value, _REGION_SHAPE)} is not an AWS region where SageMaker runs",
                did_you_mean(str(value), regions) or "write a region code like `eu-west-1`")
 
 
@@ -289,6 +303,6 @@ def instance_type(kind: str):
         what = {"endpoint": "endpoints", "transform": "batch transform"}.get(kind, f"{kind} jobs")
         if isinstance(value, str) and not value.startswith("ml.") and f"ml.{value}" in allowed:
             raise fail("MLC103", f"`{value}` is not a SageMaker instance type", f"write `ml.{value}`")
-        raise fail("MLC103", f"{describe(value)} is not an instance type SageMaker offers for {what}",
+        raise fail("MLC103", f"{describe(value, _INSTANCE_SHAPE)} is not an instance type SageMaker offers for {what}",
                    did_you_mean(str(value), allowed, 0.8) or "instance types look like `ml.m5.xlarge`")
     return check

@@ -10,6 +10,8 @@ the known choices only.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import types
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -66,7 +68,11 @@ def dotted(path: Path) -> str:
 def diagnostics_from(exc: ValidationError, data: object, tree: SourceTree, root: type[BaseModel]) -> list[Diagnostic]:
     out = []
     for err in exc.errors(include_url=False, include_input=True):
-        out.append(_one(err, data, tree, root))
+        found = _one(err, data, tree, root)
+        raw = str((err.get("ctx") or {}).get("message", err["msg"]))
+        if HIDDEN in raw or describe(err.get("input")) == HIDDEN:  # a value not shown is not shown in its line either
+            found = replace(found, withheld=True)
+        out.append(found)
     return out
 
 
