@@ -92,3 +92,13 @@ def test_bidi_in_a_spec_value_that_ends_in_a_hint_and_in_an_unknown_key(run_cli,
     assert "write `s3://${bucket}/in\\u202egpj.exe`" in run.err  # the hint quotes the value, escaped
     assert "sec\\u202eurity" in run.err
     assert unsafe(run.err + run.out, keep="\n") == []
+
+
+def test_a_plan_file_name_with_control_characters_is_echoed_escaped(run_cli, write, minimal_spec):
+    write("mlops.yaml", minimal_spec)
+    folder = write("x", "").parent
+    name = "plan\x1b[2J\u202e.json"
+    run = run_cli(["plan", "--env", "dev", "--out", name], cwd=folder)
+    assert run.code in (0, 2), run.err
+    assert (folder / name).exists()
+    assert "\x1b" not in run.err and "\u202e" not in run.err and "written to plan" in run.err

@@ -88,3 +88,17 @@ def test_a_hostile_branch_as_base_through_the_cli(run_cli, tmp_path, minimal_spe
     newline = run_cli(["plan", "--env", "dev", "--base", "main\nPlan: 0 to add", "--format", "markdown"], cwd=tmp_path)
     assert newline.code == 1
     assert "\nPlan: 0 to add" not in newline.err + newline.out
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab`|<>@&*_[]()#!\\\n-=\u202e ")), min_size=1, max_size=24))
+def test_the_cost_section_escapes_what_it_quotes(text):
+    from mlopsc.cost import render_cost_markdown
+    from mlopsc.cost.estimate import CostEstimate, CostLine
+
+    line = CostLine(f"endpoint.{text}", f"2 x {text}", "mlops.yaml:1:1", 1.0, 2.0, note=text)
+    estimate = CostEstimate("demo", "dev", "eu-west-1", (line,), 1.0, 2.0, (), warnings=(f"{text} <img src=x>",))
+    html = MD.render(render_cost_markdown(estimate))
+    tokens = MD.parse(render_cost_markdown(estimate))
+    assert "<img" not in html and "<script" not in html
+    assert sum(t.type == "tr_open" for t in tokens) == 2  # the header and the one line: no cell split by a `|`
+    assert not re.search(r"@(?!&#8203;|\u200b)[A-Za-z0-9]", _outside_code(html).replace("@&amp;#8203;", ""))

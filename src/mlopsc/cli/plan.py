@@ -77,7 +77,7 @@ def plan(spec: str, env: str, base_ref: str | None, fmt: str, out: str | None, l
     if findings:
         click.echo(render_findings(found, fmt, spec), nl=False)
     elif out is not None:
-        click.echo(f"{spec}: plan for {env} written to {out}", err=True)
+        click.echo(one_line(f"{spec}: plan for {env} written to {out}"), err=True)  # paths escaped: a name is any bytes
     else:
         click.echo(text, nl=False)
     return 2 if the_plan.has_changes else 0

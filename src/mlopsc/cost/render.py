@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from mlopsc.cost.estimate import BudgetCheck, CostEstimate
+from mlopsc.text import md_code, md_text
 
 
 def money(usd: float) -> str:
@@ -59,12 +60,12 @@ def _paint(text: str, code: str, colour: bool) -> str:
 def render_cost_markdown(estimate: CostEstimate, per_resource: bool = True) -> str:
     """A markdown section for pull-request previews: budgets first, then the per-resource table
     (per_resource=False: the total, budgets and warnings alone)."""
-    out = [f"**Estimated monthly cost ({estimate.env}): {span(estimate.low, estimate.high)}**", ""]
+    out = [f"**Estimated monthly cost ({md_text(estimate.env)}): {span(estimate.low, estimate.high)}**", ""]
     for check in estimate.budgets:
         sentence = budget_sentence(check, estimate)
         out.append(f"- :rotating_light: **{sentence}**" if check.status == "over" else f"- {sentence}")
     for warning in estimate.warnings:
-        out.append(f"- :warning: {_md(warning)}")
+        out.append(f"- :warning: {md_text(warning)}")
     if not per_resource:
         return "\n".join(out).rstrip()
     if estimate.budgets or estimate.warnings:
@@ -73,14 +74,10 @@ def render_cost_markdown(estimate: CostEstimate, per_resource: bool = True) -> s
     for line in estimate.lines:
         cost = ("price unknown", "price unknown") if not line.priced else (money(line.low), money(line.high))
         what = line.description + (f" ({line.note})" if line.note else "")
-        out.append(f"| `{line.address}` | {_md(what)} | {cost[0]} | {cost[1]} |")
+        out.append(f"| {md_code(line.address, table=True)} | {md_text(what)} | {cost[0]} | {cost[1]} |")
     out += ["", f"<sub>On-demand list prices from {estimate.source} (retrieved {estimate.retrieved}). "
-                + " ".join(f"{_md(text[0].upper() + text[1:])}." for text in estimate.assumptions) + "</sub>"]
+                + " ".join(f"{md_text(text[0].upper() + text[1:])}." for text in estimate.assumptions) + "</sub>"]
     return "\n".join(out)
-
-
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def cost_json(estimate: CostEstimate) -> dict:
