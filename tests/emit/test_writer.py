@@ -317,3 +317,24 @@ def test_an_asset_that_is_not_a_small_regular_file_is_refused_and_nothing_is_wri
         pytest.fail("write_artifacts blocked reading a FIFO")
     assert raised and isinstance(raised[0], EmitError), raised
     assert not out.exists() and sorted(p.name for p in (tmp_path / "build").iterdir()) == []
+
+
+def test_a_code_file_changed_since_compile_hashed_it_is_not_shipped(tmp_path):
+    """compile names the upload by its content's sha256; a file swapped or edited before emit copies it (a symlink
+    to a file outside the project, say) does not hold that content: refused, nothing written."""
+    import hashlib
+
+    source = tmp_path / "prepare.py"
+    source.write_bytes(b"print('reviewed')\n")
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    outside = tmp_path / "outside-secret.txt"
+    outside.write_text("root:x:0:0\n")
+    source.unlink()
+    source.symlink_to(outside)  # swapped between compile's read and emit's copy
+    relative = f"assets/code/{digest}/prepare.py"
+    out = tmp_path / "build" / "dev"
+    manifest = writer.manifest_dict("demo", "dev", [{"address": "object.code", "type": "aws:s3/bucketObjectv2:BucketObjectv2",
+                                                      "inputs": {"source": {"$asset": relative}}}])
+    with pytest.raises(writer.EmitError, match="changed while mlopsc compiled it"):
+        writer.write_artifacts(str(out), manifest, {}, {relative: str(source)})
+    assert not out.exists()

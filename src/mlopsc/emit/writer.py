@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import hashlib
 import json
 import os
 import posixpath
@@ -22,11 +23,12 @@ import re
 import stat
 
 from mlopsc.emit import atomic, project
-from mlopsc.files import CODE_LIMIT, MANIFEST_LIMIT, UnreadableFile, describe, read_user_file
+from mlopsc.files import CODE_LIMIT, KIND_ERROR, MANIFEST_LIMIT, UnreadableFile, describe, read_user_file
 from mlopsc.graph import MANIFEST_VERSION, canonical_json
 
 MANIFEST = "manifest.json"
 ASSETS = "assets"
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 PIPELINES = "pipelines"
 # What write_artifacts owns in out_dir; anything else there is the user's and is kept.
 OWNED = frozenset({MANIFEST, ASSETS, PIPELINES, "Pulumi.yaml", "requirements.txt", "__main__.py",
@@ -72,8 +74,13 @@ def write_artifacts(out_dir: str, manifest: dict, definitions: dict[str, dict], 
 
 
 def _copy_asset(source: str, target: str) -> None:
-    """Copy a shipped file, read as every user file is: a regular file, bounded, never blocking (mlopsc.files)."""
+    """Copy a shipped file, read as every user file is: a regular file, bounded, never blocking (mlopsc.files).
+    A content-addressed asset (`…/<sha256>/<file>`) must still hold the content compile hashed: a file changed or
+    swapped (for a symlink out of the project) since compile read it is refused, never shipped."""
     data = read_user_file(source, CODE_LIMIT)
+    digests = [part for part in target.replace(os.sep, "/").split("/") if _SHA256.fullmatch(part)]
+    if digests and hashlib.sha256(data).hexdigest() != digests[-1]:
+        raise UnreadableFile(source, "changed while mlopsc compiled it: compile again", KIND_ERROR)
     with open(target, "wb") as handle:
         handle.write(data)
 
