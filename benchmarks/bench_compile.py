@@ -1,12 +1,15 @@
 #!/usr/bin/env python
 """How long does `mlopsc compile` take, cold and warm, and does it grow linearly with the spec?
 
-Image URIs are resolved through a per-user cache (MLOPSC_CACHE_DIR); filling it the first time
-imports sagemaker.core, which costs seconds. So this times:
+Image URIs come from src/mlopsc/data/images.json; what it does not model is asked of sagemaker.core
+(seconds to import) and kept in a per-user cache (MLOPSC_CACHE_DIR). A fresh CI runner has an
+empty cache, so this times:
 
   * every example under examples/, every env it declares: `mlopsc compile SPEC --env ENV --out DIR`
     in a fresh process, *cold* (a new, empty MLOPSC_CACHE_DIR for each run) and *warm* (the same
-    cache folder again, already filled by the cold run);
+    cache folder again, as the cold run left it);
+  * the largest example: `mlopsc compile` and `mlopsc plan DIR --env prod --base HEAD` (the
+    pull-request preview), cold and warm, beside each other;
   * generated specs with N endpoints AND N pipelines (the projects of bench_validate.py, from
     specgen.py) for N in --sizes: warm compile of the prod env in a fresh process, and in this
     process (`load_project` + `compile_env` + `write_artifacts`, imports and one warm-up run
@@ -15,7 +18,8 @@ imports sagemaker.core, which costs seconds. So this times:
 
 Every run writes real artifacts into a build folder that already holds the previous run's, as a
 repeated `mlopsc compile` does. The last line is a verdict: compile of the largest example (its
-slowest env, best run) under 1.5 s warm and under 5 s cold in a fresh process, and linear growth
+slowest env, best run) under 1.5 s warm and under 5 s cold in a fresh process, its cold `plan
+--base HEAD` under 0.5 s, and linear growth
 (in-process time per entity, best run, at the largest size within 2x of that at the size before
 it, normally 1000 vs 100).
 
@@ -52,7 +56,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 BENCH_ENV = "prod"            # the env compiled for the generated specs
 WARM_LIMIT_S = 1.5            # the largest example, fresh process, per-user cache warm
-COLD_LIMIT_S = 5.0            # the same with an empty cache (sagemaker.core imported)
+COLD_LIMIT_S = 5.0            # the same with an empty cache
+PLAN_COLD_LIMIT_S = 0.5       # `plan LARGEST --env prod --base HEAD`, fresh process, empty cache (a fresh CI runner)
 LINEAR_FACTOR = 2.0           # time per entity at the largest size within this factor of the previous size
 _COMPILED = re.compile(r"\((\d+) resources, (\d+) pipeline definitions\)")
 
@@ -81,6 +86,29 @@ def fresh_compile(spec: pathlib.Path, env: str, out: pathlib.Path, cache: pathli
     return elapsed, proc.stdout
 
 
+def fresh_plan(spec: pathlib.Path, env: str, cache: pathlib.Path) -> float:
+    """Wall-clock seconds of one `mlopsc plan DIR --env ENV --base HEAD` in a new process (from the repository)."""
+    command = mlopsc_command() + ["plan", str(spec.parent), "--env", env, "--base", "HEAD"]
+    start = time.perf_counter()
+    proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
+                          env=dict(BASE_ENV, MLOPSC_CACHE_DIR=str(cache)))
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise CompileFailed(f"`{' '.join(command)}` (MLOPSC_CACHE_DIR={cache}) exited {proc.returncode}:\n"
+                            f"{proc.stdout}{proc.stderr}")
+    return elapsed
+
+
+def plan_cold_and_warm(spec: pathlib.Path, env: str, workdir: pathlib.Path, repeat: int) -> tuple[list, list]:
+    cold = []
+    for k in range(repeat):
+        cache = workdir / "cache" / f"plan-{spec.parent.name}-{k}"
+        shutil.rmtree(cache, ignore_errors=True)
+        cache.mkdir(parents=True)
+        cold.append(fresh_plan(spec, env, cache))
+    return cold, [fresh_plan(spec, env, cache) for _ in range(repeat)]
+
+
 def counts(stdout: str) -> tuple[int, int]:
     """(resources, pipeline definitions) from compile's summary line."""
     match = _COMPILED.search(stdout)
@@ -98,8 +126,6 @@ def cold_and_warm(spec: pathlib.Path, env: str, workdir: pathlib.Path, repeat: i
         cache.mkdir(parents=True)
         seconds, stdout = fresh_compile(spec, env, out, cache)
         cold.append(seconds)
-        if not any(cache.iterdir()):
-            sys.stderr.write(f"note: the cold compile of {tag} left {cache} empty: the warm runs are not warm\n")
     for _ in range(repeat):
         seconds, stdout = fresh_compile(spec, env, out, cache)
         warm.append(seconds)
@@ -226,6 +252,14 @@ def run(args: argparse.Namespace, sizes: list[int], workdir: pathlib.Path) -> in
         print("\nExamples (fresh process; cold: new empty MLOPSC_CACHE_DIR each run, warm: that cache filled):\n")
         print(table(["example", "env", "KB", "lines", "resources", "pipelines", "cold best ms", "cold median ms",
                      "warm best ms", "warm median ms"], ex_rows), flush=True)
+        largest = max(examples, key=lambda s: s.stat().st_size)
+        plan_cold, plan_warm = plan_cold_and_warm(largest, BENCH_ENV, workdir, args.repeat)
+        compile_cold, compile_warm = ex_times[(largest, BENCH_ENV)]
+        print(f"\nLargest example ({largest.parent.name}, env {BENCH_ENV}), fresh process, best ms (plan: median):\n")
+        print(table(["command", "cold", "warm"], [
+            ["compile", _ms(compile_cold), _ms(compile_warm)],
+            ["plan --base HEAD", f"{_ms(min(plan_cold))} ({_ms(statistics.median(plan_cold))})",
+             f"{_ms(min(plan_warm))} ({_ms(statistics.median(plan_warm))})"]]), flush=True)
 
     # -- the generated specs
     cache = workdir / "cache" / "generated"
@@ -269,6 +303,10 @@ def run(args: argparse.Namespace, sizes: list[int], workdir: pathlib.Path) -> in
         env_warm = max((t[1], env) for (s, env), t in ex_times.items() if s == largest)
         warm_ok, cold_ok = env_warm[0] < WARM_LIMIT_S, env_cold[0] < COLD_LIMIT_S
         ok &= warm_ok and cold_ok
+        plan_ok = min(plan_cold) < PLAN_COLD_LIMIT_S
+        ok &= plan_ok
+        verdicts.append(f"cold `plan --base HEAD` of {largest.parent.name} {min(plan_cold):.2f} s "
+                        f"({'<' if plan_ok else '>='} {PLAN_COLD_LIMIT_S} s: {'PASS' if plan_ok else 'FAIL'})")
         verdicts.append(f"largest example {largest.parent.name} ({largest.stat().st_size / 1024:.1f} KB), slowest env, "
                         f"fresh process: warm {env_warm[0]:.2f} s ({env_warm[1]}; {'<' if warm_ok else '>='} "
                         f"{WARM_LIMIT_S} s: {'PASS' if warm_ok else 'FAIL'}), cold {env_cold[0]:.2f} s "

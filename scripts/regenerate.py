@@ -8,6 +8,7 @@ Run: python scripts/regenerate.py
 from __future__ import annotations
 
 import pathlib
+import runpy
 import shutil
 import sys
 import tempfile
@@ -71,6 +72,7 @@ def write_docs() -> None:
 
 
 if __name__ == "__main__":
+    runpy.run_path(str(ROOT / "scripts" / "gen_images.py"), run_name="__main__")  # the goldens' images come from it
     write_schemas()
     write_goldens()
     write_docs()

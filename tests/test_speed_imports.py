@@ -42,10 +42,11 @@ with open(report, "w") as fh:
 """
 
 
-def run_fresh(args: list[str], tmp_path: pathlib.Path, cwd: pathlib.Path = ROOT) -> tuple[int, list[str], str]:
+def run_fresh(args: list[str], tmp_path: pathlib.Path, cwd: pathlib.Path = ROOT,
+              extra_env: dict[str, str] | None = None) -> tuple[int, list[str], str]:
     """(exit code, heavy modules imported, stderr) of `mlopsc ARGS` in a new interpreter."""
     report = tmp_path / "report.json"
-    env = dict(os.environ, NO_COLOR="1")
+    env = dict(os.environ, NO_COLOR="1", **(extra_env or {}))
     env.pop("MLOPSC_DEBUG", None)
     proc = subprocess.run([sys.executable, "-c", PROBE, json.dumps(args), str(report), json.dumps(HEAVY)],
                           cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
@@ -97,6 +98,20 @@ def test_schema_imports_nothing_heavy(args, tmp_path):
     code, heavy, err = run_fresh(args, tmp_path)
     assert code == 0, err
     assert heavy == []
+
+
+@pytest.mark.parametrize("args", [["compile", "examples/shop-pricing", "--env", "prod", "--out", "{out}"],
+                                  ["plan", "examples/shop-pricing", "--env", "prod", "--base", "HEAD"]],
+                         ids=lambda a: a[0])
+def test_compile_and_plan_with_an_empty_image_cache_never_import_sagemaker(args, tmp_path):
+    """A fresh CI runner: images resolve from src/mlopsc/data/images.json, not by importing sagemaker-core."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    args = [a.replace("{out}", str(tmp_path / "build")) for a in args]
+    code, heavy, err = run_fresh(args, tmp_path, extra_env={"MLOPSC_CACHE_DIR": str(cache)})
+    assert code == 0, err
+    assert [m for m in heavy if m.split(".")[0] in ("sagemaker", "sagemaker_core", "pandas")] == []
+    assert list(cache.iterdir()) == []  # nothing was left for sagemaker-core to answer
 
 
 def test_probe_sees_heavy_imports(tmp_path):

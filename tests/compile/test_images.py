@@ -1,6 +1,8 @@
-"""Image resolution: sagemaker-core's answers, cached per user so compile need not import it.
+"""Image resolution: sagemaker-core's answers, from the table or cached per user so compile need not import it.
 
-Every test points MLOPSC_CACHE_DIR at its own tmp folder: nothing touches the real home cache.
+Every test points MLOPSC_CACHE_DIR at its own tmp folder: nothing touches the real home cache. The
+cache holds what the table (images.json, tests/compile/test_images_table.py) does not model, e.g.
+Graviton images, so the cache tests use those.
 """
 
 from __future__ import annotations
@@ -104,14 +106,25 @@ def test_an_impossible_combination_is_an_image_error():
         resolve_image("sklearn:1.2-1", "eu-west-1", "training", "ml.p3.2xlarge")  # sklearn has no GPU image
 
 
+ARM = ("xgboost:1.5-1", "eu-west-1", "inference", "ml.m6g.xlarge")  # Graviton: the table leaves it to sagemaker-core
+ARM_KEY = "xgboost:1.5-1|eu-west-1|inference|m6g"
+ARM_URI = "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.5-1-arm64"
+
+
+def test_what_the_table_answers_is_not_cached(cache):
+    assert resolve_image("xgboost:1.7-1", "eu-west-1", "training", "ml.m5.large").endswith("/sagemaker-xgboost:1.7-1")
+    assert not cache.exists()
+
+
 def test_answers_are_cached_per_instance_family(cache):
-    first = resolve_image("xgboost:1.7-1", "eu-west-1", "training", "ml.m5.large")
-    assert resolve_image("xgboost:1.7-1", "eu-west-1", "training", "ml.m5.4xlarge") == first
-    resolve_image("pytorch:2.1", "us-east-1", "training", "ml.p3.2xlarge")
+    first = resolve_image(*ARM)
+    assert first == ARM_URI
+    assert resolve_image("xgboost:1.5-1", "eu-west-1", "inference", "ml.m6g.4xlarge") == first
+    resolve_image("pytorch:2.1", "us-east-1", "training", "ml.p4d.24xlarge")
     assert cached_entries(cache) == {
-        "xgboost:1.7-1|eu-west-1|training|m5": first,
-        "pytorch:2.1|us-east-1|training|p3": sagemaker_retrieve("pytorch", "us-east-1", "2.1", "training",
-                                                                 "ml.p3.2xlarge", "py310"),
+        ARM_KEY: first,
+        "pytorch:2.1|us-east-1|training|p4d": sagemaker_retrieve("pytorch", "us-east-1", "2.1", "training",
+                                                                  "ml.p4d.24xlarge", "py310"),
     }
     assert not list(cache.glob(".images-*"))  # the temporary file was renamed into place
 
@@ -119,9 +132,8 @@ def test_answers_are_cached_per_instance_family(cache):
 def test_a_cached_answer_is_used_as_is(cache):
     cache.mkdir()
     cache_path(cache).write_text(json.dumps({"format": 1, "entries": {
-        "xgboost:1.7-1|eu-west-1|training|m5": "111111111111.dkr.ecr.eu-west-1.amazonaws.com/from-cache:1"}}))
-    assert resolve_image("xgboost:1.7-1", "eu-west-1", "training", "ml.m5.xlarge") == \
-        "111111111111.dkr.ecr.eu-west-1.amazonaws.com/from-cache:1"
+        ARM_KEY: "111111111111.dkr.ecr.eu-west-1.amazonaws.com/from-cache:1"}}))
+    assert resolve_image(*ARM) == "111111111111.dkr.ecr.eu-west-1.amazonaws.com/from-cache:1"
 
 
 @pytest.mark.parametrize("content", [b"{not json", b"\xff\xfe\x00", b"[1, 2]", b'{"format": 99, "entries": {}}',
@@ -129,26 +141,25 @@ def test_a_cached_answer_is_used_as_is(cache):
 def test_a_corrupt_cache_is_ignored_and_rewritten(cache, content):
     cache.mkdir()
     cache_path(cache).write_bytes(content)
-    uri = resolve_image("xgboost:1.7-1", "eu-west-1", "training", "ml.m5.xlarge")
-    assert uri.endswith("/sagemaker-xgboost:1.7-1")
-    assert cached_entries(cache) == {"xgboost:1.7-1|eu-west-1|training|m5": uri}
+    assert resolve_image(*ARM) == ARM_URI
+    assert cached_entries(cache) == {ARM_KEY: ARM_URI}
 
 
 def test_entries_written_by_another_process_are_kept(cache):
-    resolve_image("xgboost:1.7-1", "eu-west-1", "training", "ml.m5.xlarge")
+    resolve_image(*ARM)
     data = json.loads(cache_path(cache).read_text())
     data["entries"]["other|us-east-1|training|m5"] = "222222222222.dkr.ecr.us-east-1.amazonaws.com/other:1"
     cache_path(cache).write_text(json.dumps(data))
-    resolve_image("xgboost:1.7-1", "eu-central-1", "training", "ml.m5.xlarge")
-    assert set(cached_entries(cache)) == {"xgboost:1.7-1|eu-west-1|training|m5", "other|us-east-1|training|m5",
-                                          "xgboost:1.7-1|eu-central-1|training|m5"}
+    resolve_image("xgboost:1.5-1", "eu-central-1", "inference", "ml.m6g.xlarge")
+    assert set(cached_entries(cache)) == {ARM_KEY, "other|us-east-1|training|m5",
+                                          "xgboost:1.5-1|eu-central-1|inference|m6g"}
 
 
 def test_an_unwritable_cache_only_costs_speed(tmp_path, monkeypatch):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     monkeypatch.setenv("MLOPSC_CACHE_DIR", str(blocker / "cache"))
-    assert resolve_image("xgboost:1.7-1", "eu-west-1", "training", "ml.m5.xlarge").endswith("sagemaker-xgboost:1.7-1")
+    assert resolve_image(*ARM) == ARM_URI
 
 
 def test_cache_location_falls_back_to_xdg_then_home(tmp_path, monkeypatch):
@@ -164,15 +175,15 @@ PROBE = """
 import json, sys, time
 start = time.perf_counter()
 from mlopsc.compile.images import resolve_image
-uri = resolve_image("xgboost:1.7-1", "eu-west-1", "training", "ml.m5.xlarge")
+uri = resolve_image(*json.loads(sys.argv[1]))
 print(json.dumps({"uri": uri, "seconds": time.perf_counter() - start,
                   "imported": sorted(m for m in sys.modules if m.split(".")[0] in ("sagemaker", "pandas"))}))
 """
 
 
-def run_probe(cache) -> dict:
+def run_probe(cache, use=ARM) -> dict:
     env = dict(os.environ, MLOPSC_CACHE_DIR=str(cache))
-    proc = subprocess.run([sys.executable, "-c", PROBE], check=False, env=env, capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-c", PROBE, json.dumps(use)], check=False, env=env, capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
@@ -181,9 +192,16 @@ def run_probe(cache) -> dict:
 def test_a_warm_cache_keeps_sagemaker_out_of_a_fresh_process(cache):
     cold = run_probe(cache)
     warm = run_probe(cache)
-    assert cold["uri"] == warm["uri"] == "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1"
+    assert cold["uri"] == warm["uri"] == ARM_URI
     assert "sagemaker.core.image_uris" in cold["imported"]
     assert warm["imported"] == []
+
+
+def test_the_table_keeps_sagemaker_out_of_a_fresh_process_with_an_empty_cache(cache):
+    probe = run_probe(cache, ("xgboost:1.7-1", "eu-west-1", "training", "ml.m5.xlarge"))
+    assert probe["uri"] == "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1"
+    assert probe["imported"] == []
+    assert not cache.exists()
 
 
 def test_helpers():

@@ -1,9 +1,11 @@
 """Container images: `framework:version` to the region's ECR URI, as sagemaker-core resolves it.
 
-sagemaker-core's `image_uris.retrieve` works offline but importing it costs ~3 s (it pulls in
-pandas), so answers are kept in a per-user JSON cache, one file per sagemaker-core version:
-`$MLOPSC_CACHE_DIR`, else `$XDG_CACHE_HOME/mlopsc`, else `~/.cache/mlopsc`, file
-`images-<version>.json`. sagemaker.core is imported only on a cache miss.
+Most answers come from src/mlopsc/data/images.json, sagemaker-core's image-URI configuration as a
+table (compile/image_table.py; scripts/gen_images.py writes it), without importing sagemaker-core
+(~2 s: it pulls in pandas). What the table does not model, or every image when the table came from
+another sagemaker-core version, is asked of sagemaker-core's `image_uris.retrieve`, and the answer
+kept in a per-user JSON cache, one file per sagemaker-core version: `$MLOPSC_CACHE_DIR`, else
+`$XDG_CACHE_HOME/mlopsc`, else `~/.cache/mlopsc`, file `images-<version>.json`.
 
 The cache key is (image, region, scope, instance family): the family decides everything
 retrieve derives from the instance type (cpu/gpu, graviton, inf/trn, p4d container versions).
@@ -15,36 +17,31 @@ Scopes are sagemaker's (`training`, `inference`, `monitoring`, …) plus `proces
 
 from __future__ import annotations
 
-import difflib
 import glob
 import importlib.util
 import json
 import os
 import re
 
+from mlopsc.compile import image_table
+from mlopsc.compile.image_table import ImageError, close, newest_python
 from mlopsc.fsutil import write_atomic
 
 CACHE_FORMAT = 1
-SCOPE_PREFERENCES = {"processing": ("processing", "training", "inference")}
 _FAMILY = re.compile(r"^ml[._]([a-z0-9-]+)")
 
 _memo: dict[str, dict[str, str]] = {}  # cache file -> its entries, loaded once per process
 
-
-class ImageError(ValueError):
-    """An image sagemaker-core cannot resolve; `hint` says what would work."""
-
-    def __init__(self, image: str, message: str, hint: str | None = None):
-        super().__init__(message if hint is None else f"{message}; {hint}")
-        self.image = image
-        self.message = message
-        self.hint = hint
+__all__ = ["ImageError", "analyzer_image", "newest_python", "resolve_image"]
 
 
 def resolve_image(image: str, region: str, scope: str, instance_type: str) -> str:
     """The ECR URI of `image` for a job or model of `scope` on `instance_type` in `region`."""
     if "/" in image:  # already a full image URI
         return image
+    uri = image_table.lookup(image, region, scope, instance_type)
+    if uri is not None:
+        return uri
     key = "|".join((image, region, scope, instance_family(instance_type)))
     path = cache_file()
     entries = _entries(path)
@@ -150,7 +147,7 @@ def _retrieve(image: str, region: str, scope: str, instance_type: str) -> str:
     known = image_uris.list_versions(framework, chosen)
     if version not in known:
         raise ImageError(image, f"`{framework}` has no version `{version}` in sagemaker-core "
-                         f"{sagemaker_core_version()}", _close("versions", version, known))
+                         f"{sagemaker_core_version()}", close("versions", version, known))
     try:
         py_versions = image_uris.list_py_versions(framework, version, chosen)
         return image_uris.retrieve(framework, region, version=version, image_scope=chosen,
@@ -168,31 +165,26 @@ def _scope(image_uris, image: str, framework: str, scope: str) -> str | None:
         config = image_uris.config_for_framework(framework)
     except OSError:
         raise ImageError(image, f"sagemaker-core {sagemaker_core_version()} knows no framework `{framework}`",
-                         _close("frameworks", framework, image_uris.list_frameworks())) from None
-    if "versions" in config:
-        available = list(config.get("scope") or [])
-    else:
-        available = [name for name, sub in config.items() if isinstance(sub, dict) and "versions" in sub]
-    if not available:
-        return None
-    for candidate in SCOPE_PREFERENCES.get(scope, (scope,)):
-        if candidate in available:
-            return candidate
-    raise ImageError(image, f"`{framework}` has no {scope} image", f"it has {', '.join(sorted(available))} images")
+                         close("frameworks", framework, image_uris.list_frameworks())) from None
+    return image_table.choose_scope(image, framework, config, scope)
 
 
-def _close(what: str, wanted: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(wanted, known, n=6, cutoff=0.5)
-    if not close:
-        close = known[-6:]
-    return f"close {what}: {', '.join(close)}" if close else f"no {what} known"
+def analyzer_image(region: str) -> str:
+    """Model Monitor's analyzer image in `region` (sagemaker-core's `model-monitor` image, tag `latest`);
+    ImageError for a region it has none in."""
+    if image_table.usable():
+        version = image_table.table()["frameworks"]["model-monitor"]["versions"][""]
+        registries = image_table.registry_map(version["registries"])
+    else:  # the installed sagemaker-core's own config, read as a data file
+        from importlib import metadata
 
-
-def newest_python(py_versions: list[str]) -> str:
-    """py3 < py38 < py39 < py310 < py312: compare as (major, minor), not as text."""
-    def key(name: str) -> tuple[int, int]:
-        digits = name[2:] if name.startswith("py") else name
-        if not digits.isdigit():
-            return (-1, -1)
-        return (int(digits[0]), int(digits[1:]) if digits[1:] else -1)
-    return max(py_versions, key=key)
+        path = metadata.distribution("sagemaker-core").locate_file("sagemaker/core/image_uri_config/model-monitor.json")
+        with open(str(path), encoding="utf-8") as fh:
+            version = json.load(fh)["versions"][""]
+        registries = version["registries"]
+    if region not in registries:
+        raise ImageError("model-monitor", f"sagemaker-core {sagemaker_core_version()} has no Model Monitor analyzer "
+                         f"image in {region}", "use `engine: drift-job`, or a region Model Monitor runs in "
+                         f"({close('regions', region, sorted(registries))})")
+    host = image_table.table()["hosts"].get(region, f"ecr.{region}.amazonaws.com")
+    return f"{registries[region]}.dkr.{host}/{version['repository']}:latest"

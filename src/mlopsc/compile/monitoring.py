@@ -4,33 +4,14 @@ channel. Model Monitor is closed to new AWS customers (MLC325); `drift-job` is c
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-from importlib import metadata
-
 from mlopsc.compile.context import CompileContext
 from mlopsc.compile.events import notify_rule
 from mlopsc.compile.foundation import key_input
+from mlopsc.compile.images import analyzer_image
 from mlopsc.graph import Resource
 from mlopsc.spec.models import Endpoint
 
 NATIVE_PROVIDER = "provider.aws-native"
-
-
-@lru_cache(maxsize=None)
-def _monitor_registries() -> dict:
-    """Model Monitor analyzer accounts per region, read from sagemaker-core's image config
-    (as a data file: importing sagemaker.core costs seconds)."""
-    path = metadata.distribution("sagemaker-core").locate_file("sagemaker/core/image_uri_config/model-monitor.json")
-    version = json.loads(open(path).read())["versions"][""]
-    return {"repository": version["repository"], "registries": version["registries"]}
-
-
-def analyzer_image(region: str) -> str:
-    config = _monitor_registries()
-    account = config["registries"][region]
-    domain = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
-    return f"{account}.dkr.ecr.{region}.{domain}/{config['repository']}:latest"
 
 
 def compile_monitoring(ctx: CompileContext) -> None:
@@ -129,8 +110,10 @@ def _model_quality(ctx: CompileContext, name: str, ep: Endpoint, path: tuple) ->
         "job_resources": {"cluster_config": _cluster(ctx, name)}, "network_config": network, "role_arn": ctx.resolved.monitor_role_arn,
         "stopping_condition": {"max_runtime_in_seconds": mon.max_runtime},  # type: ignore[union-attr]
     }
-    definition = ctx.content_name(f"{ctx.prefix}-{name}-mq", inputs)
     tags = [{"key": k, "value": v} for k, v in sorted(ctx.tags().items())]
+    # aws-native replaces the definition on any change, tags and endpoint included: the name changes with them
+    definition = ctx.content_name(f"{ctx.prefix}-{name}-mq",
+                                  {**inputs, "endpoint_name": ctx.names[("endpoint", name)], "tags": tags})
     origin = ctx.origin(path + ("model_quality",))
     _native_provider(ctx)
     ctx.add(Resource(f"monitoring.{name}.model-quality", "aws-native:sagemaker:ModelQualityJobDefinition", definition,

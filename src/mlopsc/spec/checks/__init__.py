@@ -54,8 +54,8 @@ class CheckContext:
 
 
 def run_checks(ctx: CheckContext) -> list[Diagnostic]:
-    from mlopsc.spec.checks import names, references, registry, secrets, serving, steps
+    from mlopsc.spec.checks import images, names, references, registry, secrets, serving, steps
 
-    for module in (steps, serving, names, references, registry, secrets):
+    for module in (steps, serving, images, names, references, registry, secrets):
         module.check(ctx)
     return ctx.diagnostics
