@@ -210,3 +210,17 @@ def test_helpers():
     assert instance_family("ml.p4d.24xlarge") == "p4d" and instance_family("ml.m7i-flex.large") == "m7i-flex"
     assert instance_family("") == ""
     assert images.sagemaker_core_version() == version("sagemaker-core")
+
+
+def test_a_fifo_as_the_cache_file_is_no_cache_never_a_hang(cache):
+    import os
+    import threading
+
+    cache.mkdir()
+    os.mkfifo(cache_path(cache))
+    found: list[str] = []
+    worker = threading.Thread(target=lambda: found.append(resolve_image(*ARM)), daemon=True)
+    worker.start()
+    worker.join(60)
+    assert found == [ARM_URI]  # answered (by sagemaker-core) and the cache rewritten as a regular file
+    assert cache_path(cache).is_file()

@@ -101,11 +101,13 @@ def _entries(path: str) -> dict[str, str]:
 
 
 def _read(path: str) -> dict[str, str]:
-    """The cached entries; an unreadable or corrupt file counts as empty (and is rewritten)."""
+    """The cached entries; an unreadable or corrupt file counts as empty (and is rewritten). Read through the one
+    reader: a FIFO, a device or a huge file in the cache folder is no cache, never a hang."""
+    from mlopsc.files import MANIFEST_LIMIT, UnreadableFile, read_user_file
+
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except (OSError, ValueError):
+        data = json.loads(read_user_file(path, MANIFEST_LIMIT).decode("utf-8"))
+    except (UnreadableFile, OSError, ValueError):
         return {}
     entries = data.get("entries") if isinstance(data, dict) and data.get("format") == CACHE_FORMAT else None
     if not isinstance(entries, dict):
