@@ -21,6 +21,7 @@ prefixes so that names which merely start alike (`sk-learn`, `hf_hub`, `pul-se`)
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _URL_SECRET_PARAMS = ("password", "passwd", "pwd", "secret", "token", "access_token", "auth_token", "api_key",
                       "apikey", "client_secret", "access_key", "secret_key", "private_token", "x-amz-signature",
@@ -51,8 +52,20 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+def _scoped(pattern: re.Pattern[str]) -> str:
+    """A pattern as a group of one alternation: a leading global `(?i)` becomes a scoped `(?i:…)`."""
+    text = pattern.pattern
+    return f"(?i:{text[4:]})" if text.startswith("(?i)") else f"(?:{text})"
+
+
+_ANY = re.compile("|".join(_scoped(p) for _, p in PATTERNS))  # one search says whether any format is there
+
+
+@lru_cache(maxsize=1 << 16)  # a spec repeats its values (images, instance types, references) many times
 def credential_kind(text: str) -> str | None:
     """The kind of the first credential in text (`a GitHub token`), None when it holds none."""
+    if not _ANY.search(text):
+        return None
     for kind, pattern in PATTERNS:
         if pattern.search(text):
             return kind
