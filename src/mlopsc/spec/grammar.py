@@ -241,7 +241,7 @@ _EMAIL = pattern(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0
 # instance type is shown to be fixed, a word that could be a password is not.
 _REGION_SHAPE = re.compile(r"[a-z]{2}(?:-[a-z0-9]+)+")
 _INSTANCE_SHAPE = re.compile(r"ml\.[a-z0-9-]+(?:\.[a-z0-9-]+)*")
-_EMAIL_SHAPE = re.compile(r"[^@\s]*@[^@\s]*")
+_EMAIL_SHAPE = re.compile(r"\S*[@.]\S*")  # an address, or one with its @ mistyped (`oncall-at-example.com`)
 
 
 def email(value: object) -> str:
