@@ -59,7 +59,8 @@ def test_there_are_examples():
     assert EXAMPLES, "no examples/*/mlops.yaml found"
 
 
-@pytest.mark.parametrize("args", [["--help"], ["-h"], ["--version"], ["validate", "--help"], ["schema", "--help"]],
+@pytest.mark.parametrize("args", [["--help"], ["-h"], ["--version"], ["validate", "--help"], ["schema", "--help"],
+                                  ["completion", "bash"]],
                          ids=" ".join)
 def test_help_imports_nothing_heavy(args, tmp_path):
     code, heavy, err = run_fresh(args, tmp_path)

@@ -129,6 +129,15 @@ def md_fence(body: str, minimum: int = 3) -> str:
     return "`" * max(minimum, _longest_run(body) + 1)
 
 
+def mermaid_label(text: str) -> str:
+    """text for inside a quoted mermaid label (`n0["…"]`): ASCII letters, digits, space and `_ . - ( ) :` kept,
+    every other character as mermaid's `#CODE;` entity, so no quote, bracket, backtick, newline or HTML gets through."""
+    return "".join(c if c in _MERMAID_SAFE else f"#{ord(c)};" for c in str(text))
+
+
+_MERMAID_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _.-():")
+
+
 def md_comment(text: str) -> str:
     """text for inside an HTML comment: only letters, digits and `_ . : -`, never `--` (nor `-->`)."""
     return re.sub(r"-{2,}", "-", re.sub(r"[^A-Za-z0-9_.:-]", "_", str(text)))
@@ -193,3 +202,9 @@ def shown_key(key: object) -> str:
         return str(key)
     text = str(key)
     return text if safe_key(text) else HIDDEN_KEY
+
+
+def plural(count: float, one: str, many: str | None = None, spec: str = "") -> str:
+    """`count` (formatted with `spec`) and the noun that agrees with it as shown: `1 run`, `1.5 runs`, `0 steps`."""
+    shown = format(count, spec)
+    return f"{shown} {one if shown == '1' else many or one + 's'}"

@@ -116,3 +116,13 @@ def test_not_a_git_repository(tmp_path, run_cli):
     spec = copy_example(tmp_path / "plain")
     run = run_cli(["plan", str(spec), "--env", "dev", "--base", "main"], cwd=tmp_path)
     assert run.code == 1 and "error[MLC410]" in run.err
+
+
+def test_a_plan_against_a_ref_names_the_overlay_line_that_changed_the_endpoint(repo, run_cli):
+    import json
+
+    run = run_cli(["plan", "ml/clinic", "--env", "prod", "--base", "count-2", "--format", "json"], cwd=repo)
+    assert run.code == 2, run.err
+    origins = {c["address"]: c["origin"] for c in json.loads(run.out)["changes"]}
+    assert origins["endpoint-config.noshow"].startswith("environments/prod.yaml:13:")
+    assert json.loads(run.out)["cost"]["before"] is not None  # the base's cost is known: the comment says "was"

@@ -112,9 +112,12 @@ def test_github_triggers_and_permissions():
         assert job["environment"] == env.name
         # push to main, or by hand on main: never a feature branch dispatched by hand
         assert job["if"] == "github.ref == 'refs/heads/main' && github.event_name != 'pull_request'"
+    assert workflow["jobs"]["findings"]["permissions"] == {"contents": "read", "security-events": "write",
+                                                           "actions": "read"}
     granted = {(k, v) for job in workflow["jobs"].values() for k, v in job["permissions"].items()}
     assert granted == {("contents", "read"), ("pull-requests", "write"), ("id-token", "write"),
-                       ("actions", "read"), ("pull-requests", "read")}
+                       ("actions", "read"), ("pull-requests", "read"), ("security-events", "write")}
+    assert [name for name, job in workflow["jobs"].items() if "security-events" in job["permissions"]] == ["findings"]
 
 
 def test_github_actions_are_pinned_by_commit():
@@ -122,7 +125,7 @@ def test_github_actions_are_pinned_by_commit():
     uses = re.findall(r"uses: (\S+)(.*)", text)
     assert uses and {f"{ref}{comment}" for ref, comment in uses} <= set(ACTIONS.values())
     for ref, comment in uses:
-        assert re.fullmatch(r"[\w-]+/[\w-]+@[0-9a-f]{40}", ref) and re.fullmatch(r" # v\d+\.\d+\.\d+", comment)
+        assert re.fullmatch(r"[\w-]+/[\w-]+(/[\w-]+)*@[0-9a-f]{40}", ref) and re.fullmatch(r" # v\d+\.\d+\.\d+", comment)
 
 
 def test_github_installs_what_apply_needs_pinned_and_cached():
@@ -133,12 +136,26 @@ def test_github_installs_what_apply_needs_pinned_and_cached():
         assert not any(re.search(r"pip install mlopsc(?!==)", r) for r in runs)
         python = steps_using(job, "actions/setup-python")[0]["with"]
         assert python["cache"] == "pip" and python["cache-dependency-path"] == ".github/workflows/mlopsc.yml"
+        if name == "findings":  # validate resolves no image: mlopsc's cache is for plan and apply
+            continue
         cache = steps_using(job, "actions/cache")[0]["with"]
         assert cache["path"] == ".mlopsc/cache" and cache["key"].startswith(f"mlopsc-{mlopsc.__version__}-")
         assert steps_using(job, "actions/checkout")[0]["with"]["persist-credentials"] is False
         if name.startswith("apply-"):
             assert steps_using(job, "pulumi/actions")[0]["with"] == {"pulumi-version": PULUMI_VERSION}
     assert workflow["env"]["MLOPSC_CACHE_DIR"] == "${{ github.workspace }}/.mlopsc/cache"
+
+
+def test_github_uploads_the_findings_to_code_scanning():
+    workflow = github()
+    job = workflow["jobs"]["findings"]
+    runs = [step["run"] for step in job["steps"] if "run" in step]
+    assert PIN in runs and "mlopsc validate --format sarif > mlopsc.sarif || test -s mlopsc.sarif" in runs
+    (upload,) = steps_using(job, "github/codeql-action/upload-sarif")
+    assert upload["with"] == {"sarif_file": "mlopsc.sarif", "category": "mlopsc"}
+    assert upload["uses"].endswith("@8aad20d150bbac5944a9f9d289da16a4b0d87c1e")  # the commit of tag v4.36.2
+    assert job["if"] == ("github.event_name == 'push' || "
+                         "github.event.pull_request.head.repo.full_name == github.repository")
 
 
 def test_github_plan_job():
@@ -201,11 +218,11 @@ def test_the_secret_follows_each_envs_backend():
     assert "prod: AWS_ROLE_ARN (an IAM role in account 222222222222 " in gitlab_text
 
 
-@pytest.mark.parametrize("render, scripts, count", [(github, github_scripts, 2 + 2 * len(ENVS)),
+@pytest.mark.parametrize("render, scripts, count", [(github, github_scripts, 3 + 2 * len(ENVS)),
                                                     (gitlab, gitlab_scripts, 2 + 2 * len(ENVS))])
 def test_every_mlopsc_command_parses(render, scripts, count):
     commands = command_lines(scripts(render()))
-    assert len(commands) == count  # plan json + markdown; per env, apply with the reviewed plan and by hand
+    assert len(commands) == count  # (github: validate sarif;) plan json + markdown; per env, apply reviewed and by hand
     for argv in commands:
         check_command(argv)
 
@@ -293,7 +310,7 @@ def test_scaffold_with_github_ci(tmp_path, run_cli):
     result = run_cli(["init", str(folder), "--ci", "github", "--state", STATE])
     assert result.code == 0, result.err
     workflow = yaml.safe_load((folder / ".github/workflows/mlopsc.yml").read_text())
-    assert list(workflow["jobs"]) == ["plan", "apply-dev", "apply-staging", "apply-prod"]
+    assert list(workflow["jobs"]) == ["plan", "findings", "apply-dev", "apply-staging", "apply-prod"]
     assert "workflow" in (folder / "README.md").read_text()
     assert f'  backend: "{STATE}"' in (folder / "mlops.yaml").read_text()
     assert run_cli(["validate", str(folder), "--all"]).code == 0

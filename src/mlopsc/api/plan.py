@@ -16,18 +16,21 @@ def make_plan(env_spec: EnvSpec, base_ref: str | None = None) -> tuple[Plan, lis
     unreadable state record raise DiagnosticError."""
     from mlopsc.cost import estimate
     from mlopsc.plan.diff import diff
+    from mlopsc.plan.origins import with_overlay_origins
     from mlopsc.policy import check_graph, check_spec
 
     compiled = compile_project(env_spec)
     findings = sort_diagnostics(check_spec(env_spec) + check_graph(env_spec, compiled.graph))
     if has_errors(findings):  # policy errors stop the plan, warnings don't
         raise DiagnosticError(findings)
-    base, kind, before = _base(env_spec, base_ref)
-    return diff(base, compiled.manifest, kind).with_cost(before, estimate(env_spec)), findings
+    base, kind, before, base_spec = _base(env_spec, base_ref)
+    the_plan = with_overlay_origins(diff(base, compiled.manifest, kind), env_spec, base_spec)
+    return the_plan.with_cost(before, estimate(env_spec)), findings
 
 
-def _base(env_spec: EnvSpec, ref: str | None) -> tuple[dict | None, str, object]:
-    """(the manifest to diff against, what it is: git:<ref> | state | empty, its cost estimate)."""
+def _base(env_spec: EnvSpec, ref: str | None) -> tuple[dict | None, str, object, EnvSpec | None]:
+    """(the manifest to diff against, what it is: git:<ref> | state | empty, its cost estimate, the
+    spec it was compiled from where known)."""
     from mlopsc.cost import estimate
 
     if ref is not None:
@@ -36,16 +39,17 @@ def _base(env_spec: EnvSpec, ref: str | None) -> tuple[dict | None, str, object]
         priced: list = []
 
         def build(base_spec: EnvSpec) -> dict:
-            priced.append(estimate(base_spec))
+            priced.append((estimate(base_spec), base_spec))
             return compile_project(base_spec).manifest
 
         manifest = manifest_at(env_spec.path, env_spec.env, ref, build)
-        return manifest, f"git:{ref}", priced[0] if manifest is not None else None
+        before, base_spec = priced[0] if manifest is not None else (None, None)
+        return manifest, f"git:{ref}", before, base_spec
     from mlopsc.state import StateStore
 
     resolved = env_spec.resolved
     applied = StateStore.for_env(env_spec.base_dir, env_spec.spec.state.backend, resolved.project, resolved.env).read()
-    return applied, "state" if applied is not None else "empty", None
+    return applied, "state" if applied is not None else "empty", None, None
 
 
 def live_plan(env_spec: EnvSpec, emit: Callable[[str], None],

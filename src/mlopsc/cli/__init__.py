@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("mlopsc.cli.operate:run", "Start a pipeline execution (and --wait for it)."),
     "status": ("mlopsc.cli.operate:status", "Endpoints, recent executions, alarms and pending approvals of an env."),
     "audit": ("mlopsc.cli.audit:audit", "Which version each endpoint and batch job serves, and what made it."),
+    "completion": ("mlopsc.cli.completion:completion", "Print the shell completion script (bash, zsh or fish)."),
 }
 
 
@@ -38,7 +39,12 @@ class LazyGroup(click.Group):
         if name not in COMMANDS:
             return None
         module, _, attr = COMMANDS[name][0].partition(":")
-        return getattr(importlib.import_module(module), attr)
+        command = getattr(importlib.import_module(module), attr)
+        if "_MLOPSC_COMPLETE" in os.environ:  # completing a word: ENV options offer the spec's env names
+            from mlopsc.cli.completion import complete_envs
+
+            complete_envs(command)
+        return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]

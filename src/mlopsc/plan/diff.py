@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 
 from mlopsc.graph import PROVIDER_PREFIX, manifest_sha256
+from mlopsc.plan.mermaid import with_definitions
 from mlopsc.plan.model import KNOWN_AFTER_APPLY, Action, Change, InputDiff, Plan, summarise
 from mlopsc.plan.paths import MISSING, covers, leaf_diffs, ref_sites, top_key
 from mlopsc.plan.replacement import forcing_input
@@ -27,6 +28,7 @@ def diff(base: dict | None, head: dict, base_kind: str | None = None) -> Plan:
     changes = {address: _compare(old.get(address), new.get(address)) for address in sorted(set(old) | set(new))}
     _propagate(changes, new)
     with_rollouts(changes, new)
+    with_definitions(changes, old, new)
     ordered = [changes[a] for a in sorted(changes)]
     kind = base_kind or ("empty" if base is None else "state")
     return Plan(str(head.get("project", "")), str(head.get("env", "")), kind, tuple(ordered), summarise(ordered),

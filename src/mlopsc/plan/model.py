@@ -63,6 +63,7 @@ class Change:
     protected: bool = False  # a stateful resource: protect or retain_on_delete
     delete_first: bool = False  # a replace deletes the old resource before creating the new (delete_before_replace)
     rollout: Rollout | None = None  # an endpoint update that moves to a new endpoint config: how traffic shifts
+    definitions: tuple[object, object] | None = None  # a pipeline whose steps change: its definitions before, after
 
     @property
     def changed(self) -> bool:

@@ -1,5 +1,6 @@
-"""The plan for a terminal, like `terraform plan`: a marker per resource, its changed paths,
-what forces a replace, the cost (budgets overrun loudly), and the summary as the last line.
+"""The plan for a terminal, like `terraform plan`: a line per promotion and rollout, a marker per
+resource, its changed paths, what forces a replace, where it comes from, the cost (budgets
+overrun loudly), and the summary as the last line.
 
 Every text that comes from the spec, the state or a git ref (project, env, base, addresses, types,
 names, reasons, paths and values, budget names) is escaped by mlopsc.text.one_line before any colour
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from mlopsc.plan.actions import MARKERS, Action, summary_line, verb
 from mlopsc.plan.model import Change, Plan, PlanCost
+from mlopsc.plan.summaries import summary_lines
 from mlopsc.plan.values import diff_line, notes
 from mlopsc.text import one_line
 
@@ -24,6 +26,8 @@ def _paint(text: str, key: str, colour: bool) -> str:
 
 def render_text(plan: Plan, colour: bool = False) -> str:
     lines = [one_line(f"mlopsc plan: {plan.project} / {plan.env} (base: {plan.base_kind})"), ""]
+    summaries = summary_lines(plan, _quoted)
+    lines += summaries + [""] if summaries else []
     for change in plan.pending():
         lines += _change_lines(change, colour) + [""]
     if plan.cost is not None:
@@ -33,6 +37,10 @@ def render_text(plan: Plan, colour: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _quoted(text: str) -> str:
+    return f"`{one_line(text)}`"
+
+
 def _change_lines(change: Change, colour: bool) -> list[str]:
     marker = MARKERS[change.action]
     address = one_line(change.address)
@@ -40,6 +48,8 @@ def _change_lines(change: Change, colour: bool) -> list[str]:
     lines = [f"  # {address} {verb(change.action, change.delete_first)}", _paint(head, change.action, colour)]
     if change.action == Action.REPLACE and change.replace_reasons:
         lines.append(f"      # replaced because of: {one_line(', '.join(change.replace_reasons))}")
+    if change.origin:
+        lines.append(f"      # from {one_line(change.origin)}")
     shown = change.diffs if change.action != Action.CREATE else change.diffs[:MAX_CREATE_LINES]
     for d in shown:
         sign, text = diff_line(d)

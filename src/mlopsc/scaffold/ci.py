@@ -22,6 +22,7 @@ ACTIONS = {
     "upload-artifact": "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f # v7.0.0",
     "aws-credentials": "aws-actions/configure-aws-credentials@e6de054238d6b7531b4efff3b6587d9aade6a06c # v6.2.3",
     "pulumi": "pulumi/actions@8e5e406f4007fca908480587cb9893c07090f58d # v7.0.0",
+    "upload-sarif": "github/codeql-action/upload-sarif@8aad20d150bbac5944a9f9d289da16a4b0d87c1e # v4.36.2",
 }
 BASE_REFS = {"github": "origin/$BASE_REF", "gitlab": "origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"}
 
