@@ -20,6 +20,7 @@ CODES: dict[str, str] = {
     "MLC020": "an overlay for an environment not in `environments`",
     "MLC021": "an overlay sets a key only mlops.yaml may set",
     "MLC022": "an environment that is not in `environments`",
+    "MLC023": "an overlay adds an incomplete entry named like one of mlops.yaml's (a misspelt name)",
     # schema (MLC1xx)
     "MLC100": "an unknown key",
     "MLC101": "a required key is missing",

@@ -154,7 +154,8 @@ def test_check_registry_keeps_working_for_other_envs(run_cli, project, registry)
     (project / "environments" / "staging.yaml").write_text("endpoints:\n  churn:\n    version: 1\n")
     (project / "environments" / "dev.yaml").write_text("endpoints:\n  churn:\n    version: 2\n")
     refused = promote(run_cli, project, "--from", "dev", "--to", "staging", "--check-registry")
-    assert refused.code == 1 and "version 2 does not exist in model package group demo-churn" in refused.err
+    assert refused.code == 1 and "version 2 of model churn does not exist in the registry (model package group demo-churn)" \
+        in refused.err
     unchecked = promote(run_cli, project, "--from", "dev", "--to", "staging")
     assert unchecked.code == 0 and "registry" not in unchecked.err
 

@@ -82,7 +82,9 @@ def test_refuses_a_version_missing_from_the_group(aws, project, run_cli):
     register(aws, "demo-other", ["Approved", "Approved"])  # version 2 of another group is not version 2 of this one
     result = run_cli(["promote", str(project / "mlops.yaml"), "--from", "staging", "--to", "prod", "--check-registry"])
     assert result.code == 1
-    assert f"version 2 does not exist in model package group {GROUP}" in result.err
+    assert f"version 2 of model churn does not exist in the registry (model package group {GROUP})" in result.err
+    assert "a run of the pipeline that registers churn in `dev` makes a version (`mlopsc run PIPELINE --env dev`)" \
+        in result.err and "approve it" in result.err
 
 
 def test_rejected_version_via_endpoint_url_option(aws, project, run_cli, monkeypatch, moto_url):

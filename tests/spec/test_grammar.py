@@ -405,6 +405,14 @@ def test_instance_type_typo_gets_a_suggestion():
     assert hint(refused(g.instance_type("endpoint"), "ml.m5.larg")) == "did you mean `ml.m5.large`?"
 
 
+@pytest.mark.parametrize("kind", ["endpoint", "training", "processing", "transform"])
+def test_instance_type_suggestion_keeps_the_family(kind):
+    """`ml.p3.medium` is a GPU machine of a size p3 does not come in: the suggestion is a p3 (its smallest, with
+    the family's sizes), never `ml.t3.medium`, the closest text but a burstable CPU machine."""
+    assert hint(refused(g.instance_type(kind), "ml.p3.medium")) == (
+        "did you mean `ml.p3.2xlarge`? (ml.p3 comes in 2xlarge, 8xlarge, 16xlarge)")
+
+
 @pytest.mark.parametrize("value", ["t2.micro.huge", "big", None, 4])
 def test_instance_type_garbage_gets_the_format(value):
     error = refused(g.instance_type("endpoint"), value)

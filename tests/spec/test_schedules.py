@@ -73,17 +73,34 @@ def test_valid_rate(expression):
 def test_five_fields_hint_mentions_the_year():
     error = refused(schedule, "cron(0 10 * * ?)")
     assert error.message() == "cron expression has 5 fields; EventBridge needs 6"
-    assert "year" in hint(error) and "add the year field `*`" in hint(error)
+    assert "year" in hint(error) and "`cron(0 10 * * ? *)`" in hint(error)
 
 
-def test_unix_style_cron_gets_the_year_hint_too():
-    assert "add the year field" in hint(refused(schedule, "cron(0 3 * * *)"))
+@pytest.mark.parametrize("unix, eventbridge", [
+    ("cron(0 2 * * *)", "cron(0 2 * * ? *)"), ("cron(0 2 1 * *)", "cron(0 2 1 * ? *)"),
+    ("cron(0 2 * * 1-5)", "cron(0 2 ? * MON-FRI *)"), ("cron(0 2 ? * 0,6)", "cron(0 2 ? * SUN,SAT *)"),
+    ("cron(*/15 * * * *)", "cron(*/15 * * * ? *)"), ("cron(0 2 ? * ?)", "cron(0 2 * * ? *)"),
+    ("cron(0 2 * * */2)", "cron(0 2 ? * */2 *)")])
+def test_unix_style_cron_hint_is_a_valid_eventbridge_cron(unix, eventbridge):
+    """The hint's expression is one EventBridge takes (a year, `?` in one day field), meaning what the Unix one
+    meant: Unix day numbers 0-7 become names, since EventBridge numbers Sunday 1."""
+    written = hint(refused(schedule, unix))
+    assert f"write `{eventbridge}`" in written
+    assert schedule(eventbridge) == eventbridge
+
+
+@pytest.mark.parametrize("unix", ["cron(0 2 1 * 1)", "cron(0 2 * * 1-5/2)", "cron(99 2 * * *)"])
+def test_no_suggestion_when_none_means_the_same(unix):
+    """Both day fields set (Unix: either day), a day step EventBridge counts differently, or a bad field: no
+    expression is suggested, only the field layout."""
+    written = hint(refused(schedule, unix))
+    assert "write `" not in written and "cron(minutes hours day-of-month month day-of-week year)" in written
 
 
 def test_seven_fields():
     error = refused(schedule, "cron(0 0 10 * * ? *)")
     assert error.message() == "cron expression has 7 fields; EventBridge needs 6"
-    assert "add the year field" not in hint(error)
+    assert "write `" not in hint(error)
     assert "cron(minutes hours day-of-month month day-of-week year)" in hint(error)
 
 

@@ -151,11 +151,18 @@ def require_approved(promotion, endpoint_url: str | None, emit: Callable[[str], 
         if found.approved:
             emit(f"registry: {found.group} version {found.version} is Approved ({item.kind} {item.name})")
             continue
-        state = f"is {found.status}" if found.status else "does not exist"
+        latest = f"`mlopsc promote --latest-approved --to {promotion.target}`"
+        if found.status:
+            refused.append(Diagnostic(Mark(promotion.display, 0, 0), "MLC263", f"{item.kind} {item.name}: version "
+                                      f"{found.version} is {found.status} in model package group {found.group}, "
+                                      "not Approved", "approve the version in the model registry, or promote an "
+                                      f"approved one ({latest})"))
+            continue
         refused.append(Diagnostic(Mark(promotion.display, 0, 0), "MLC263", f"{item.kind} {item.name}: version "
-                                  f"{found.version} {state} in model package group {found.group}, not Approved",
-                                  "approve the version in the model registry, or promote an approved one "
-                                  f"(`mlopsc promote --latest-approved --to {promotion.target}`)"))
+                                  f"{found.version} of model {item.model} does not exist in the registry (model "
+                                  f"package group {found.group})", f"a run of the pipeline that registers {item.model} "
+                                  f"in `{registry.env}` makes a version (`mlopsc run PIPELINE --env {registry.env}`); "
+                                  f"approve it, then promote it, or promote the newest approved one ({latest})"))
     if refused:
         last = " (the last env serves only Approved versions)" if warn is not None else ""
         raise PromoteError(f"{len(refused)} promoted version{'s' * (len(refused) != 1)} not Approved{last}; "

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from mlopsc.errors import Diagnostic
+from mlopsc.errors import Diagnostic, Severity, key_path
+from mlopsc.spec.grammar import closest
 from mlopsc.spec.nodes import YEntry, YMap, YNode, YScalar, YSeq
+from mlopsc.text import shown_key
 
 # Keys an overlay may not set: they define the project itself, not one env of it.
 BASE_ONLY = {("version",): "the spec version", ("environments",): "the list of environments",
@@ -96,3 +98,33 @@ def base_only_violations(overlay: YMap) -> list[Diagnostic]:
             found.append(Diagnostic(entry.key_mark, "MLC021", f"`{dotted}` cannot be set in an overlay: it is {what}, "
                                     "shared by every environment", f"set `{dotted}` in mlops.yaml only"))
     return found
+
+
+def misspelt_entries(base: YMap, overlay: YMap, found: list[Diagnostic]) -> list[Diagnostic]:
+    """`found` (an env's diagnostics) with the errors inside an entry the overlay adds in place of one it misspells
+    (`endpoints.chrun` for the base's `churn`, so incomplete) replaced by one error at its key that names the base's
+    entry (MLC023). An added entry that is complete, or like no name of the base, is the overlay's own."""
+    out = list(found)
+    for path, key_mark, meant in _added(base, overlay, ()):
+        inside = [d for d in out if d.mark.path[:len(path)] == path and d.mark.file == key_mark.file]
+        if not any(d.severity is Severity.ERROR for d in inside):
+            continue
+        out = [d for d in out if d not in inside]
+        out.append(Diagnostic(key_mark, "MLC023", f"this overlay adds `{key_path(path)}`, which mlops.yaml does not "
+                              "have, and it is incomplete", f"did you mean `{shown_key(meant)}`? An overlay changes "
+                              f"an entry of mlops.yaml by its name"))
+    return out
+
+
+def _added(base: YMap, overlay: YMap, path: tuple):
+    """(path, key mark, the base's name it is closest to) of each mapping the overlay adds beside the base's entries."""
+    for key, entry in overlay.entries.items():
+        here = path + (key,)
+        if key in base.entries:
+            if isinstance(base.entries[key].node, YMap) and isinstance(entry.node, YMap):
+                yield from _added(base.entries[key].node, entry.node, here)  # type: ignore[arg-type]
+            continue
+        names = [k for k, e in base.entries.items() if isinstance(k, str) and isinstance(e.node, YMap)]
+        meant = closest(str(key), names) if isinstance(entry.node, YMap) and path else None  # a section: MLC100
+        if meant is not None:
+            yield here, entry.key_mark, meant

@@ -69,6 +69,21 @@ PathItem = Union[str, int]
 Path = tuple[PathItem, ...]
 
 
+MISSING = object()  # what data_at finds where nothing is
+
+
+def data_at(data: object, path: Path, default: object = MISSING) -> object:
+    """The value at path inside plain data (dicts and lists, as to_data makes them), or default."""
+    for item in path:
+        if isinstance(data, dict) and item in data:
+            data = data[item]
+        elif isinstance(data, list) and isinstance(item, int) and 0 <= item < len(data):
+            data = data[item]
+        else:
+            return default
+    return data
+
+
 def to_data(node: YNode) -> object:
     """The plain Python value of a node tree (dicts, lists, scalars), built without recursion."""
     if isinstance(node, YScalar):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from mlopsc.errors import Diagnostic, DiagnosticError, Mark, has_errors, sort_diagnostics
 from mlopsc.spec.loader import RawDocument, display_path, load_file
-from mlopsc.spec.merge import base_only_violations, merge
+from mlopsc.spec.merge import base_only_violations, merge, misspelt_entries
 from mlopsc.spec.checks import CheckContext, Owner
 from mlopsc.spec.checks.names import cross_env_clashes
 from mlopsc.spec.checks.registry import cross_env_check, registry_env, uses_registry
@@ -120,6 +120,8 @@ def _load_env(base: RawDocument, env: str, overlay_path: str | None,
         root = merge(base.root, overlay.root)  # type: ignore[assignment]
     tree = SourceTree(root)
     spec, found = validate_tree(tree, env, base_dir)
+    if overlay_path:
+        found = misspelt_entries(base.root, overlay.root, found)
     return spec, tree, diagnostics + found
 
 

@@ -17,6 +17,19 @@ _SSM_NAME = re.compile(r"^[A-Za-z0-9_.\-/]{1,2048}$")
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@!-]{1,512}$")
 _JSON_KEY = re.compile(r"^[^\s#{}$]{1,256}$")
 
+# Where `${params.NAME}` may stand: the step fields (paths below a step, by step type) compile turns into
+# pipeline expressions -- text holding references, and the values a parameter may stand for whole
+# (models.base.parameterized). The one list: messages about a parameter anywhere else name these places,
+# and tests/spec/test_refs.py validates a parameter in each. A field made to take parameters is added here.
+PARAMETER_FIELDS: dict[str, tuple[str, ...]] = {
+    "processing": ("arguments", "inputs", "environment", "instance.type", "instance.count"),
+    "training": ("hyperparameters", "inputs", "environment", "instance.type", "instance.count"),
+    "baseline": ("dataset", "instance.type", "instance.count"),
+    "condition": ("conditions",),
+    "register": ("artifacts", "baseline", "approval"),
+    "fail": ("message",),
+}
+
 _NAME = r"[A-Za-z0-9_-]+"
 _JSON_PATH = re.compile(r"[A-Za-z0-9_-]+(?:\[[0-9]+\])*(?:\.[A-Za-z0-9_-]+(?:\[[0-9]+\])*)*")  # whole value
 
@@ -93,6 +106,32 @@ def find_refs(text: str) -> list[Ref]:
             raise RefSyntaxError("a reference cannot contain another reference", i, None)
         refs.append(Ref(body.strip(), i, close + 1))
         i = close + 1
+
+
+def takes_parameters(path: tuple, step_type: object) -> bool:
+    """Whether the value at `path` (inside a step of type `step_type`) may hold `${params.NAME}`."""
+    if len(path) < 5 or path[0] != "pipelines" or path[2] != "steps":
+        return False
+    below = path[4:]  # `instance: ${params.X}` is the shorthand of `instance.type`
+    return any(below[:len(parts)] == parts or parts[:len(below)] == below
+               for parts in (tuple(f.split(".")) for f in PARAMETER_FIELDS.get(str(step_type), ())))
+
+
+def parameter_places() -> str:
+    """Where parameters may be used and what to do instead elsewhere: the hint of a parameter out of place."""
+    fields = ", ".join(f"`{f}`" for f in dict.fromkeys(f for fs in PARAMETER_FIELDS.values() for f in fs))
+    return (f"`${{params.NAME}}` is read only in a pipeline's steps, in {fields}; for a value that differs "
+            "per env, set it in environments/<env>.yaml instead")
+
+
+def parameter_refs(value: object) -> list[Ref]:
+    """The `${params.…}` references in a value (none when it is not text or its references are malformed)."""
+    if not isinstance(value, str) or "${" not in value:
+        return []
+    try:
+        return [ref for ref in find_refs(value) if ref.kind == "params"]
+    except RefSyntaxError:
+        return []
 
 
 def shape_problem(ref: Ref) -> tuple[str, str | None] | None:

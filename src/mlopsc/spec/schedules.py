@@ -8,6 +8,7 @@ text with the same field table, so what validate accepts is exactly what is coun
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -127,9 +128,11 @@ def parse(text: str) -> Parsed:
                             "or `rate(12 hours)`")
     fields = match.group(1).split()
     if len(fields) != 6:
+        fixed = _from_unix(fields) if len(fields) == 5 else None
         raise ScheduleError(f"cron expression has {len(fields)} fields; EventBridge needs 6",
-                            "cron(minutes hours day-of-month month day-of-week year), e.g. `cron(0 3 * * ? *)`"
-                            + (" — add the year field `*`" if len(fields) == 5 else ""))
+                            f"write `{fixed}`: EventBridge's cron has a year field, and `?` in day-of-month or "
+                            "day-of-week" if fixed else
+                            "cron(minutes hours day-of-month month day-of-week year), e.g. `cron(0 3 * * ? *)`")
     for spec, field_text in zip(FIELDS, fields):
         problem = _field_problem(spec, field_text)
         if problem:
@@ -142,6 +145,32 @@ def parse(text: str) -> Parsed:
                             f"e.g. `cron({fields[0]} {fields[1]} {dom} {fields[3]} {dow} {fields[5]})`")
     days = Days(tuple(fields[2].split(",")), expand(fields[3], FIELDS[3]), tuple(fields[4].split(",")))
     return Cron(text, expand(fields[0], FIELDS[0]), expand(fields[1], FIELDS[1]), days)
+
+
+_UNIX_DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")  # Unix cron's 0-7; EventBridge counts 1-7 from SUN
+_UNIX_DAY = pattern(r"[0-7]")
+
+
+def _from_unix(fields: list[str]) -> str | None:
+    """The six-field EventBridge cron a five-field Unix one means (`0 2 * * *` -> `cron(0 2 * * ? *)`): a year
+    field, `?` for the day field left open, Unix day numbers as names; None when that is no valid schedule."""
+    minute, hour, dom, month, dow = fields
+    if all(_UNIX_DAY.fullmatch(part) for part in re.split(r"[,-]", dow)):
+        dow = re.sub(r"[0-7]", lambda m: _UNIX_DAYS[int(m.group())], dow)
+    elif any(c.isdigit() for c in dow) and not dow.startswith("*/"):  # `*/N` starts on Sunday in both
+        return None  # Unix numbers days from 0, EventBridge from 1: a guess would move the day
+    if dow == "?" or (dom != "?" and dow == "*"):
+        dom, dow = ("*" if dom == "?" else dom), "?"
+    elif dom in ("*", "?"):
+        dom = "?"
+    else:
+        return None  # Unix runs on either day; EventBridge cannot say so in one expression
+    candidate = f"cron({minute} {hour} {dom} {month} {dow} *)"
+    try:
+        parse(candidate)
+    except ScheduleError:
+        return None
+    return candidate
 
 
 def parse_monitor(text: str) -> Parsed:

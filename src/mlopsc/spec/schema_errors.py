@@ -20,8 +20,9 @@ from pydantic import BaseModel, ValidationError
 from mlopsc.errors import Diagnostic, key_path
 from mlopsc.spec.grammar import describe, did_you_mean, format_duration, is_duration
 from mlopsc.spec.models.pipelines import STEP_TYPES
-from mlopsc.spec.nodes import Path, SourceTree
-from mlopsc.text import HIDDEN, shown_key
+from mlopsc.spec.nodes import Path, SourceTree, data_at
+from mlopsc.spec.refs import parameter_places, parameter_refs, takes_parameters
+from mlopsc.text import HIDDEN, safe_key, shown_key
 
 _EXPECTED = {
     "string_type": "text", "int_type": "a whole number", "int_parsing": "a whole number", "int_from_float": "a whole number",
@@ -81,13 +82,14 @@ def _one(err: dict, data: object, tree: SourceTree, root: type[BaseModel]) -> Di
     path, is_key = data_path(loc, data)
     value = err.get("input")
     where = dotted(path)
+    advice = None if is_key else _advice(path, value, data, tree)
+    if advice is not None:
+        return advice
     if kind.startswith("MLC"):
         mark = tree.key_mark(path) if is_key else tree.value_mark(path)
         prefix = f"key `{shown_key(path[-1])}`: " if is_key and path else ""
         message = str(ctx.get("message", err["msg"]))
-        if message.startswith(HIDDEN) and not is_key:
-            message = f"`{where}`" + message[len(HIDDEN):]
-        return Diagnostic(mark, kind, prefix + message, ctx.get("hint"))
+        return Diagnostic(mark, kind, prefix + (message if is_key else _keyed(message, where, value)), ctx.get("hint"))
     if kind == "extra_forbidden":
         allowed = _fields_at(root, loc[:-1])
         parent = dotted(path[:-1])
@@ -118,7 +120,8 @@ def _one(err: dict, data: object, tree: SourceTree, root: type[BaseModel]) -> Di
     if kind in _BOUNDS:
         fmt = (lambda v: format_duration(int(v))) if is_duration(value) else _num
         bound = _BOUNDS[kind].format(**{k: fmt(v) for k, v in ctx.items()})
-        return Diagnostic(tree.value_mark(path), "MLC105", f"`{where}` must be {bound} (got {describe(value)})", None)
+        return Diagnostic(tree.value_mark(path), "MLC105", f"`{where}` must be {bound}"
+                          + (f" (got {describe(value)})" if describe(value) != HIDDEN else ""), None)
     if kind in ("too_short", "too_long"):
         limit = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
         word = "at least" if kind == "too_short" else "at most"
@@ -130,6 +133,41 @@ def _one(err: dict, data: object, tree: SourceTree, root: type[BaseModel]) -> Di
         return Diagnostic(tree.value_mark(path), "MLC102", f"`{where}` must be {expected}, not "
                           + (shown if shown != HIDDEN else _kind(value)), None)
     return Diagnostic(tree.value_mark(path), "MLC103", f"`{where}`: {err['msg']}", None)
+
+
+def _keyed(message: str, where: str, value: object) -> str:
+    """A grammar's message, naming the key when it names no value: `this value is not …` and `expected a number,
+    not …` open with the key's path instead; a hidden value further on is left out, the key put first."""
+    if message.startswith(HIDDEN):
+        return f"`{where}`" + message[len(HIDDEN):]
+    if message.startswith("expected "):
+        return f"`{where}` must be " + message[len("expected "):].replace(f"not {HIDDEN}", f"not {_kind(value)}")
+    if HIDDEN in message:
+        return f"`{where}`: " + message.replace(f" {HIDDEN}", "")
+    return message
+
+
+def _advice(path: Path, value: object, data: object, tree: SourceTree) -> Diagnostic | None:
+    """A value whose mistake is better named than by the grammar it breaks: a pipeline parameter where none is
+    read (MLC213), `version: latest` on an endpoint or batch job (MLC102)."""
+    params = parameter_refs(value)
+    if params and path and not takes_parameters(path, _node(data, path[:4] + ("type",))):
+        body = params[0].body
+        shown = f"`${{{body}}}`" if safe_key(body) else "a parameter reference"
+        return Diagnostic(tree.value_mark(path), "MLC213", f"`{dotted(path)}` cannot take a pipeline parameter ({shown})",
+                          parameter_places())
+    if (len(path) == 3 and path[0] in ("endpoints", "batch") and path[2] == "version" and isinstance(value, str)
+            and value.strip().lower() == "latest"):
+        model = _node(data, path[:2] + ("model",))
+        named = f"`{model}`" if isinstance(model, str) and safe_key(model) else "its model"
+        return Diagnostic(tree.value_mark(path), "MLC102", f"`{dotted(path)}` must be a version number, not `latest`: "
+                          "each env serves the version its spec names", f"`mlopsc promote --latest-approved --to ENV` "
+                          f"writes the newest Approved version of {named} into environments/ENV.yaml")
+    return None
+
+
+def _node(data: object, path: Path) -> object:
+    return data_at(data, path, None)
 
 
 def _kind(value: object) -> str:

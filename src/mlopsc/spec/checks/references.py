@@ -10,7 +10,8 @@ from mlopsc.spec.checks.secrets import placement
 from mlopsc.spec.grammar import did_you_mean
 from mlopsc.spec.models import BaselineStep, Pipeline, ProcessingStep, TrainingStep
 from mlopsc.spec.nodes import YMap, YScalar, YSeq
-from mlopsc.spec.refs import GLOBALS, STEP_ATTRIBUTES, Ref, RefSyntaxError, find_refs, parse_condition, shape_problem
+from mlopsc.spec.refs import (GLOBALS, STEP_ATTRIBUTES, Ref, RefSyntaxError, find_refs, parameter_places, parse_condition,
+                              shape_problem)
 
 PRODUCES = {"processing": "outputs (and a report, if it sets `report`)", "training": "a model",
             "baseline": "a baseline", "condition": "nothing", "register": "nothing", "fail": "nothing"}
@@ -54,14 +55,28 @@ def _check_string(ctx: CheckContext, path: tuple, scalar: YScalar) -> None:
             parse_condition(text)
     except RefSyntaxError as exc:
         code = "MLC214" if _is_condition(path) and "reference" not in str(exc) else "MLC211"
-        ctx.error(path, code, str(exc), exc.hint, mark=_column(scalar, exc.offset))
+        ctx.error(path, code, str(exc), exc.hint, mark=_column(scalar, exc.offset), reference=True)
         return
     scope = _Scope.of(ctx, path)
     for ref in refs:
         problem = shape_problem(ref) or (placement(path) if ref.secret else scope.resolve(ref))
         if problem:
             message, hint, code = problem if len(problem) == 3 else (*problem, "MLC211")
-            ctx.error(path, code, message, hint, mark=_column(scalar, ref.start))
+            ctx.error(path, code, message, hint, mark=_column(scalar, ref.start), reference=True)
+
+
+_last: list = [None, {}]  # the pipeline whose step positions were last asked for, and them
+
+
+def _positions(pipeline: Pipeline) -> dict[str, int]:
+    """Step name -> its first position: computed once per pipeline, not once per reference (10,000 steps that
+    each refer to the one before made that quadratic)."""
+    if _last[0] is not pipeline:
+        positions: dict[str, int] = {}
+        for i, step in enumerate(pipeline.steps):
+            positions.setdefault(step.name, i)
+        _last[0], _last[1] = pipeline, positions
+    return _last[1]
 
 
 class _Scope:
@@ -83,7 +98,8 @@ class _Scope:
         if ref.kind in GLOBALS:
             return None
         if ref.kind in ("params", "steps") and self.pipeline is None:
-            return (f"`${{{ref.body}}}` can only be used inside a pipeline", "outside pipelines, use "
+            return (f"`${{{ref.body}}}` can only be used inside a pipeline",
+                    parameter_places() if ref.kind == "params" else "outside pipelines, use "
                     "`${project}`, `${env}`, `${region}` or `${bucket}`", "MLC213")
         if ref.kind == "params":
             return self._param(ref)
@@ -104,10 +120,13 @@ class _Scope:
     def _step(self, ref: Ref) -> tuple[str, str | None, str] | None:
         steps = self.pipeline.steps  # type: ignore[union-attr]
         name, attribute = ref.parts[1], ref.parts[2]
-        index = next((i for i, s in enumerate(steps) if s.name == name), None)
+        index = _positions(self.pipeline).get(name)
         if index is None:
+            earlier = [s.name for s in steps[:self.step_index]] if self.step_index is not None else [s.name for s in steps]
             return (f"unknown step `{name}` in `${{{ref.body}}}` (pipeline `{self.pipeline_name}`)",
-                    did_you_mean(name, [s.name for s in steps]), "MLC210")
+                    did_you_mean(name, [s.name for s in steps])
+                    or (f"steps it can refer to: {', '.join(earlier)}" if earlier else "only earlier steps can be referred to"),
+                    "MLC210")
         if self.step_index is not None and index >= self.step_index:
             what = "itself" if index == self.step_index else f"step `{name}`, which comes after it"
             return (f"`${{{ref.body}}}`: a step can only use what earlier steps produce, not {what}",
@@ -137,4 +156,21 @@ def _produces(step, attribute: str, ref: Ref) -> tuple[str, str | None, str] | N
         return (f"step `{step.name}` has no `report`", "add `report: <output>/<file>.json` to the step", "MLC213")
     article = "a " if attribute in ("model", "baseline") else ""
     return (f"`${{{ref.body}}}`: a {kind} step produces {PRODUCES[kind]}, not {article}{attribute}",
-            None, "MLC213")
+            _what_it_produces(step), "MLC213")
+
+
+def _what_it_produces(step) -> str:
+    """The references that read what `step` produces (MLC213's hint)."""
+    name = step.name
+    if isinstance(step, TrainingStep):
+        return f"write `${{steps.{name}.model}}`, the model it trains"
+    if isinstance(step, BaselineStep):
+        return f"write `${{steps.{name}.baseline}}`, the folder of statistics and constraints it profiles"
+    if isinstance(step, ProcessingStep) and step.outputs:
+        uses = ", ".join(f"`${{steps.{name}.outputs.{o}}}`" for o in step.outputs)
+        return f"write {'one of ' if len(step.outputs) > 1 else ''}{uses}" + (
+            f", or `${{steps.{name}.report.PATH}}`" if step.report else "")
+    if isinstance(step, ProcessingStep):
+        return f"declare `outputs:` on step `{name}` to refer to them"
+    return ("refer to a step that produces something: a processing step's outputs, a training step's model or a "
+            "baseline step's baseline")

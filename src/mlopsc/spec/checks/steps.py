@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from mlopsc.files import code_problem
 from mlopsc.spec.checks import CheckContext
-from mlopsc.spec.grammar import did_you_mean
+from mlopsc.spec.grammar import describe, did_you_mean
 from mlopsc.spec.models import BaselineStep, ConditionStep, Pipeline, ProcessingStep, RegisterStep, TrainingStep
+from mlopsc.text import HIDDEN, shown_key
 
 
 def check(ctx: CheckContext) -> None:
@@ -97,8 +98,10 @@ def _data_locations(ctx: CheckContext, values: dict, path: tuple, field: str | N
         if value.startswith(("s3://", "${")) and not bare_name:  # reference syntax is checked by references.py
             continue
         at = path + (field,) if field else path + (name,)
-        ctx.error(at, "MLC219", f"`{name}` must be an S3 URI or a reference, not `{value}`",
-                  f"write `s3://{value}`" if bare_name else
+        shown = describe(value)
+        ctx.error(at, "MLC219", f"`{shown_key(name)}` must be an S3 URI or a reference"
+                  + (f", not {shown}" if shown != HIDDEN else ""),
+                  f"write `s3://{value[:value.index('}') + 1]}…`" if bare_name else
                   "write `s3://bucket/prefix/`, `${params.NAME}` or `${steps.STEP.outputs.NAME}`")
 
 
