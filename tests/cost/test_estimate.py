@@ -136,6 +136,19 @@ def test_spot_training_gets_the_documented_discount(write):
     assert "spot" in spot.description
 
 
+def test_a_parameterized_instance_is_priced_at_the_default_and_says_so(write):
+    body = TRAINING.format(spot="false").replace(
+        "    steps:\n", "    parameters: {itype: ml.m5.xlarge, n: 10}\n    steps:\n").replace(
+        "instance: {type: ml.m5.xlarge, count: 10,", 'instance: {type: "${params.itype}", count: "${params.n}",')
+    line, = estimate(spec_with(write, body)).lines
+    demand, = estimate(spec_with(write, TRAINING.format(spot="false"))).lines
+    assert (line.low, line.high) == (demand.low, demand.high) == (23.58, 23.58)
+    assert "fit 10 x ml.m5.xlarge" in line.description
+    assert line.note == "priced at the defaults ml.m5.xlarge of parameter itype, count 10 of parameter n"
+    one, = estimate(spec_with(write, body.replace('"${params.n}"', "10"))).lines
+    assert one.note == "priced at the default ml.m5.xlarge of parameter itype"
+
+
 def test_unknown_price_is_a_visible_unpriced_line_not_a_crash(write):
     env = spec_with(write, "endpoints: {e: {model: m, version: 1, instance: ml.m5.large}}\n"
                            "batch: {b: {model: m, version: 1, schedule: rate(1 day), input: s3://data-in/b/, output: s3://data-out/c/,"

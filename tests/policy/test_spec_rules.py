@@ -246,3 +246,35 @@ def test_mlc324_an_image_in_the_registry_accounts_ecr_served_from_another_accoun
 ])
 def test_mlc324_not_for_published_images_or_one_account(tmp_path, image, overlays, env):
     assert "MLC324" not in codes(findings(tmp_path, TWO_ACCOUNTS.replace("IMAGE", image), env=env, overlays=overlays))
+
+
+REGISTERING = BASE + GOOD_ENDPOINT + """\
+pipelines:
+  train:
+    parameters: {status: STATUS}
+    steps:
+      - {name: fit, type: training, image: xgboost:1.7-1, instance: ml.m5.xlarge}
+      - {name: register, type: register, model: m, artifacts: "${steps.fit.model}", image: xgboost:1.7-1,
+         approval: APPROVAL}
+"""
+NO_TRAINING_IN_PROD = {"prod": "pipelines: {train: null}\n"}
+
+
+@pytest.mark.parametrize("approval,status,by_default", [
+    ("Approved", "PendingManualApproval", False),
+    ('"${params.status}"', "Approved", True),
+])
+def test_mlc321_a_version_approved_by_its_register_step_in_the_last_envs_registry(tmp_path, approval, status,
+                                                                                  by_default):
+    text = REGISTERING.replace("APPROVAL", approval).replace("STATUS", status)
+    found = [f for f in findings(tmp_path, text, env="dev", overlays=NO_TRAINING_IN_PROD) if f[0] == "MLC321"]
+    assert [(f[0], f[1], f[3]) for f in found] == [("MLC321", 25, "error")]
+    assert ("parameter `status` defaults to Approved: this rule judges the default; a run may pass any status"
+            in found[0][4]) is by_default
+
+
+@pytest.mark.parametrize("approval,status", [("PendingManualApproval", "Approved"),
+                                             ('"${params.status}"', "PendingManualApproval")])
+def test_mlc321_not_for_versions_waiting_for_approval_by_default(tmp_path, approval, status):
+    text = REGISTERING.replace("APPROVAL", approval).replace("STATUS", status)
+    assert "MLC321" not in codes(findings(tmp_path, text, env="dev", overlays=NO_TRAINING_IN_PROD))

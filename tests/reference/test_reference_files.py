@@ -229,3 +229,9 @@ def test_drift_check_baselines_are_checked_inside():
 def test_the_model_approval_status_is_one_of_the_services_values():
     assert schema_errors(_definition(_register(ModelApprovalStatus="Approved"))) == []
     assert schema_errors(_definition(_register(ModelApprovalStatus="approved")))
+
+
+def test_the_model_approval_status_may_be_a_string_parameter():
+    """As the abalone template registers with ParameterString `ModelApprovalStatus` (README.md, 5)."""
+    assert schema_errors(_definition(_register(ModelApprovalStatus={"Get": "Parameters.ModelApprovalStatus"}))) == []
+    assert schema_errors(_definition(_register(ModelApprovalStatus={"Get": 1})))

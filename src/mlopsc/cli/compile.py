@@ -6,6 +6,7 @@ import click
 
 from mlopsc import api
 from mlopsc.cli.common import failing, load_env
+from mlopsc.text import plural
 
 
 @click.command("compile")
@@ -20,8 +21,8 @@ def compile_command(spec: str, env: str, out: str | None) -> int:
         _check_out(out)  # refused before anything is compiled (MLC231): `.`, `..`, `/`, a file, a device
         compiled = api.compile_project(load_env(spec, env))
         api.write(compiled, out)
-    click.echo(f"{spec}: compiled {env} into {out}/ ({len(compiled.manifest['resources'])} resources, "
-               f"{len(compiled.definitions)} pipeline definitions)")
+    click.echo(f"{spec}: compiled {env} into {out}/ ({plural(len(compiled.manifest['resources']), 'resource')}, "
+               f"{plural(len(compiled.definitions), 'pipeline definition')})")
     return 0
 
 

@@ -145,6 +145,14 @@ class CompileContext:
             self.code_files[relative] = CodeFile(source, relative, hashlib.sha256(data).hexdigest())
         return self.code_files[relative]
 
+    def upload_address(self, code: CodeFile) -> str:
+        """The upload's resource address: one per key; the first file name of a content keeps the bare address."""
+        address = f"object.code.{code.sha256[:16]}"
+        first = min((c for c in self.code_files.values() if c.sha256 == code.sha256), key=lambda c: c.relative)
+        if first.key == code.key:
+            return address
+        return f"{address}-{hashlib.sha256(code.basename.encode()).hexdigest()[:8]}"
+
     def shipped_file(self, name: str, origin: Path) -> CodeFile:
         """Code mlopsc ships (src/mlopsc/monitor/NAME), uploaded like a step's code file."""
         relative = f"mlopsc:{name}"

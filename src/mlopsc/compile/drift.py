@@ -65,7 +65,7 @@ def compile_drift(ctx: CompileContext, definitions: dict[str, dict], assets: dic
         address = f"pipeline.{monitor.pipeline}"
         add_pipeline(ctx, address, monitor.pipeline, definitions[monitor.pipeline],
                      f"mlopsc drift job of endpoint {endpoint_name}", ctx.origin(path),
-                     (f"endpoint.{monitor.endpoint}", FUNCTION, f"object.code.{code.sha256[:16]}") + monitor_deps(ctx))
+                     (f"endpoint.{monitor.endpoint}", FUNCTION, ctx.upload_address(code)) + monitor_deps(ctx))
         add_schedule(ctx, monitor.pipeline, ctx.resolved.schedules[("monitoring", monitor.endpoint)].expression,
                      address, ctx.origin(path + ("schedule",)))
         _alarm(ctx, monitor, endpoint_name, path)

@@ -30,7 +30,7 @@ def definition_json(definition: dict) -> str:
 
 
 def compile_code_uploads(ctx: CompileContext, assets: dict[str, str]) -> None:
-    """Each step's code file, once per content: s3://<bucket>/code/<sha256>/<file>."""
+    """Each step's code file, once per content and file name: s3://<bucket>/code/<sha256>/<file>."""
     for spec_pipeline in ctx.spec.pipelines.values():
         for step in spec_pipeline.steps:
             code = getattr(step, "code", None)
@@ -39,7 +39,7 @@ def compile_code_uploads(ctx: CompileContext, assets: dict[str, str]) -> None:
     for relative, code in sorted(ctx.code_files.items()):
         local = f"assets/{code.key}"
         assets[local] = code.source
-        address = f"object.code.{code.sha256[:16]}"
+        address = ctx.upload_address(code)
         if address in ctx.graph.resources:
             continue
         inputs = {"bucket": ref("bucket.artifacts", "bucket"), "key": code.key, "source": asset(local),
@@ -145,7 +145,7 @@ def compile_pipelines(ctx: CompileContext, definitions: dict[str, dict]) -> list
                                               f"SageMaker's CreatePipeline takes at most {MAX_DEFINITION_CHARS:,}",
                                               "split the pipeline into smaller ones")])
         definitions[name] = definition
-        uploads = tuple(f"object.code.{ctx.code_file(s.code).sha256[:16]}" for s in pipeline.steps if getattr(s, "code", None))
+        uploads = tuple(ctx.upload_address(ctx.code_file(s.code)) for s in pipeline.steps if getattr(s, "code", None))
         registries = registry_dependencies(ctx, [s.model for s in pipeline.steps if s.type == "register"])
         origin = ctx.origin(("pipelines", name))
         add_pipeline(ctx, f"pipeline.{name}", name, definition, pipeline.description, origin,

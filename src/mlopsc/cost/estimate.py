@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from mlopsc.cost.prices import HOSTING, PROCESSING, TRAINING, TRANSFORM, PriceTable, load_prices
+from mlopsc.spec.models.base import param_name
 from mlopsc.spec.schedules import HOURS_PER_MONTH
+from mlopsc.text import plural
 
 SPOT_DISCOUNT = 0.70  # managed spot training: assumed 70% off on-demand (AWS quotes "up to 90%")
 DEFAULT_PROCESSING_HOURS = 1.0  # a processing step without max_runtime: assumed to run 1 hour
@@ -173,7 +175,7 @@ def _monitoring(b: _Builder, name: str, monitoring) -> None:
                   (("data-quality", "data_quality"), ("model-quality", "model_quality")) if getattr(monitoring, key)]
     for address, what in checks:
         path = ("endpoints", name, "monitoring", "schedule")
-        description = f"{what}, {monitoring.schedule}: {runs:.4g} runs x 1 x {instance}"
+        description = f"{what}, {monitoring.schedule}: {plural(runs, 'run', spec='.4g')} x 1 x {instance}"
         if price is None:
             b.unknown(address, description, path, f"{instance} (processing)")
             continue
@@ -186,34 +188,49 @@ def _monitoring(b: _Builder, name: str, monitoring) -> None:
 def _pipeline(b: _Builder, name: str, pipeline) -> None:
     address, path = f"pipeline.{name}", ("pipelines", name)
     if not pipeline.schedule:
-        b.lines.append(CostLine(address, f"{len(pipeline.steps)} steps, unscheduled", b.origin(path), 0.0, 0.0,
+        b.lines.append(CostLine(address, f"{plural(len(pipeline.steps), 'step')}, unscheduled", b.origin(path), 0.0, 0.0,
                                 "runs on demand"))
         return
     runs = b.resolved.schedules[("pipelines", name)].runs_per_month()
-    total, approximated, parts, missing = 0.0, False, [], []
+    total, approximated, parts, missing, notes = 0.0, False, [], [], []
     for index, step in enumerate(pipeline.steps):
         if step.type not in ("processing", "training", "baseline"):
             continue
         usage = TRAINING if step.type == "training" else PROCESSING
         hours = step.max_runtime / 3600 if step.max_runtime else DEFAULT_PROCESSING_HOURS
-        inst, itype = step.instance, b.resolved.use("pipelines", name, step.name).instance_type
+        inst, use = step.instance, b.resolved.use("pipelines", name, step.name)
+        itype, count = use.instance_type, pipeline.at_default(inst.count)  # a parameter's default (noted)
+        notes += _defaults_note(step, use, pipeline)
         price = b.prices.instance(b.region, usage, itype)
         if price is None:
             missing.append(f"{itype} ({usage}, step {step.name})")
             continue
         rate = price.usd * (1 - SPOT_DISCOUNT) if getattr(inst, "spot", False) else price.usd
         storage = b.prices.storage(b.region)
-        volume = inst.volume_gb * inst.count * hours / HOURS_PER_MONTH * (storage.usd if storage else 0.0)
-        total += (rate * inst.count * hours + volume) * runs
+        volume = inst.volume_gb * count * hours / HOURS_PER_MONTH * (storage.usd if storage else 0.0)
+        total += (rate * count * hours + volume) * runs
         approximated = approximated or price.approximated
-        parts.append(f"{step.name} {inst.count} x {itype} {_hours(hours)}" + (" spot" if getattr(inst, "spot", False) else ""))
-    description = f"{runs:.4g} runs/month: " + ", ".join(parts) if parts else f"{runs:.4g} runs/month"
+        parts.append(f"{step.name} {count} x {itype} {_hours(hours)}" + (" spot" if getattr(inst, "spot", False) else ""))
+    monthly = f"{plural(runs, 'run', spec='.4g')}/month"
+    description = f"{monthly}: " + ", ".join(parts) if parts else monthly
     if missing:
         b.unknown(address, description, path + ("schedule",), ", ".join(missing))
         return
     cost = round(total, 2)
-    b.lines.append(CostLine(address, description, b.origin(path + ("schedule",)), cost, cost, "",
+    notes = list(dict.fromkeys(notes))
+    note = "" if not notes else f"priced at the default{'s' if len(notes) > 1 else ''} {', '.join(notes)}"
+    b.lines.append(CostLine(address, description, b.origin(path + ("schedule",)), cost, cost, note,
                             approximated=approximated))
+
+
+def _defaults_note(step, use, pipeline) -> list[str]:
+    """What a step is priced at when a parameter gives its instance type or count: the default (a run may pass
+    another value), as `ml.m5.xlarge of parameter X`."""
+    notes = [] if use.parameter is None else [f"{use.instance_type} of parameter {use.parameter}"]
+    count = param_name(step.instance.count)
+    if count is not None:
+        notes.append(f"count {pipeline.at_default(step.instance.count)} of parameter {count}")
+    return notes
 
 
 def _batch(b: _Builder, name: str, job) -> None:
@@ -224,7 +241,7 @@ def _batch(b: _Builder, name: str, job) -> None:
                                 "runs on demand"))
         return
     runs = b.resolved.schedules[("batch", name)].runs_per_month()
-    description = f"batch transform {runs:.4g} runs/month x {count} x {itype} {_hours(BATCH_RUN_HOURS)}"
+    description = f"batch transform {plural(runs, 'run', spec='.4g')}/month x {count} x {itype} {_hours(BATCH_RUN_HOURS)}"
     price = b.prices.instance(b.region, TRANSFORM, itype)
     if price is None:
         return b.unknown(address, description, path + ("schedule",), f"{itype} (batch transform)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mlopsc.spec.checks.params import run_checks
 from mlopsc.spec.checks.registry import RESERVED_PARAMETER as COMMIT  # what compile declares with a register step
 
 
@@ -37,10 +38,11 @@ class EnvNames:
     endpoints: dict[str, str] = field(default_factory=dict)
     groups: dict[str, str] = field(default_factory=dict)  # model -> registry group this env registers into or serves
     alarms: dict[str, str] = field(default_factory=dict)  # alarm.<endpoint>.<errors|latency> -> AWS name
-    parameters: dict[str, list[str]] = field(default_factory=dict)  # pipeline -> declared parameter names
+    parameters: dict[str, dict[str, str]] = field(default_factory=dict)  # pipeline -> declared parameter -> its type
     records_commit: set[str] = field(default_factory=set)  # pipelines declaring MlopscCommit (a register step)
     spec_dir: str = ""  # the spec's folder: its git commit is what a run records (gitinfo.py)
     monitors: dict[str, Watch] = field(default_factory=dict)  # monitored endpoint -> how it is watched
+    parameter_checks: dict[str, dict] = field(default_factory=dict)  # pipeline -> parameter -> RunCheck (checks/params.py)
 
     @property
     def prefix(self) -> str:
@@ -57,10 +59,11 @@ def env_names(env_spec) -> EnvNames:
     found.groups = {model: group for model, group in resolved.registry.groups.items()
                     if resolved.registry.owned_here or model in models_used(spec)}
     found.records_commit = {name for name, p in spec.pipelines.items() if any(s.type == "register" for s in p.steps)}
-    found.parameters = {name: list(p.parameters) + ([COMMIT] if name in found.records_commit else [])
-                        for name, p in spec.pipelines.items()}
+    found.parameters = {name: {n: q.type for n, q in p.parameters.items()}
+                        | ({COMMIT: "string"} if name in found.records_commit else {}) for name, p in spec.pipelines.items()}
     found.spec_dir = env_spec.base_dir
     found.monitors = watches(env_spec)
+    found.parameter_checks = {name: run_checks(p) for name, p in spec.pipelines.items()}
     return found
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -26,8 +27,9 @@ class RunError(Failure):
     code = "MLC270"
 
 
-def parse_params(pairs: tuple[str, ...] | list[str], declared: list[str] | None, pipeline: str) -> list[dict]:
-    """`NAME=VALUE` pairs as SageMaker PipelineParameters; names must be declared (when known)."""
+def parse_params(pairs: tuple[str, ...] | list[str], declared: dict[str, str] | None, pipeline: str) -> list[dict]:
+    """`NAME=VALUE` pairs as SageMaker PipelineParameters; names must be declared and values fit their declared
+    type (when known). A refusal names the parameter and its type, never the value (it may be a secret)."""
     params: dict[str, str] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
@@ -37,8 +39,34 @@ def parse_params(pairs: tuple[str, ...] | list[str], declared: list[str] | None,
         if declared is not None and name not in declared:
             known = ", ".join(declared) or "none"
             raise RunError(f"pipeline `{pipeline}` has no parameter `{name}` (its parameters: {known})")
-        params[name] = value
+        kind = declared.get(name, "string") if declared is not None else "string"
+        if kind in _TYPED:
+            grammar, what, example = _TYPED[kind]
+            value = value.strip()
+            if not grammar.fullmatch(value):
+                raise RunError(f"--param {name}: parameter `{name}` of pipeline `{pipeline}` has type {kind}, and the "
+                               f"value given is not {what}", f"give {what}, e.g. --param {name}={example}")
+        params[name] = value.lower() if kind == "boolean" else value
     return [{"Name": name, "Value": value} for name, value in params.items()]
+
+
+# A parameter's declared type -> (the values SageMaker reads as one, what they are, an example).
+_TYPED = {"integer": (re.compile(r"[+-]?[0-9]+"), "a whole number", "3"),
+          "float": (re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"), "a finite number", "0.5"),
+          "boolean": (re.compile(r"true|false", re.IGNORECASE), "true or false", "true")}
+
+
+def check_param_values(params: list[dict], checks: dict, pipeline: str) -> None:
+    """Each value SageMaker would refuse where its parameter stands (an instance type it does not offer for the
+    step's jobs or of another kind than the default, a count out of range, an unknown approval status), or
+    outside the parameter's allowed_prefix: a RunError before any AWS call (spec/checks/params.py)."""
+    from mlopsc.spec.checks.params import run_problem
+
+    for param in params:
+        check = checks.get(param["Name"])
+        problem = None if check is None else run_problem(check, param["Value"])
+        if problem is not None:
+            raise RunError(f"--param {param['Name']} of pipeline `{pipeline}`: {problem[0]}", problem[1])
 
 
 def commit_parameter(names, given: list[dict], emit: Callable[[str], None]) -> list[dict]:
@@ -155,6 +183,7 @@ def run(names, pipeline: str, pairs: tuple[str, ...], *, timeout: int | None, po
         raise RunError(f"`{pipeline}` is not a pipeline or batch job of this spec (known: "
                        f"{', '.join(sorted(names.pipelines)) or 'none'})")
     parameters = parse_params(pairs, names.parameters.get(key), pipeline)
+    check_param_values(parameters, names.parameter_checks.get(key, {}), pipeline)
     name = names.pipelines[key]
     if key in names.records_commit:
         parameters += commit_parameter(names, parameters, emit)

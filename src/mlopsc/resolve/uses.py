@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from mlopsc.spec.models.base import param_name
+
 SERVERLESS_INSTANCE = "ml.m5.large"  # what a serverless endpoint's image is resolved for (CPU)
 REGISTER_INSTANCE = "ml.m5.large"  # a register step naming no instance types: the CPU image
 SCOPES = {"processing": "processing", "training": "training", "baseline": "processing", "register": "inference"}
@@ -27,6 +29,7 @@ class Use:
     instance_type: str
     image: str | None  # as written (`framework:version` or a full URI), mlopsc's drift job's; None: Model Monitor's
     local_storage: bool
+    parameter: str | None = None  # `${params.NAME}` gave the instance type: instance_type is NAME's default
 
 
 @lru_cache(maxsize=1)
@@ -41,8 +44,14 @@ def has_local_storage(instance_type: str) -> bool:
     return instance_type in local_storage_types()
 
 
-def _use(key: tuple[str, ...], path: tuple, scope: str, instance_type: str, image: str | None) -> Use:
-    return Use(key, path, scope, instance_type, image, has_local_storage(instance_type))
+def _use(key: tuple[str, ...], path: tuple, scope: str, instance_type: str, image: str | None,
+         pipeline=None) -> Use:
+    """A use; in a pipeline, an instance type given as `${params.NAME}` is its default (the image, the volume
+    key and the cost follow the default: a run passes an instance type of the same kind, `mlopsc run` checks)."""
+    parameter = param_name(instance_type) if pipeline is not None else None
+    if parameter is not None:
+        instance_type = pipeline.at_default(instance_type)
+    return Use(key, path, scope, instance_type, image, has_local_storage(instance_type), parameter)
 
 
 def step_instance(step) -> str | None:
@@ -62,7 +71,7 @@ def collect_uses(spec) -> dict[tuple[str, ...], Use]:
                 image = DRIFT_JOB_IMAGE if step.type == "baseline" else step.image
                 field = "instance" if step.type == "baseline" else "image"
                 uses[key] = _use(key, ("pipelines", pname, "steps", i, field), SCOPES[step.type],
-                                 step_instance(step), image)
+                                 step_instance(step), image, pipeline)
     for name, endpoint in spec.endpoints.items():
         itype = endpoint.instance.type if endpoint.instance is not None else SERVERLESS_INSTANCE
         uses[("endpoints", name)] = _use(("endpoints", name), ("endpoints", name, "image"), "inference", itype,

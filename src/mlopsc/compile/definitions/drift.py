@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mlopsc.compile.definitions.common import Scope, described, output_key, tags, volume_key
-from mlopsc.compile.definitions.expressions import EXECUTION_ID, get, join, output_uri
+from mlopsc.compile.definitions.expressions import EXECUTION_ID, get, join, output_uri, parameter_or
 from mlopsc.compile.definitions.processing import (INPUT_DIR, OUTPUT_DIR, input_channel, network_config,
                                                    output_channel)
 from mlopsc.graph import inline_ref
@@ -37,7 +37,8 @@ DRIFT_VOLUME_GB = 30
 def baseline_step(scope: Scope, step: "BaselineStep", code: "CodeFile") -> dict[str, Any]:
     """A processing job running the drift job's profile mode on the dataset."""
     uri, key = baseline_uri(scope, step.name)
-    arguments = _job(scope, scope.use(step), step.instance.type, step.instance.count, step.instance.volume_gb, code,
+    arguments = _job(scope, scope.use(step), parameter_or(step.instance.type), parameter_or(step.instance.count),
+                     step.instance.volume_gb, code,
                      ["profile", "--dataset", f"{INPUT_DIR}/dataset", "--output", f"{OUTPUT_DIR}/{BASELINE_OUTPUT}"],
                      [input_channel("dataset", scope.refs.text(step.dataset))],
                      {"Outputs": [output_channel(BASELINE_OUTPUT, uri)], **key}, step.max_runtime)

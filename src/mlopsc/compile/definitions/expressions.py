@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Union
 
+from mlopsc.spec.models.base import param_name
 from mlopsc.spec.refs import Ref, find_refs
 
 if TYPE_CHECKING:
@@ -35,6 +36,13 @@ _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 def get(path: str) -> Expression:
     return {"Get": path}
+
+
+def parameter_or(value: object) -> object:
+    """A value the spec may give as `${params.NAME}` (instance types and counts, approval statuses): the
+    parameter's Get, as the SDK writes a ParameterString or ParameterInteger there; else the value itself."""
+    name = param_name(value)
+    return value if name is None else get(f"Parameters.{name}")
 
 
 def join(values: list, on: str = "") -> Expression:

@@ -27,7 +27,7 @@ def build_definition(name: str, pipeline: "Pipeline", ctx: "CompileContext") -> 
     nested = branch_targets(pipeline.steps)
     steps = [build_step(scope, step) for step in pipeline.steps if step.name not in nested]
     commit = [COMMIT_PARAMETER] if any(isinstance(s, RegisterStep) for s in pipeline.steps) else []
-    return definition(parameters(pipeline) + commit, steps)
+    return definition(parameters(pipeline, scope) + commit, steps)
 
 
 def batch_definition(name: str, job: "Batch", model_name: str, ctx: "CompileContext", use) -> dict[str, Any]:
@@ -47,12 +47,14 @@ def definition(params: list[dict[str, Any]], steps: list[dict[str, Any]]) -> dic
     }
 
 
-def parameters(pipeline: "Pipeline") -> list[dict[str, Any]]:
+def parameters(pipeline: "Pipeline", scope: Scope) -> list[dict[str, Any]]:
+    """The pipeline's parameters; a text default has the env's names (`${region}`, …) filled in."""
     out = []
     for name, parameter in pipeline.parameters.items():
         entry: dict[str, Any] = {"Name": name, "Type": PARAMETER_TYPES[parameter.type]}
         if parameter.default is not None:
-            entry["DefaultValue"] = parameter.default
+            default = parameter.default
+            entry["DefaultValue"] = scope.refs.plain(default) if isinstance(default, str) else default
         out.append(entry)
     return out
 

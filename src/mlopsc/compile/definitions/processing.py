@@ -6,7 +6,7 @@ from typing import Any
 
 from mlopsc.compile.definitions.common import (DefinitionError, Scope, described, output_key, tags, volume_key,
                                                vpc_config)
-from mlopsc.compile.definitions.expressions import property_file_name
+from mlopsc.compile.definitions.expressions import parameter_or, property_file_name
 from mlopsc.spec.models import ProcessingStep
 
 INPUT_DIR = "/opt/ml/processing/input"
@@ -18,8 +18,8 @@ def processing_step(scope: Scope, step: ProcessingStep) -> dict[str, Any]:
     ctx = scope.ctx
     arguments: dict[str, Any] = {
         "ProcessingResources": {"ClusterConfig": {
-            "InstanceCount": step.instance.count,
-            "InstanceType": step.instance.type,
+            "InstanceCount": parameter_or(step.instance.count),
+            "InstanceType": parameter_or(step.instance.type),
             "VolumeSizeInGB": step.instance.volume_gb,
             **volume_key(ctx, scope.use(step)),
         }},

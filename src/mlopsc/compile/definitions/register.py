@@ -15,7 +15,7 @@ from typing import Any
 
 from mlopsc.compile.definitions.common import Scope, described
 from mlopsc.compile.definitions.drift import JOB_FILE, drift_baselines
-from mlopsc.compile.definitions.expressions import Value, get, join, output_uri
+from mlopsc.compile.definitions.expressions import Value, get, join, output_uri, parameter_or
 from mlopsc.spec.models import ProcessingStep, RegisterStep, TrainingStep
 from mlopsc.spec.refs import find_refs
 
@@ -31,7 +31,7 @@ def register_step(scope: Scope, step: RegisterStep) -> dict[str, Any]:
     if step.description:
         arguments["ModelPackageDescription"] = scope.refs.plain(step.description)
     arguments["InferenceSpecification"] = _inference(scope, step)
-    arguments["ModelApprovalStatus"] = step.approval
+    arguments["ModelApprovalStatus"] = parameter_or(step.approval)
     arguments["MetadataProperties"] = {"GeneratedBy": get("Execution.PipelineExecutionArn"),
                                        "ProjectId": ctx.resolved.project, "CommitId": get(f"Parameters.{COMMIT}")}
     arguments["CustomerMetadataProperties"] = lineage(scope, step)

@@ -12,6 +12,7 @@ from typing import Any
 
 from mlopsc.compile.definitions.common import (DefinitionError, Scope, described, tags, volume_key,
                                                vpc_config)
+from mlopsc.compile.definitions.expressions import parameter_or
 from mlopsc.spec.models import TrainingStep
 
 CODE_CHANNEL = "code"
@@ -36,8 +37,8 @@ def training_step(scope: Scope, step: TrainingStep) -> dict[str, Any]:
     uri, key = scope.model_uri(step.name)
     arguments["OutputDataConfig"] = {"S3OutputPath": uri, **key}
     arguments["ResourceConfig"] = {
-        "InstanceCount": step.instance.count,
-        "InstanceType": step.instance.type,
+        "InstanceCount": parameter_or(step.instance.count),
+        "InstanceType": parameter_or(step.instance.type),
         "VolumeSizeInGB": step.instance.volume_gb,
         **volume_key(ctx, scope.use(step)),
     }

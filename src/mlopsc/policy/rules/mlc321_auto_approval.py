@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mlopsc.errors import Severity
 from mlopsc.policy.base import Finding, Rule, RuleContext
+from mlopsc.spec.models.base import param_name
 
 
 class AutoApproval(Rule):
@@ -23,8 +24,16 @@ class AutoApproval(Rule):
             served = next((p.serves for p in ctx.resolved.registry.consumers if p.env == last), frozenset())
         for pname, pipeline in ctx.spec.pipelines.items():
             for i, step in enumerate(pipeline.steps):
-                if step.type == "register" and step.approval == "Approved" and step.model in served:
+                if step.type != "register" or step.model not in served:
+                    continue
+                parameter = param_name(step.approval)  # judged by its default: a run may still pass Approved
+                if pipeline.at_default(step.approval) == "Approved":
+                    by = "" if parameter is None else (f" by default (parameter `{parameter}` defaults to Approved: "
+                                                       "this rule judges the default; a run may pass any status)")
                     yield Finding(ctx.mark(("pipelines", pname, "steps", i, "approval")),
-                                  f"register step `{step.name}` approves every version of `{step.model}` it registers, "
-                                  f"and {last}, the last env, serves `{step.model}`: an approval nobody gave would "
-                                  "let any version reach it")
+                                  f"register step `{step.name}` approves every version of `{step.model}` it registers"
+                                  f"{by}, and {last}, the last env, serves `{step.model}`: an approval nobody gave "
+                                  "would let any version reach it", None if parameter is None else (
+                                      f"give parameter `{parameter}` the default PendingManualApproval and approve "
+                                      "in the model registry; apply refuses to serve an unapproved version in the "
+                                      "last env"))

@@ -28,6 +28,7 @@ class CheckContext:
     env: str | None
     base_dir: str
     suppressed: set[Path] = field(default_factory=set)  # what schema repair dropped: no findings there
+    stood_in: set[Path] = field(default_factory=set)  # steps holding a stand-in for a value: only reference findings
     owner: Owner | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
@@ -35,8 +36,10 @@ class CheckContext:
         return self.tree.key_mark(path) if key else self.tree.value_mark(path)
 
     def error(self, path: Path, code: str, message: str, hint: str | None = None, key: bool = False,
-              mark: Mark | None = None) -> None:
-        if self.is_suppressed(path):
+              mark: Mark | None = None, reference: bool = False) -> None:
+        """reference: a finding of the references check, which reads names, outputs and parameters only, so
+        stands in a step holding a stand-in value."""
+        if self.is_suppressed(path, reference):
             return
         self.diagnostics.append(Diagnostic(mark or self.mark(path, key), code, message, hint))
 
@@ -45,17 +48,19 @@ class CheckContext:
             return
         self.diagnostics.append(Diagnostic(self.mark(path, key), code, message, hint, Severity.WARNING))
 
-    def is_suppressed(self, path: Path) -> bool:
-        """True when path lies on, above or below something the schema repair dropped."""
-        return any(p[: len(path)] == path or path[: len(p)] == p for p in self.suppressed)
+    def is_suppressed(self, path: Path, reference: bool = False) -> bool:
+        """True when path lies on, above or below something the schema repair dropped, or (but for a reference
+        finding) on, above or below a step holding a stand-in."""
+        places = self.suppressed if reference else self.suppressed | self.stood_in
+        return any(p[: len(path)] == path or path[: len(p)] == p for p in places)
 
     def code_path(self, relative: str) -> str:
         return os.path.normpath(os.path.join(self.base_dir, relative))
 
 
 def run_checks(ctx: CheckContext) -> list[Diagnostic]:
-    from mlopsc.spec.checks import images, names, references, registry, secrets, serving, steps
+    from mlopsc.spec.checks import images, names, params, references, registry, secrets, serving, steps
 
-    for module in (steps, serving, images, names, references, registry, secrets):
+    for module in (steps, serving, images, names, references, registry, secrets, params):
         module.check(ctx)
     return ctx.diagnostics

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 from pydantic import BeforeValidator, Field, field_validator
 
@@ -39,7 +39,7 @@ def _empty_mapping(value: object) -> object:
 
 
 EnvName = Annotated[str, BeforeValidator(_env_name, json_schema_input_type=Annotated[str, Field(pattern=f"^{ENV_PATTERN}$")])]
-Model = Annotated[RegistryModel, BeforeValidator(_empty_mapping)]
+Model = Annotated[RegistryModel, BeforeValidator(_empty_mapping, json_schema_input_type=Optional[RegistryModel])]  # `churn:`
 
 
 class Registry(Base):

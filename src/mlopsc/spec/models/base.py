@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WrapValidator
 
 from mlopsc.spec import grammar, locations, schedules
 from mlopsc.spec.grammar import describe, fail
@@ -89,6 +89,25 @@ def env_var(most: int) -> Any:
 def instance_type(kind: str):
     return Annotated[str, BeforeValidator(grammar.instance_type(kind), json_schema_input_type=Annotated[
         str, Field(pattern=r"^ml\.[a-z0-9-]+\.[a-z0-9-]+$", description=f"a SageMaker {kind} instance type")])]
+
+
+PARAM_REF = grammar.pattern(r"\$\{params\.([A-Za-z][A-Za-z0-9_-]*)\}")
+
+
+def param_name(value: object) -> str | None:
+    """NAME when `value` is `${params.NAME}` and nothing else: a pipeline parameter standing for the whole value."""
+    match = PARAM_REF.fullmatch(value) if isinstance(value, str) else None
+    return match.group(1) if match else None
+
+
+def parameterized(tp: Any) -> Any:
+    """`tp`, or `${params.NAME}` where the SageMaker SDK lets a pipeline parameter stand for the value: the
+    parameter's type and default are checked by spec/checks/params.py, a run's value by `mlopsc run`."""
+    def param_or(value: Any, handler: Any) -> Any:
+        return value if param_name(value) else handler(value)
+    ref = Annotated[str, Field(pattern=r"^\$\{params\.[A-Za-z][A-Za-z0-9_-]*\}$")]
+    return Annotated[tp, WrapValidator(param_or, json_schema_input_type=Union[tp, ref]),
+                     PlainSerializer(lambda value: value)]
 
 
 def shorthand(model: type, field: str, scalar: Any = str) -> Any:

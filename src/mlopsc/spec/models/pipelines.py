@@ -7,10 +7,21 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Field, field_validator, model_validator
 
 from mlopsc.spec.grammar import as_written, describe, fail, finite
-from mlopsc.spec.models.base import (Base, Duration, Flag, Identifier, Image, Location, ResourceName, Schedule,
-                                     StepName, Text, Whole, env_var, instance_type, limited_text, shorthand)
+from mlopsc.spec.models.base import (Base, Duration, Flag, Identifier, Image, Location, ResourceName, S3Uri, Schedule,
+                                     StepName, Text, Whole, env_var, instance_type, limited_text, param_name,
+                                     parameterized, shorthand)
 
 PARAMETER_TYPES = ("string", "integer", "float", "boolean")
+COUNT_RANGE = (1, 100)  # InstanceCount of CreateProcessingJob (1-100) and as mlopsc bounds CreateTrainingJob's
+APPROVAL_STATUSES = ("PendingManualApproval", "Approved", "Rejected")  # CreateModelPackage's ModelApprovalStatus
+
+
+def _or_param(kind: str) -> str:
+    article = "an" if kind[0] in "aeiou" else "a"
+    return f"; or `${{params.NAME}}`, {article} {kind} parameter whose default is one (a run may pass another)"
+
+
+Count = parameterized(Annotated[Whole, Field(ge=COUNT_RANGE[0], le=COUNT_RANGE[1])])
 Channel = Identifier
 EnvVar = env_var(1024)  # EnvironmentKey (model containers) and TransformEnvironmentKey
 # The limits SageMaker's service model states (botocore; tests/spec/test_aws_limits.py pins each one)
@@ -29,6 +40,10 @@ class Parameter(Base):
         "The parameter's type; without it, the type of `default`"))
     default: Any = Field(None, json_schema_extra={"type": ["string", "number", "integer", "boolean"]}, description=(
         "The value when a run does not set one (`mlopsc run … --param NAME=VALUE` does)"))
+    allowed_prefix: S3Uri | None = Field(None, description=(
+        "For a string parameter that is an input location: the S3 prefix (`s3://bucket/prefix/`, ending with "
+        "`/`, without references) a run's value must be under. The execution role is granted this prefix rather "
+        "than the default, the default must be under it, and `mlopsc run` refuses a value outside it"))
 
     @field_validator("default", mode="before")
     @classmethod
@@ -78,14 +93,18 @@ ParameterSpec = shorthand(Parameter, "default", Union[str, int, float, bool])
 
 
 class ProcessingInstance(Base):
-    type: instance_type("processing") = Field(description="The instance type")  # type: ignore[valid-type]
-    count: Whole = Field(1, ge=1, le=100, description="How many instances (each gets every input)")
+    type: parameterized(instance_type("processing")) = Field(description=(  # type: ignore[valid-type]
+        "The instance type" + _or_param("string") + "; the image is resolved for the default, so a "
+        "run passes one of the same kind (CPU or GPU)"))
+    count: Count = Field(1, description="How many instances (each gets every input)" + _or_param("integer"))
     volume_gb: Whole = Field(30, ge=1, le=16384, description="The storage volume of each instance, in GB")
 
 
 class TrainingInstance(Base):
-    type: instance_type("training") = Field(description="The instance type")  # type: ignore[valid-type]
-    count: Whole = Field(1, ge=1, le=100, description="How many instances")
+    type: parameterized(instance_type("training")) = Field(description=(  # type: ignore[valid-type]
+        "The instance type" + _or_param("string") + "; the image is resolved for the default, so a "
+        "run passes one of the same kind (CPU or GPU)"))
+    count: Count = Field(1, description="How many instances" + _or_param("integer"))
     volume_gb: Whole = Field(30, ge=1, le=16384, description="The storage volume of each instance, in GB")
     spot: Flag = Field(False, description=(
         "Managed spot training: the job may wait for capacity up to twice `max_runtime` (at most 28d), and what "
@@ -178,9 +197,11 @@ class RegisterStep(StepBase):
     model: ResourceName = Field(description="A key of `models`: the group the version goes into (MLC204)")
     artifacts: Text = Field(description="The model.tar.gz to register: usually `${steps.TRAIN.model}`")
     image: Image = Field(description="The inference image that serves the model")
-    approval: Literal["PendingManualApproval", "Approved"] = Field("PendingManualApproval", description=(
-        "The new version's approval status: PendingManualApproval waits for a reviewer; Approved approves it "
-        "at once"))
+    approval: parameterized(Literal["PendingManualApproval", "Approved"]) = Field(  # type: ignore[valid-type]
+        "PendingManualApproval", description=(
+            "The new version's approval status: PendingManualApproval waits for a reviewer; Approved approves it "
+            "at once; or `${params.NAME}`, a string parameter whose default is one of PendingManualApproval, "
+            "Approved and Rejected (policy rule MLC321 judges the default: a run may pass another)"))
     content_types: list[Text] = Field(default_factory=lambda: ["text/csv"], min_length=1, description=(
         "The request content types the model accepts"))
     response_types: list[Text] = Field(default_factory=lambda: ["text/csv"], min_length=1, description=(
@@ -215,6 +236,12 @@ class Pipeline(Base):
     steps: list[Step] = Field(min_length=1, description=(
         "The steps, each with a unique `name`. A step may use what earlier steps produce; steps run as soon as the "
         "steps they refer to have finished, and those named in a condition's branches only in that branch"))
+
+    def at_default(self, value: Any) -> Any:
+        """`value`, or the default of the parameter when it is `${params.NAME}` (what compile resolves images,
+        volume keys and costs for: a run may pass another value)."""
+        name = param_name(value)
+        return value if name is None or name not in self.parameters else self.parameters[name].default
 
 
 def step_name_of(step: object) -> str | None:
