@@ -46,7 +46,7 @@ CODE_GROUPS: list[tuple[int, int, str]] = [
 # Folders of the repository outside src/, in the Layout (scripts/ and templates/ describe themselves).
 REPO_FOLDERS: dict[str, str] = {
     "benchmarks": "timing scripts for validate and compile (see benchmarks/README.md)",
-    "docs": "the user documentation: reference.md (generated), guide.md, ci.md",
+    "docs": "the user documentation: reference.md (generated), guide.md, ci.md, ci-github.md, ci-gitlab.md",
     "examples": "three realistic projects with dev/staging/prod overlays",
     "schemas": "the JSON Schemas of mlops.yaml and of overlays, generated from the models (`mlopsc schema`)",
     "tests": "unit, functional, golden-file, hostile-input, robustness and property-based tests",

@@ -36,6 +36,9 @@ def test_scaffold_is_complete_and_valid(tmp_path, run_cli):
     assert {"build/", ".mlopsc/"} <= set((folder / ".gitignore").read_text().split())
     for script in ("prepare.py", "evaluate.py"):
         compile((folder / "pipelines" / script).read_text(), script, "exec")  # valid Python
+    import mlopsc
+
+    assert f"pip install mlopsc=={mlopsc.__version__} " in (folder / "README.md").read_text()  # pinned, as CI is
 
 
 def test_schemas_are_the_current_ones(tmp_path, run_cli):

@@ -3,6 +3,8 @@ names, jobs and images (models and monitors run as their own roles: inference_ro
 
 from __future__ import annotations
 
+from typing import Callable
+
 from mlopsc.compile.context import CompileContext
 from mlopsc.compile.foundation import key_input
 from mlopsc.graph import Resource, as_json, ref
@@ -50,20 +52,26 @@ def compile_role(ctx: CompileContext, data: "DataAccess") -> None:
 
 
 class DataAccess:
-    """S3 locations outside the artifacts bucket that the spec reads or writes."""
+    """S3 locations outside the artifacts bucket that the spec reads or writes, as the jobs see them: with
+    `resolve` (the env's names, `${region}` and the like, filled in) applied; what stays a reference is skipped."""
 
-    def __init__(self) -> None:
+    def __init__(self, resolve: Callable[[str], str] | None = None) -> None:
         self.reads: set[str] = set()
         self.writes: set[str] = set()
         self.images: set[str] = set()
+        self.resolve = resolve
+
+    def _location(self, uri: str | None) -> str | None:
+        uri = self.resolve(uri) if uri and self.resolve else uri
+        return uri if uri and uri.startswith("s3://") and "${" not in uri else None
 
     def read(self, uri: str | None) -> None:
-        if uri and uri.startswith("s3://") and "${" not in uri:
-            self.reads.add(uri)
+        if (location := self._location(uri)) is not None:
+            self.reads.add(location)
 
     def write(self, uri: str | None) -> None:
-        if uri and uri.startswith("s3://") and "${" not in uri:
-            self.writes.add(uri)
+        if (location := self._location(uri)) is not None:
+            self.writes.add(location)
 
 
 def _objects(uris: set[str], partition: str) -> tuple[list[str], list[str]]:
@@ -103,19 +111,27 @@ def execution_policy(ctx: CompileContext, data: DataAccess) -> dict:
          "Resource": (_registry_arns(ctx) if ctx.resolved.registry.owned_here else []) + [f"{sm}:model/{prefix}-*"]},
         {"Sid": "PassOwnRole", "Effect": "Allow", "Action": "iam:PassRole", "Resource": _passed_roles(ctx),
          "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}},
-        {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
-                                                      "logs:DescribeLogStreams"],
-         "Resource": [f"arn:{p}:logs:{ctx.region}:{ctx.account}:log-group:/aws/sagemaker/*"]},
-        {"Sid": "Metrics", "Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*",
-         "Condition": {"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "aws/sagemaker/*"]}}},
-        {"Sid": "PullImagesAuth", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
-    ]
+    ] + container_statements(ctx, ["/aws/sagemaker/*"])
     if ctx.names.get(("drift-function",)) and any(m.engine == "drift-job" for m in ctx.resolved.monitors.values()):
         statements.append({"Sid": "DriftFunction", "Effect": "Allow", "Action": "lambda:InvokeFunction",
                            "Resource": ctx.arn("lambda", f"function:{ctx.names[('drift-function',)]}")})
     statements += (image_statements(ctx, data) + data_statements(ctx, data) + key_statements(ctx)
                    + store_statements(ctx) + vpc_statements(ctx))
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def container_statements(ctx: CompileContext, log_groups: list[str]) -> list[dict]:
+    """What every SageMaker container's role needs: its logs (in these log groups), SageMaker's metric
+    namespaces, and the ECR token its images are pulled with."""
+    logs = f"arn:{ctx.partition}:logs:{ctx.region}:{ctx.account}:log-group:"
+    return [
+        {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
+                                                      "logs:DescribeLogStreams"],
+         "Resource": [logs + group for group in log_groups]},
+        {"Sid": "Metrics", "Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*",
+         "Condition": {"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "aws/sagemaker/*"]}}},
+        {"Sid": "PullImagesAuth", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+    ]
 
 
 def _passed_roles(ctx: CompileContext) -> str | list[str]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from mlopsc.compile.context import CompileContext
 from mlopsc.compile.foundation import DATA_CAPTURE_PREFIX
-from mlopsc.compile.iam import (DataAccess, data_statements, image_statements, key_statements, service_role,
-                                vpc_statements)
+from mlopsc.compile.iam import (DataAccess, container_statements, data_statements, image_statements, key_statements,
+                                service_role, vpc_statements)
 from mlopsc.graph import ref
 from mlopsc.resolve.resolved import STORE_PREFIX
 
@@ -29,16 +29,8 @@ def compile_inference_role(ctx: CompileContext, data: DataAccess) -> None:
 
 
 def inference_policy(ctx: CompileContext, data: DataAccess) -> dict:
-    p, region, account = ctx.partition, ctx.region, ctx.account
-    statements = [
-        {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
-                                                      "logs:DescribeLogStreams"],
-         "Resource": [f"arn:{p}:logs:{region}:{account}:log-group:/aws/sagemaker/Endpoints/{ctx.prefix}-*",
-                      f"arn:{p}:logs:{region}:{account}:log-group:/aws/sagemaker/TransformJobs*"]},
-        {"Sid": "Metrics", "Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*",
-         "Condition": {"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "aws/sagemaker/*"]}}},
-        {"Sid": "PullImagesAuth", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
-    ]
+    p = ctx.partition
+    statements = container_statements(ctx, [f"/aws/sagemaker/Endpoints/{ctx.prefix}-*", "/aws/sagemaker/TransformJobs*"])
     if any(e.data_capture for e in ctx.spec.endpoints.values()):
         statements.append({"Sid": "CaptureRequests", "Effect": "Allow", "Action": "s3:PutObject",
                            "Resource": f"arn:{p}:s3:::{ctx.bucket}/{DATA_CAPTURE_PREFIX}*"})

@@ -12,8 +12,8 @@ from __future__ import annotations
 from mlopsc.compile.context import CompileContext
 from mlopsc.compile.definitions.drift import JOB_FILE
 from mlopsc.compile.foundation import DATA_CAPTURE_PREFIX
-from mlopsc.compile.iam import (DataAccess, data_statements, image_statements, key_statements, service_role,
-                                vpc_statements)
+from mlopsc.compile.iam import (DataAccess, container_statements, data_statements, image_statements, key_statements,
+                                service_role, vpc_statements)
 from mlopsc.graph import ref
 from mlopsc.resolve.resolved import BASELINES_PREFIX
 
@@ -37,17 +37,11 @@ def monitor_deps(ctx: CompileContext) -> tuple[str, ...]:
 
 
 def monitor_policy(ctx: CompileContext, data: DataAccess) -> dict:
-    p, region, account, bucket = ctx.partition, ctx.region, ctx.account, ctx.bucket
+    p, bucket = ctx.partition, ctx.bucket
     endpoints = sorted(ctx.resolved.monitors)
     reads = [f"{DATA_CAPTURE_PREFIX}{e}/" for e in endpoints] + [f"{MONITORING_PREFIX}{e}/" for e in endpoints]
     code = [ctx.shipped_file(JOB_FILE, ("endpoints", endpoints[0], "monitoring")).key] if _drift_runs(ctx) else []
-    statements = [
-        {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
-                                                      "logs:DescribeLogStreams"],
-         "Resource": [f"arn:{p}:logs:{region}:{account}:log-group:/aws/sagemaker/ProcessingJobs*"]},
-        {"Sid": "Metrics", "Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*",
-         "Condition": {"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "aws/sagemaker/*"]}}},
-        {"Sid": "PullImagesAuth", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+    statements = container_statements(ctx, ["/aws/sagemaker/ProcessingJobs*"]) + [
         {"Sid": "ReadCapturesAndManifests", "Effect": "Allow", "Action": "s3:GetObject",
          "Resource": [f"arn:{p}:s3:::{bucket}/{prefix}*" for prefix in reads + code]},
         # SageMaker lists an S3Prefix input before reading it, even one that names a single object

@@ -61,8 +61,10 @@ def project_files(name: str, region: str, ci: str | None = None, state: str | No
     from mlopsc.spec.jsonschema import overlay_schema, render, spec_schema
 
     env = environment()
+    import mlopsc
+
     context = {"name": name, "region": region, "envs": ENVS, "model": MODEL, "label": "label", "ci": ci,
-               "state": state}
+               "state": state, "version": mlopsc.__version__}
     files = {
         "mlops.yaml": env.get_template("init/mlops.yaml.j2").render(context),
         "pipelines/prepare.py": env.get_template("init/prepare.py.j2").render(context),
