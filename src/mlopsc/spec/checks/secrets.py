@@ -18,6 +18,7 @@ processing/training step (see `placement`).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from mlopsc.credentials import PATTERNS, credential_kind  # noqa: F401  (PATTERNS: the one table, re-exported)
 from mlopsc.errors import Diagnostic, key_path
@@ -88,6 +89,7 @@ def _finding(path: tuple, scalar: YScalar, key: str | None, ctx: CheckContext) -
     return None
 
 
+@lru_cache(maxsize=1 << 14)  # a spec repeats its values: images, instance types, references
 def _literal_text(text: str) -> tuple[str, bool]:
     """The text with its `${…}` references cut out, and whether it had any."""
     try:
@@ -103,8 +105,13 @@ def _literal_text(text: str) -> tuple[str, bool]:
 
 def words(key: str) -> list[str]:
     """`dbPassword` / `DB_PASSWORD` / `--db-password` -> ["db", "password"]."""
+    return list(_words(key))
+
+
+@lru_cache(maxsize=1 << 14)  # keys repeat: every step has its `name`, `type`, `image`, `instance`
+def _words(key: str) -> tuple[str, ...]:
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", key)
-    return [w for w in re.split(r"[^a-z0-9]+", spaced.lower()) if w]
+    return tuple(w for w in re.split(r"[^a-z0-9]+", spaced.lower()) if w)
 
 
 def credential_name(key: str) -> bool:
