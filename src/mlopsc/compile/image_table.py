@@ -84,11 +84,15 @@ def check_version(image: str, scope: str) -> tuple[dict, str | None]:
     return config, chosen
 
 
-@lru_cache(maxsize=4096)  # a pipeline names one image for many steps: 10,000 steps ask 20,000 times
 def lookup(image: str, region: str, scope: str, instance_type: str) -> str | None:
     """The URI retrieve gives, None where the table cannot tell, ImageError where retrieve refuses."""
     if not usable():
         return None
+    return _lookup(image, region, scope, instance_type)
+
+
+@lru_cache(maxsize=4096)  # a pipeline names one image for many steps: 10,000 steps ask 20,000 times
+def _lookup(image: str, region: str, scope: str, instance_type: str) -> str | None:
     framework, _, version = image.partition(":")
     config, chosen = check_version(image, scope)
     family = sm_family(instance_type)
