@@ -6,14 +6,18 @@ import importlib.metadata
 import importlib.resources
 import json
 import re
+from typing import TYPE_CHECKING
 
-import jinja2
+if TYPE_CHECKING:
+    import jinja2
 
 PULUMI_PACKAGES = ("pulumi", "pulumi-aws", "pulumi-aws-native")
 PROGRAM_FILE = "mlopsc_program.py"
 
 
-def _environment() -> jinja2.Environment:
+def _environment() -> "jinja2.Environment":
+    import jinja2  # only compile writes the project's files: plan and validate never pay for jinja2
+
     templates = importlib.resources.files("mlopsc.templates")
     env = jinja2.Environment(
         loader=jinja2.FunctionLoader(lambda name: templates.joinpath(name).read_text(encoding="utf-8")),
