@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from pydantic_core import PydanticCustomError
 
 from mlopsc.spec import grammar as g
-from mlopsc.spec import locations
+from mlopsc.spec import instances, locations
 from mlopsc.spec.nodes import YFloat, YInt
 
 
@@ -370,12 +370,12 @@ def test_aws_id_refuses(prefix, value):
     ("processing", "ml.m5.xlarge"), ("transform", "ml.m5.xlarge"),
 ])
 def test_instance_type(kind, value):
-    assert g.instance_type(kind)(value) == value
+    assert instances.instance_type(kind)(value) == value
 
 
 def test_an_endpoint_instance_type_is_not_a_training_instance_type():
-    assert g.instance_type("endpoint")("ml.c5.large") == "ml.c5.large"
-    error = refused(g.instance_type("training"), "ml.c5.large")
+    assert instances.instance_type("endpoint")("ml.c5.large") == "ml.c5.large"
+    error = refused(instances.instance_type("training"), "ml.c5.large")
     assert error.type == "MLC103"
     assert error.message() == "`ml.c5.large` is not an instance type SageMaker offers for training jobs"
     assert hint(error) == "did you mean `ml.c5.xlarge`?"
@@ -385,37 +385,37 @@ def test_an_endpoint_instance_type_is_not_a_training_instance_type():
     ("endpoint", "endpoints"), ("transform", "batch transform"), ("training", "training jobs"), ("processing", "processing jobs"),
 ])
 def test_instance_type_message_names_the_kind(kind, what):
-    error = refused(g.instance_type(kind), "ml.nope.huge")
+    error = refused(instances.instance_type(kind), "ml.nope.huge")
     assert error.message().endswith(f"SageMaker offers for {what}")
 
 
 @pytest.mark.parametrize("kind", ["endpoint", "training", "processing", "transform"])
 def test_missing_ml_prefix_gets_a_hint(kind):
-    error = refused(g.instance_type(kind), "m5.xlarge")
+    error = refused(instances.instance_type(kind), "m5.xlarge")
     assert error.type == "MLC103"
     assert error.message() == "`m5.xlarge` is not a SageMaker instance type"
     assert hint(error) == "write `ml.m5.xlarge`"
 
 
 def test_m5_large_hint():
-    assert hint(refused(g.instance_type("endpoint"), "m5.large")) == "write `ml.m5.large`"
+    assert hint(refused(instances.instance_type("endpoint"), "m5.large")) == "write `ml.m5.large`"
 
 
 def test_instance_type_typo_gets_a_suggestion():
-    assert hint(refused(g.instance_type("endpoint"), "ml.m5.larg")) == "did you mean `ml.m5.large`?"
+    assert hint(refused(instances.instance_type("endpoint"), "ml.m5.larg")) == "did you mean `ml.m5.large`?"
 
 
 @pytest.mark.parametrize("kind", ["endpoint", "training", "processing", "transform"])
 def test_instance_type_suggestion_keeps_the_family(kind):
     """`ml.p3.medium` is a GPU machine of a size p3 does not come in: the suggestion is a p3 (its smallest, with
     the family's sizes), never `ml.t3.medium`, the closest text but a burstable CPU machine."""
-    assert hint(refused(g.instance_type(kind), "ml.p3.medium")) == (
+    assert hint(refused(instances.instance_type(kind), "ml.p3.medium")) == (
         "did you mean `ml.p3.2xlarge`? (ml.p3 comes in 2xlarge, 8xlarge, 16xlarge)")
 
 
 @pytest.mark.parametrize("value", ["t2.micro.huge", "big", None, 4])
 def test_instance_type_garbage_gets_the_format(value):
-    error = refused(g.instance_type("endpoint"), value)
+    error = refused(instances.instance_type("endpoint"), value)
     assert hint(error) == "instance types look like `ml.m5.xlarge`"
 
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pydantic_core import PydanticCustomError
 
 from mlopsc.spec.checks import CheckContext
-from mlopsc.spec.grammar import ascii_digits, describe, instance_type
+from mlopsc.spec.grammar import ascii_digits, describe
+from mlopsc.spec.instances import instance_type
 from mlopsc.spec.models.base import param_name
 from mlopsc.spec.models.pipelines import APPROVAL_STATUSES, COUNT_RANGE
 
@@ -58,7 +59,7 @@ def value_problem(slot: Slot, value: object) -> tuple[str, str | None] | None:
     """(message, hint) when SageMaker refuses `value` (a default, or a run's text) where `slot` is; else None."""
     if slot.what == "instance":
         try:
-            instance_type(slot.use)(value)  # the check `instance:` itself is given (spec/grammar.py)
+            instance_type(slot.use)(value)  # the check `instance:` itself is given (spec/instances.py)
         except PydanticCustomError as err:
             return err.context["message"], err.context["hint"]
         return None

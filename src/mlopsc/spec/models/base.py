@@ -7,7 +7,7 @@ from typing import Annotated, Any, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WrapValidator
 
-from mlopsc.spec import grammar, locations, schedules
+from mlopsc.spec import grammar, instances, locations, schedules
 from mlopsc.spec.grammar import describe, fail
 
 
@@ -87,7 +87,7 @@ def env_var(most: int) -> Any:
 
 
 def instance_type(kind: str):
-    return Annotated[str, BeforeValidator(grammar.instance_type(kind), json_schema_input_type=Annotated[
+    return Annotated[str, BeforeValidator(instances.instance_type(kind), json_schema_input_type=Annotated[
         str, Field(pattern=r"^ml\.[a-z0-9-]+\.[a-z0-9-]+$", description=f"a SageMaker {kind} instance type")])]
 
 
