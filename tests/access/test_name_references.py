@@ -71,3 +71,48 @@ def test_the_read_is_allowed_by_the_data_grant_alone(judged, prefix):
     after = judge_compiled(edited(judged.compiled, "dev", "iam.execution-policy", without("policy", "ReadData")))
     allowed, denied = _reads(after.verdicts, prefix)
     assert denied and not allowed
+
+
+MONITORED = """\
+version: 1
+project: {name: seed, region: eu-west-1, account: "123456789012"}
+environments: [dev]
+notify: {oncall: [oncall@example.com]}
+rules:
+  MLC310: {severity: off, reason: a one-env test project}
+endpoints:
+  scorer:
+    image: xgboost:1.7-1
+    model_data: s3://models-${region}/${env}/model.tar.gz
+    instance: {type: ml.m5.large, count: 1}
+    data_capture: 100%
+    monitoring:
+      schedule: hourly
+      notify: oncall
+      data_quality: {baseline: "s3://base-${region}/${env}/"}
+      model_quality:
+        problem_type: BinaryClassification
+        ground_truth: s3://truth-${region}/${env}/
+        inference_attribute: "0"
+"""
+
+
+@pytest.fixture(scope="module")
+def monitored(tmp_path_factory, image_cache):
+    from .conftest import compile_all
+
+    folder = tmp_path_factory.mktemp("monitored-name-references")
+    (folder / "mlops.yaml").write_text(MONITORED)
+    return judge_compiled(compile_all(str(folder / "mlops.yaml")))
+
+
+def test_models_and_monitors_are_given_and_granted_the_resolved_locations(monitored):
+    """A model's model_data, a monitor's baseline and ground truth with `${region}`/`${env}`: the model, the drift
+    job and the drift function are given the resolved location, and their roles may read it."""
+    compiled = monitored.compiled[0]
+    text = str({a: r.inputs for a, r in compiled.graph.resources.items()}) + str(compiled.definitions)
+    assert not any(f"${{{name}}}" in text for name in ("region", "env"))
+    for bucket in ("models-eu-west-1", "base-eu-west-1", "truth-eu-west-1"):
+        reads = [a for a in monitored.verdicts.allowed if a.resource_arn.startswith(f"arn:aws:s3:::{bucket}/")]
+        assert reads, bucket
+    assert not monitored.verdicts.denied, [str(d) for d in monitored.verdicts.denied]

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from mlopsc.compile.batch import compile_batch
 from mlopsc.compile.budgets import compile_budgets
 from mlopsc.compile.context import CompileContext, ImageResolver
-from mlopsc.compile.definitions.expressions import References
 from mlopsc.compile.drift import compile_drift, compile_registry_retrains, ship_drift_code
 from mlopsc.compile.endpoints import compile_endpoints
 from mlopsc.compile.foundation import compile_foundation
@@ -99,7 +98,7 @@ def check_code_files(ctx: CompileContext) -> list[Diagnostic]:
 
 def data_access(ctx: CompileContext, result: CompileResult) -> DataAccess:
     """The S3 locations and images the execution role needs (pipeline jobs), off the spec and definitions."""
-    access = DataAccess(References(ctx).plain)  # the locations as the definitions name them
+    access = DataAccess(ctx.plain)  # the locations as the definitions name them
     for pipeline in ctx.spec.pipelines.values():
         for param in pipeline.parameters.values():  # a declared prefix covers every value a run may pass
             access.read(param.allowed_prefix or (param.default if isinstance(param.default, str) else None))
@@ -120,7 +119,7 @@ def monitor_images(ctx: CompileContext, result: CompileResult) -> set[str]:
 
 def serving_access(ctx: CompileContext, result: CompileResult) -> DataAccess:
     """What the models' role needs: model data, batch inputs and outputs, the images models are served with."""
-    access = DataAccess(References(ctx).plain)
+    access = DataAccess(ctx.plain)
     for endpoint in ctx.spec.endpoints.values():
         access.read(endpoint.model_data)
     for job in ctx.spec.batch.values():

@@ -124,6 +124,15 @@ class CompileContext:
     def s3_uri(self, *parts: str) -> str:
         return self.resolved.s3_uri(*parts)
 
+    def plain(self, text: str | None) -> str | None:
+        """A location as AWS must be given it outside pipelines: `${region}`, `${env}`, `${project}`, `${bucket}`
+        filled in (definitions.expressions.References.plain, the one resolver)."""
+        if text is None:
+            return None
+        from mlopsc.compile.definitions.expressions import References
+
+        return References(self).plain(text)
+
     def tags(self, **extra: str) -> dict[str, str]:
         """Tags for every taggable resource: the project's, plus the cost allocation tags."""
         return {**self.resolved.tags, **extra}

@@ -251,5 +251,5 @@ def _ground_truth(ctx: CompileContext, monitor: Monitor) -> tuple[str, str] | No
     quality = ctx.spec.endpoints[monitor.endpoint].monitoring.model_quality
     if quality is None:
         return None
-    bucket, _, key = quality.ground_truth[len("s3://"):].partition("/")
+    bucket, _, key = ctx.plain(quality.ground_truth)[len("s3://"):].partition("/")
     return bucket, key.rstrip("/") + "/" if key else ""

@@ -36,7 +36,7 @@ def compile_model(ctx: CompileContext, address: str, base: str, item, path: tupl
         container: dict = {"model_package_name": ctx.resolved.registry.package_arn(item.model, item.version)}
         deps = role_dependencies(ctx) + registry_dependencies(ctx, [item.model])
     else:
-        container = {"image": ctx.image(use), "model_data_url": item.model_data}
+        container = {"image": ctx.image(use), "model_data_url": ctx.plain(item.model_data)}
         deps = role_dependencies(ctx)
     if item.environment:
         container["environment"] = {key: secret_value(value) for key, value in item.environment.items()}

@@ -57,7 +57,7 @@ def monitor_policy(ctx: CompileContext, data: DataAccess) -> dict:
 
 def monitor_access(ctx: CompileContext, images: set[str]) -> DataAccess:
     """The S3 locations outside the bucket (given baselines, ground truth) and the images monitors run."""
-    access = DataAccess()
+    access = DataAccess(ctx.plain)  # the locations as the jobs are given them
     for monitor in ctx.resolved.monitors.values():
         if monitor.baseline != "registry":
             access.read(monitor.baseline)

@@ -63,7 +63,7 @@ def _output(ctx: CompileContext, name: str, kind: str, single: bool) -> dict:
 
 def _data_quality(ctx: CompileContext, name: str, ep: Endpoint, path: tuple) -> str:
     mon = ep.monitoring
-    baseline = mon.data_quality.baseline.rstrip("/")  # type: ignore[union-attr]
+    baseline = ctx.plain(mon.data_quality.baseline).rstrip("/")  # type: ignore[union-attr]
     endpoint_name = ctx.names[("endpoint", name)]
     inputs: dict = {
         "data_quality_app_specification": {"image_uri": analyzer_image(ctx.region),
@@ -105,7 +105,7 @@ def _model_quality(ctx: CompileContext, name: str, ep: Endpoint, path: tuple) ->
     inputs: dict = {
         "model_quality_app_specification": {"image_uri": analyzer_image(ctx.region), "problem_type": quality.problem_type},
         "model_quality_job_input": {"endpoint_input": endpoint_input,
-                                    "ground_truth_s3_input": {"s3_uri": quality.ground_truth}},
+                                    "ground_truth_s3_input": {"s3_uri": ctx.plain(quality.ground_truth)}},
         "model_quality_job_output_config": _output(ctx, name, "model-quality", single=False),
         "job_resources": {"cluster_config": _cluster(ctx, name)}, "network_config": network, "role_arn": ctx.resolved.monitor_role_arn,
         "stopping_condition": {"max_runtime_in_seconds": mon.max_runtime},  # type: ignore[union-attr]

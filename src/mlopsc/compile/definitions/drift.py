@@ -84,10 +84,10 @@ def drift_steps(scope: Scope, monitor: "Monitor", endpoint: "Endpoint", code: "C
     window = {"action": "window", "capture_prefix": capture_prefix(ctx, monitor.endpoint, endpoint_name),
               "window_hours": monitor.window_hours, "execution_id": EXECUTION_ID,
               "manifest_prefix": ctx.s3_uri("monitoring", monitor.endpoint, "manifests") + "/",
-              "ground_truth_prefix": quality.ground_truth.rstrip("/") + "/" if quality else "",
+              "ground_truth_prefix": ctx.plain(quality.ground_truth).rstrip("/") + "/" if quality else "",
               "ground_truth_lag_hours": monitor.window_hours if quality else 0,
               "package_arn": monitor.package_arn if monitor.baseline == "registry" else "",
-              "kms_key_id": ctx.kms_key or "", **_given_baseline(monitor)}
+              "kms_key_id": ctx.kms_key or "", **_given_baseline(ctx, monitor)}
     outputs = [("captures_manifest", "String"), ("capture_files", "Integer"), ("ground_truth_manifest", "String"),
                ("ground_truth_files", "Integer"), ("statistics_uri", "String"), ("constraints_uri", "String"),
                ("window_start", "String"), ("window_end", "String")]
@@ -109,10 +109,10 @@ def capture_prefix(ctx, endpoint: str, endpoint_name: str) -> str:
     return ctx.s3_uri(DATA_CAPTURE_PREFIX, endpoint, endpoint_name) + "/"
 
 
-def _given_baseline(monitor: "Monitor") -> dict[str, str]:
+def _given_baseline(ctx, monitor: "Monitor") -> dict[str, str]:
     if monitor.baseline in (None, "registry"):
         return {"statistics_uri": "", "constraints_uri": ""}
-    folder = monitor.baseline.rstrip("/")
+    folder = ctx.plain(monitor.baseline).rstrip("/")
     return {"statistics_uri": f"{folder}/statistics.json", "constraints_uri": f"{folder}/constraints.json"}
 
 
