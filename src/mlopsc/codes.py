@@ -21,6 +21,7 @@ CODES: dict[str, str] = {
     "MLC021": "an overlay sets a key only mlops.yaml may set",
     "MLC022": "an environment that is not in `environments`",
     "MLC023": "an overlay adds an incomplete entry named like one of mlops.yaml's (a misspelt name)",
+    "MLC024": "an overlay removes (`key: null`) a key mlops.yaml does not have: the removal would do nothing",
     # schema (MLC1xx)
     "MLC100": "an unknown key",
     "MLC101": "a required key is missing",

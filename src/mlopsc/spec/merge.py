@@ -128,3 +128,23 @@ def _added(base: YMap, overlay: YMap, path: tuple):
         meant = closest(str(key), names) if isinstance(entry.node, YMap) and path else None  # a section: MLC100
         if meant is not None:
             yield here, entry.key_mark, meant
+
+
+def unmatched_removals(base: YMap, overlay: YMap, path: tuple = ()) -> list[Diagnostic]:
+    """MLC024 for each `key: null` of the overlay whose key mlops.yaml does not have there: the removal would be
+    dropped in silence (a misspelt key, `chrun: null`, removes nothing and the env keeps what it meant to remove)."""
+    out: list[Diagnostic] = []
+    for key, entry in overlay.entries.items():
+        here = path + (key,)
+        if key in base.entries:
+            if isinstance(base.entries[key].node, YMap) and isinstance(entry.node, YMap):
+                out += unmatched_removals(base.entries[key].node, entry.node, here)  # type: ignore[arg-type]
+            continue
+        if _is_null(entry.node):
+            meant = closest(str(key), [k for k in base.entries if isinstance(k, str)])
+            where = f"`{key_path(path)}`" if path else "the top level"
+            out.append(Diagnostic(entry.key_mark, "MLC024", f"this overlay removes `{key_path(here)}`, which mlops.yaml "
+                                  f"does not have in {where}: it removes nothing",
+                                  f"did you mean `{shown_key(meant)}`?" if meant else
+                                  "remove the line, or name a key mlops.yaml has there"))
+    return out

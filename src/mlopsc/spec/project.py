@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from mlopsc.errors import Diagnostic, DiagnosticError, Mark, has_errors, sort_diagnostics
 from mlopsc.spec.loader import RawDocument, display_path, load_file
-from mlopsc.spec.merge import base_only_violations, merge, misspelt_entries
+from mlopsc.spec.merge import base_only_violations, merge, misspelt_entries, unmatched_removals
 from mlopsc.spec.checks import CheckContext, Owner
 from mlopsc.spec.checks.names import cross_env_clashes
 from mlopsc.spec.checks.registry import cross_env_check, registry_env, uses_registry
@@ -117,6 +117,8 @@ def _load_env(base: RawDocument, env: str, overlay_path: str | None,
         except DiagnosticError as exc:
             return None, None, exc.diagnostics
         diagnostics += base_only_violations(overlay.root)
+        if isinstance(base.root, YMap) and isinstance(overlay.root, YMap):
+            diagnostics += unmatched_removals(base.root, overlay.root)
         root = merge(base.root, overlay.root)  # type: ignore[assignment]
     tree = SourceTree(root)
     spec, found = validate_tree(tree, env, base_dir)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from mlopsc.errors import Mark
+from mlopsc.errors import Mark, key_path
 from mlopsc.spec.checks import CheckContext
 from mlopsc.spec.checks.secrets import placement
 from mlopsc.spec.grammar import did_you_mean
 from mlopsc.spec.models import BaselineStep, Pipeline, ProcessingStep, TrainingStep
 from mlopsc.spec.nodes import YMap, YScalar, YSeq
 from mlopsc.spec.refs import (GLOBALS, STEP_ATTRIBUTES, Ref, RefSyntaxError, find_refs, parameter_places, parse_condition,
-                              shape_problem)
+                              shape_problem, takes_parameters)
 
 PRODUCES = {"processing": "outputs (and a report, if it sets `report`)", "training": "a model",
             "baseline": "a baseline", "condition": "nothing", "register": "nothing", "fail": "nothing"}
@@ -59,10 +59,23 @@ def _check_string(ctx: CheckContext, path: tuple, scalar: YScalar) -> None:
         return
     scope = _Scope.of(ctx, path)
     for ref in refs:
-        problem = shape_problem(ref) or (placement(path) if ref.secret else scope.resolve(ref))
+        problem = shape_problem(ref) or (placement(path) if ref.secret else _unread(ctx, path, ref) or scope.resolve(ref))
         if problem:
             message, hint, code = problem if len(problem) == 3 else (*problem, "MLC211")
             ctx.error(path, code, message, hint, mark=_column(scalar, ref.start), reference=True)
+
+
+def _unread(ctx: CheckContext, path: tuple, ref: Ref) -> tuple[str, str, str] | None:
+    """A `${params.…}` or `${steps.…}` inside a pipeline where compile writes text as it stands (a description,
+    a parameter's default, a step's code or report): it would reach SageMaker unresolved."""
+    if ref.kind not in ("params", "steps") or len(path) < 3 or path[0] != "pipelines" or path[1] not in ctx.spec.pipelines:
+        return None
+    steps = ctx.spec.pipelines[path[1]].steps
+    in_step = path[2] == "steps" and len(path) >= 5 and isinstance(path[3], int) and path[3] < len(steps)
+    if in_step and takes_parameters(path, steps[path[3]].type):
+        return None
+    return (f"`{key_path(path)}` is written as it stands: `${{{ref.body}}}` would reach SageMaker unresolved",
+            parameter_places().replace("`${params.NAME}` is read", "`${params.…}` and `${steps.…}` are read"), "MLC213")
 
 
 _last: list = [None, {}]  # the pipeline whose step positions were last asked for, and them
