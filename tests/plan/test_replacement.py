@@ -154,3 +154,7 @@ def test_a_fixed_name_replace_deletes_first_and_the_plan_says_so():
     change = {c.address: c for c in diff(base, head).changes}[group["address"]]
     assert change.action == "replace" and change.delete_first
     assert f"# {group['address']} must be replaced, delete before replace" in render_text(diff(base, head))
+    from mlopsc.plan.render_json import plan_dict
+
+    machine = {c["address"]: c for c in plan_dict(diff(base, head))["changes"]}  # and so does the JSON plan
+    assert machine[group["address"]]["delete_before_replace"] is True

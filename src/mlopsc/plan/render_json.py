@@ -25,6 +25,7 @@ def plan_dict(plan: Plan) -> dict:
 def _change(change: Change) -> dict:
     return {"address": change.address, "type": change.type, "name": change.name, "action": str(change.action),
             "origin": change.origin, "protected": change.protected, "replace_reasons": list(change.replace_reasons),
+            "delete_before_replace": change.delete_first,  # the old one goes first: the new one takes its name
             "diffs": [_diff(d) for d in change.diffs]}
 
 
