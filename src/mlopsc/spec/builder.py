@@ -87,11 +87,11 @@ class TreeBuilder:
         return False
 
     def _scalar(self, event) -> None:
-        if self._skipping_key():
+        if self.stack and self.stack[-1].key_skip > 0:  # _skipping_key, inlined: this runs once per value
             return
         mark = self.mark(event)
         plain = not event.style and event.implicit[0]
-        if not self._check_tag(event, _SCALAR_TAGS):
+        if event.tag is not None and not self._check_tag(event, _SCALAR_TAGS):
             value: object = event.value
         else:
             try:
@@ -101,7 +101,8 @@ class TreeBuilder:
                 value = event.value
         single = "\n" not in event.value and event.start_mark.line == event.end_mark.line
         node = YScalar(value, mark, event.style if event.style else None, single)
-        self._register_anchor(event.anchor, node, 1)
+        if event.anchor:
+            self._register_anchor(event.anchor, node, 1)
         self._attach(node, 1, event)
 
     def _start(self, event, cls) -> None:
