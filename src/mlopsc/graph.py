@@ -111,6 +111,7 @@ class Resource:
     protect: bool = False
     retain_on_delete: bool = False
     delete_before_replace: bool = False  # a replace would collide on the fixed name: delete the old one first
+    ignore_changes: tuple[str, ...] = ()  # inputs set at create only: AWS cannot change them, and a replace would lose data
 
     def all_dependencies(self) -> list[str]:
         return sorted(set(self.depends_on) | set(refs_in(self.inputs)))
@@ -123,6 +124,8 @@ class Resource:
             body["options"] = {"protect": self.protect, "retain_on_delete": self.retain_on_delete}
         if self.delete_before_replace:
             body.setdefault("options", {})["delete_before_replace"] = True
+        if self.ignore_changes:
+            body.setdefault("options", {})["ignore_changes"] = list(self.ignore_changes)
         return body
 
 

@@ -150,7 +150,7 @@ def test_a_fixed_name_replace_deletes_first_and_the_plan_says_so():
     base = golden(env="dev")
     group = next(r for r in base["resources"] if r["type"] == "aws:sagemaker/modelPackageGroup:ModelPackageGroup")
     assert group["options"]["delete_before_replace"] is True
-    head = edited(base, group["address"], lambda r: r["inputs"].update(model_package_group_description="new words"))
+    head = edited(base, group["address"], lambda r: r["inputs"].update(model_package_group_name="renamed"))
     change = {c.address: c for c in diff(base, head).changes}[group["address"]]
     assert change.action == "replace" and change.delete_first
     assert f"# {group['address']} must be replaced, delete before replace" in render_text(diff(base, head))
@@ -158,3 +158,14 @@ def test_a_fixed_name_replace_deletes_first_and_the_plan_says_so():
 
     machine = {c["address"]: c for c in plan_dict(diff(base, head))["changes"]}  # and so does the JSON plan
     assert machine[group["address"]]["delete_before_replace"] is True
+
+
+def test_a_model_description_edit_is_not_applied_rather_than_replacing_the_registry():
+    """SageMaker has no UpdateModelPackageGroup: Terraform replaces the group on a description change, which would
+    drop every version (and the protected group cannot be replaced). The description is set at create only."""
+    base = golden(env="dev")
+    group = next(r for r in base["resources"] if r["type"] == "aws:sagemaker/modelPackageGroup:ModelPackageGroup")
+    assert group["options"]["ignore_changes"] == ["model_package_group_description"]
+    head = edited(base, group["address"], lambda r: r["inputs"].update(model_package_group_description="new words"))
+    change = {c.address: c for c in diff(base, head).changes}[group["address"]]
+    assert change.action == "same" and not change.diffs

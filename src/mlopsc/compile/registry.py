@@ -34,7 +34,10 @@ def compile_registry(ctx: CompileContext) -> None:
             inputs["model_package_group_description"] = " ".join(entry.description.split())[:1024]
         origin = ctx.origin(("models", model))
         ctx.add(Resource(f"registry.{model}", "aws:sagemaker/modelPackageGroup:ModelPackageGroup", name, inputs,
-                         origin, protect=True, retain_on_delete=True, delete_before_replace=True))
+                         origin, protect=True, retain_on_delete=True, delete_before_replace=True,
+                         # SageMaker cannot change a group's description (no UpdateModelPackageGroup) and a replace
+                         # would drop every version: the description is set when the group is created
+                         ignore_changes=("model_package_group_description",)))
         readers = sorted({p.account for p in registry.cross_account() if model in p.serves})
         if readers:
             ctx.add(Resource(f"registry.{model}.policy", "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy",

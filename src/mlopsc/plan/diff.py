@@ -64,8 +64,10 @@ def _compare(old: dict | None, new: dict | None) -> Change:
         return Change(action=Action.CREATE, diffs=diffs, **common)
     if new is None:
         return Change(action=Action.DELETE, **common)
+    ignored = tuple((new.get("options") or {}).get("ignore_changes") or ())  # what the provider will not change
     diffs = [_input_diff(new["type"], path, before, after)
-             for path, before, after in leaf_diffs(old.get("inputs") or {}, new.get("inputs") or {})]
+             for path, before, after in leaf_diffs(old.get("inputs") or {}, new.get("inputs") or {})
+             if not any(covers(i, path) for i in ignored)]
     diffs += _option_diffs(old, new)
     reasons = sorted({forcing_input(new["type"], d.path) or "" for d in diffs if d.forces_replacement})
     if old["type"] != new["type"]:

@@ -43,7 +43,7 @@ MARKERS = ("$ref", "$join", "$json", "$asset", "$archive", "$secret")
 SECRET_STORES = ("ssm", "secretsmanager")
 PACKAGES = {"aws": "pulumi_aws", "aws-native": "pulumi_aws_native"}
 PROVIDER_PREFIX = "pulumi:providers:"
-OPTIONS = ("protect", "retain_on_delete", "delete_before_replace", "provider")
+OPTIONS = ("protect", "retain_on_delete", "delete_before_replace", "ignore_changes", "provider")
 # Stack outputs worth a `pulumi stack output`: type token -> (output name, attribute).
 EXPORTS = {
     "aws:s3/bucket:Bucket": ("buckets", "bucket"),
@@ -280,6 +280,7 @@ class Interpreter:
             protect=bool(options.get("protect", False)),
             retain_on_delete=bool(options.get("retain_on_delete", False)),
             delete_before_replace=bool(options.get("delete_before_replace", False)),
+            ignore_changes=list(options.get("ignore_changes") or []) or None,  # snake_case: the SDK translates them
         )
         inputs = {key: self.resolve(value, res) for key, value in (res.get("inputs") or {}).items()}
         try:

@@ -105,4 +105,6 @@ class Security(Base):
 
 
 class RegistryModel(Base):
-    description: Text | None = Field(None, max_length=1024, description="The description of the model package group")
+    description: Text | None = Field(None, max_length=1024, description=(
+        "The description of the model package group, set when the group is created: SageMaker cannot change it "
+        "later (and replacing the group would drop its versions), so later edits are not applied"))
