@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import json
 
 import pytest
 from conftest import ROOT

@@ -65,7 +65,7 @@ def test_a_job_wildcard_action_counts_as_a_job_permission():
     env_spec, graph = compiled(CLINIC, "dev")
     broken = doctored(graph, "iam.execution-policy", "policy", lambda st: st.append(
         {"Sid": "AllJobs", "Effect": "Allow", "Action": "sagemaker:*", "Resource": "arn:aws:sagemaker:*:*:training-job/*"}))
-    assert [f"statement `AllJobs`" in d.message for d in findings(env_spec, broken, "MLC329")] == [True]
+    assert ["statement `AllJobs`" in d.message for d in findings(env_spec, broken, "MLC329")] == [True]
 
 
 @pytest.mark.parametrize("address,key,label", [

@@ -23,6 +23,15 @@ def policies(value: object) -> Iterator[dict]:
             stack.extend(item)
 
 
+def each_statement(resources, field: str | None = None) -> Iterator[tuple[object, int, dict]]:
+    """(resource, index, statement) of every statement of every policy document in the resources' inputs (or in
+    one input of theirs, e.g. `assume_role_policy`)."""
+    for resource in resources:
+        for document in policies(resource.inputs if field is None else {field: resource.inputs.get(field)}):
+            for i, statement in enumerate(statements(document)):
+                yield resource, i, statement
+
+
 def statements(document: dict) -> list[dict]:
     return [s for s in as_list(document.get("Statement")) if isinstance(s, dict)]
 

@@ -6,7 +6,7 @@ import re
 
 from mlopsc.errors import Severity
 from mlopsc.policy.base import Finding, Rule, RuleContext
-from mlopsc.policy.documents import as_list, policies, statements
+from mlopsc.policy.documents import as_list, each_statement
 
 _WILDCARD = re.compile(r"^(\*|[A-Za-z0-9-]+:\*)$")
 KMS_KEY = "aws:kms/key:Key"
@@ -21,18 +21,16 @@ class IamWildcards(Rule):
     scope = "graph"
 
     def check(self, ctx: RuleContext):
-        for resource in ctx.resources():
-            for document in policies(resource.inputs):
-                for i, statement in enumerate(statements(document)):
-                    if statement.get("Effect") != "Allow" or "*" not in as_list(statement.get("Resource")):
-                        continue
-                    if resource.type == KMS_KEY and _account_root(statement):
-                        continue  # a key policy's "*" is the key itself; the root principal delegates to IAM (AWS's default)
-                    for action in as_list(statement.get("Action")):
-                        if isinstance(action, str) and _WILDCARD.match(action):
-                            sid = statement.get("Sid") or f"#{i + 1}"
-                            yield Finding(ctx.origin_mark(resource), f"`{resource.address}`: statement `{sid}` allows "
-                                          f"`{action}` on every resource (`Resource: *`)")
+        for resource, i, statement in each_statement(ctx.resources()):
+            if statement.get("Effect") != "Allow" or "*" not in as_list(statement.get("Resource")):
+                continue
+            if resource.type == KMS_KEY and _account_root(statement):
+                continue  # a key policy's "*" is the key itself; the root principal delegates to IAM (AWS's default)
+            for action in as_list(statement.get("Action")):
+                if isinstance(action, str) and _WILDCARD.match(action):
+                    sid = statement.get("Sid") or f"#{i + 1}"
+                    yield Finding(ctx.origin_mark(resource), f"`{resource.address}`: statement `{sid}` allows "
+                                  f"`{action}` on every resource (`Resource: *`)")
 
 
 def _account_root(statement: dict) -> bool:

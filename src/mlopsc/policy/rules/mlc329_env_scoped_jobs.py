@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mlopsc.errors import Severity
 from mlopsc.policy.base import Finding, Rule, RuleContext
-from mlopsc.policy.documents import ROLE_POLICY, allows, as_list, condition_values, policies, sid, statements
+from mlopsc.policy.documents import ROLE_POLICY, allows, as_list, condition_values, each_statement, sid
 
 JOB_KINDS = ("ProcessingJob", "TrainingJob", "TransformJob")
 JOB_ACTIONS = frozenset(f"sagemaker:{verb}{kind}" for kind in JOB_KINDS for verb in ("Create", "Describe", "Stop"))
@@ -21,17 +21,15 @@ class EnvScopedJobs(Rule):
 
     def check(self, ctx: RuleContext):
         wanted = {"mlops:env": ctx.env, "mlops:project": ctx.resolved.project}
-        for resource in ctx.resources(ROLE_POLICY):
-            for document in policies(resource.inputs):
-                for i, statement in enumerate(statements(document)):
-                    actions = sorted(a for a in allows(statement) if a in JOB_ACTIONS or a in ("sagemaker:*", "*"))
-                    shared = [r for r in as_list(statement.get("Resource")) if isinstance(r, str) and "*" in r]
-                    if not actions or not shared:
-                        continue
-                    missing = sorted(tag for tag, value in wanted.items()
-                                     if not any(condition_values(statement, f"{k}/{tag}") == {value} for k in TAG_KEYS))
-                    if missing:
-                        yield Finding(ctx.origin_mark(resource), f"`{resource.address}`: statement "
-                                      f"`{sid(statement, i)}` allows `{actions[0]}` on `{shared[0]}` without requiring "
-                                      f"{' and '.join(f'`{t}: {wanted[t]}`' for t in missing)}: it reaches the jobs of "
-                                      "every project and env in the account")
+        for resource, i, statement in each_statement(ctx.resources(ROLE_POLICY)):
+            actions = sorted(a for a in allows(statement) if a in JOB_ACTIONS or a in ("sagemaker:*", "*"))
+            shared = [r for r in as_list(statement.get("Resource")) if isinstance(r, str) and "*" in r]
+            if not actions or not shared:
+                continue
+            missing = sorted(tag for tag, value in wanted.items()
+                             if not any(condition_values(statement, f"{k}/{tag}") == {value} for k in TAG_KEYS))
+            if missing:
+                yield Finding(ctx.origin_mark(resource), f"`{resource.address}`: statement "
+                              f"`{sid(statement, i)}` allows `{actions[0]}` on `{shared[0]}` without requiring "
+                              f"{' and '.join(f'`{t}: {wanted[t]}`' for t in missing)}: it reaches the jobs of "
+                              "every project and env in the account")

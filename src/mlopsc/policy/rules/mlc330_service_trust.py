@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from mlopsc.errors import Severity
 from mlopsc.policy.base import Finding, Rule, RuleContext
-from mlopsc.policy.documents import ROLE, as_list, condition_values, policies, sid, statements
+from mlopsc.policy.documents import ROLE, as_list, condition_values, each_statement, sid
 
 # Services that state, when they assume a role, the resource they act for (their confused-deputy guidance):
 # EventBridge Scheduler (the schedule), EventBridge (the rule), Lambda (the function).
@@ -21,19 +21,17 @@ class ServiceTrust(Rule):
     scope = "graph"
 
     def check(self, ctx: RuleContext):
-        for resource in ctx.resources(ROLE):
-            for document in policies({"trust": resource.inputs.get("assume_role_policy")}):
-                for i, statement in enumerate(statements(document)):
-                    principal = statement.get("Principal")
-                    services = as_list(principal.get("Service")) if isinstance(principal, dict) else []
-                    if statement.get("Effect") != "Allow" or not services:
-                        continue
-                    problems = []
-                    if not condition_values(statement, "aws:SourceAccount"):
-                        problems.append("`aws:SourceAccount`")
-                    if STATES_SOURCE_ARN & set(services) and not condition_values(statement, "aws:SourceArn"):
-                        problems.append("`aws:SourceArn`")
-                    if problems:
-                        yield Finding(ctx.origin_mark(resource), f"`{resource.address}`: trust statement "
-                                      f"`{sid(statement, i)}` lets {', '.join(sorted(services))} assume the role without "
-                                      f"{' or '.join(problems)}: a resource of another account or env could act as it")
+        for resource, i, statement in each_statement(ctx.resources(ROLE), "assume_role_policy"):
+            principal = statement.get("Principal")
+            services = as_list(principal.get("Service")) if isinstance(principal, dict) else []
+            if statement.get("Effect") != "Allow" or not services:
+                continue
+            problems = []
+            if not condition_values(statement, "aws:SourceAccount"):
+                problems.append("`aws:SourceAccount`")
+            if STATES_SOURCE_ARN & set(services) and not condition_values(statement, "aws:SourceArn"):
+                problems.append("`aws:SourceArn`")
+            if problems:
+                yield Finding(ctx.origin_mark(resource), f"`{resource.address}`: trust statement "
+                              f"`{sid(statement, i)}` lets {', '.join(sorted(services))} assume the role without "
+                              f"{' or '.join(problems)}: a resource of another account or env could act as it")
