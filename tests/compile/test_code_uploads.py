@@ -54,3 +54,37 @@ def test_uploads_are_deterministic_and_the_first_name_keeps_its_address(tmp_path
     sha = first.graph.resources[by_name["evaluate.py"]].inputs["key"].split("/")[1]
     assert by_name["evaluate.py"] == f"object.code.{sha[:16]}"  # the address a stack deployed before keeps
     assert by_name["prepare.py"].startswith(f"object.code.{sha[:16]}-")
+
+
+def test_an_upload_that_changes_hands_is_never_deleted_under_its_new_owner(tmp_path):
+    """Add a file whose content another name already uploads, under a path that sorts first: the bare address moves to
+    the new key and the old key moves to a new address. Pulumi would create the key under its new address and then
+    delete it with the old one's replacement; uploads are kept in S3 when their resource goes, so nothing is
+    deleted, and no guard asks for --allow-data-loss (nothing is lost)."""
+    import shutil
+
+    from mlopsc.apply.guards import data_loss
+    from mlopsc.emit.writer import manifest_dict
+    from mlopsc.plan.diff import diff
+
+    before = _compile(tmp_path / "a")
+    folder = tmp_path / "b"
+    shutil.copytree(tmp_path / "a", folder)
+    spec = folder / "mlops.yaml"
+    evaluate = (folder / "pipelines" / "evaluate.py").read_text()
+    (folder / "pipelines" / "a_first.py").write_text(evaluate)  # same content, a path sorting before both
+    text = spec.read_text().replace("code: pipelines/evaluate.py", "code: pipelines/a_first.py", 1)
+    assert text != spec.read_text()
+    spec.write_text(text + "")
+    after = compile_env(load_project(str(spec), ["dev"]).specs["dev"], stub_images)
+
+    def manifest(result):
+        return manifest_dict("p", "dev", [r.to_json() for r in result.graph.sorted()])
+
+    plan = diff(manifest(before), manifest(after))
+    moved = [c for c in plan.changes if c.address.startswith("object.code.") and c.action in ("replace", "delete")]
+    assert moved  # the scenario happens: an address changes key
+    for resource in after.graph.resources.values():
+        if resource.address.startswith("object.code."):
+            assert resource.retain_on_delete and not resource.protect
+    assert data_loss(plan.changes, manifest(before), manifest(after)) == []

@@ -16,7 +16,7 @@ from mlopsc.plan.model import PLAN_VERSION, Action, Change
 
 INSTALL_URL = "https://www.pulumi.com/docs/install/"
 DATA_LOSS_FLAG = "--allow-data-loss"
-# Resources holding data that a delete or replace would lose (compile marks them protect/retain_on_delete).
+# Resources holding data that a delete or replace would lose (compile marks them protect).
 STATEFUL_TYPES = {
     "aws:s3/bucket:Bucket": "bucket",
     "aws:kms/key:Key": "KMS key",
@@ -91,11 +91,12 @@ def needs_confirmation(env: str, environments: list[str]) -> bool:
 
 
 def stateful_addresses(manifest: dict | None) -> dict[str, str]:
-    """address -> type of the manifest's resources marked protect or retain_on_delete."""
+    """address -> type of the manifest's resources marked protect (retain_on_delete alone loses nothing: a
+    resource so marked stays in AWS when it goes, as code uploads and the cost allocation tag do)."""
     found = {}
     for res in (manifest or {}).get("resources", []):
         options = res.get("options") or {}
-        if options.get("protect") or options.get("retain_on_delete"):
+        if options.get("protect"):
             found[res["address"]] = res["type"]
     return found
 

@@ -48,8 +48,11 @@ def compile_code_uploads(ctx: CompileContext, assets: dict[str, str]) -> None:
         if key is not None:
             inputs.update(server_side_encryption="aws:kms", kms_key_id=key)
         origin = ctx.origin(code.origin) if code.origin else _code_origin(ctx, relative)
+        # Kept in S3 when the resource goes: uploads are content-addressed, so a key another address takes over
+        # (a second file name of one content) is never deleted under it, and executions started before an apply
+        # still find their code.
         ctx.add(Resource(address, "aws:s3/bucketObjectv2:BucketObjectv2", code.key, inputs, origin,
-                         depends_on=("bucket.artifacts.encryption",)))
+                         depends_on=("bucket.artifacts.encryption",), retain_on_delete=True))
 
 
 def _code_origin(ctx: CompileContext, relative: str):

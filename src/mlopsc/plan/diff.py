@@ -40,8 +40,8 @@ def _index(manifest: dict | None) -> dict[str, dict]:
 
 
 def _protected(res: dict) -> bool:
-    options = res.get("options") or {}
-    return bool(options.get("protect") or options.get("retain_on_delete"))
+    """Marked as holding data (protect); retain_on_delete alone keeps the resource in AWS when it goes."""
+    return bool((res.get("options") or {}).get("protect"))
 
 
 def _input_diff(type_token: str | None, path: str, before: object, after: object) -> InputDiff:

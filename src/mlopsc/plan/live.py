@@ -210,8 +210,7 @@ def _change(res: _Resource, manifest_res: dict | None) -> Change:
     guide = spec.get("inputs") or {}
     old, new = to_manifest(_inputs(res.old), guide), to_manifest(_inputs(res.new), guide)
     state = res.old if res.action == Action.DELETE else (res.new or res.old)
-    protected = bool((spec.get("options") or {}).get("protect") or (spec.get("options") or {}).get("retain_on_delete")
-                     or getattr(state, "protect", False) or getattr(state, "retain_on_delete", False))
+    protected = bool((spec.get("options") or {}).get("protect") or getattr(state, "protect", False))
     name = str(spec.get("name", "") or (old.get("name") if isinstance(old.get("name"), str) else "") or "")
     common = dict(address=address, type=res.type, name=name, origin=str(spec.get("origin", "")), protected=protected)
     if res.action == Action.CREATE:

@@ -60,7 +60,7 @@ class Change:
     diffs: tuple[InputDiff, ...] = ()
     replace_reasons: tuple[str, ...] = ()
     origin: str = ""
-    protected: bool = False  # a stateful resource: protect or retain_on_delete
+    protected: bool = False  # a resource holding data (protect): its replace or delete needs --allow-data-loss
     delete_first: bool = False  # a replace deletes the old resource before creating the new (delete_before_replace)
     rollout: Rollout | None = None  # an endpoint update that moves to a new endpoint config: how traffic shifts
     definitions: tuple[object, object] | None = None  # a pipeline whose steps change: its definitions before, after

@@ -70,6 +70,6 @@ def diff_line(d: InputDiff, limit: int = 100) -> tuple[str, str]:
 def notes(change: Change) -> list[str]:
     """Warnings worth a line of their own: a stateful resource about to go."""
     if change.protected and change.action in (Action.REPLACE, Action.DELETE):
-        return [f"{change.address} holds state (protect/retain_on_delete): its {change.action} needs an explicit "
+        return [f"{change.address} holds state (protect): its {change.action} needs an explicit "
                 "flag at apply, and the old resource is kept in AWS, not deleted"]
     return []
