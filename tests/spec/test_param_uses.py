@@ -129,6 +129,15 @@ def test_an_allowed_prefix_holding_the_default_is_valid(tmp_path):
     assert result.specs["dev"].spec.pipelines["train"].parameters["input_uri"].allowed_prefix == "s3://acme-raw/churn/"
 
 
+def test_a_default_built_from_the_envs_names_is_judged_as_the_definition_names_it(tmp_path):
+    """`${region}` and `${env}` in the default are filled in before the comparison, as compile fills them."""
+    region = yaml.safe_load(EXAMPLE)["project"]["region"]
+    result, _ = load(tmp_path, ("input_uri: s3://acme-raw/churn/\n",
+                                ("input_uri: {type: string, default: \"s3://acme-raw-${region}/${env}/\", "
+                                 f"allowed_prefix: s3://acme-raw-{region}/}}\n")), uses=[])
+    assert result.ok, errors(result)
+
+
 @pytest.mark.parametrize("declared,words", [
     ("{type: string, default: s3://acme-raw/other/, allowed_prefix: s3://acme-raw/churn/}",
      "is not under its allowed_prefix s3://acme-raw/churn/"),

@@ -108,6 +108,17 @@ def find_refs(text: str) -> list[Ref]:
         i = close + 1
 
 
+def fill_globals(text: str, values: dict[str, str]) -> str:
+    """text with the globals `values` knows (`${region}` -> eu-west-1, …) filled in and `$${` unescaped; any other
+    reference stays as written. The one filler: compile's References.plain and validate's checks use it."""
+    out, position = [], 0
+    for ref in find_refs(text):
+        value = values.get(ref.body) if ref.kind in values else None
+        out.append(text[position:ref.start].replace("$${", "${") + (value if value is not None else text[ref.start:ref.end]))
+        position = ref.end
+    return "".join(out) + text[position:].replace("$${", "${")
+
+
 def takes_parameters(path: tuple, step_type: object) -> bool:
     """Whether the value at `path` (inside a step of type `step_type`) may hold `${params.NAME}`."""
     if len(path) < 5 or path[0] != "pipelines" or path[2] != "steps":

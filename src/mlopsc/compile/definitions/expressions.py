@@ -20,7 +20,7 @@ import re
 from typing import TYPE_CHECKING, Any, Union
 
 from mlopsc.spec.models.base import param_name
-from mlopsc.spec.refs import Ref, find_refs
+from mlopsc.spec.refs import Ref, fill_globals, find_refs
 
 if TYPE_CHECKING:
     from mlopsc.compile.context import CompileContext
@@ -125,12 +125,7 @@ class References:
 
     def plain(self, text: str) -> str:
         """Text with only the env's literal globals filled in (descriptions: no expressions allowed)."""
-        out, position = [], 0
-        for ref in find_refs(text):
-            value = self.globals.get(ref.body) if ref.kind in self.globals else None
-            out.append(_unescape(text[position:ref.start]) + (value if value is not None else text[ref.start:ref.end]))
-            position = ref.end
-        return "".join(out) + _unescape(text[position:])
+        return fill_globals(text, self.globals)
 
     def operand(self, text: str) -> Any:
         """One side of a condition: a reference, a number, true/false or quoted text."""

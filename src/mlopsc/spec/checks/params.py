@@ -11,6 +11,7 @@ from pydantic_core import PydanticCustomError
 from mlopsc.spec.checks import CheckContext
 from mlopsc.spec.grammar import ascii_digits, describe
 from mlopsc.spec.instances import instance_type
+from mlopsc.spec.refs import fill_globals
 from mlopsc.spec.models.base import param_name
 from mlopsc.spec.models.pipelines import APPROVAL_STATUSES, COUNT_RANGE
 
@@ -162,10 +163,19 @@ def _prefixes(ctx: CheckContext, pipeline, base: tuple) -> None:
             ctx.error(base + ("parameters", name, "allowed_prefix"), CODE, f"parameter `{name}` is "
                       f"{_article(param.type)} {param.type}: only a string parameter (an S3 location) has an "
                       "allowed_prefix", "drop `allowed_prefix`, or make the parameter a string")
-        elif not isinstance(param.default, str) or not param.default.startswith(prefix):
+        elif not isinstance(param.default, str) or not _filled(ctx, param.default).startswith(prefix):
             ctx.error(_param_path(ctx, base, name), CODE, f"parameter `{name}`'s default "
                       f"{describe(param.default)} is not under its allowed_prefix {prefix}",
                       f"give a default under {prefix} (the execution role may read only there)")
+
+
+def _filled(ctx: CheckContext, default: str) -> str:
+    """A default as the definition names it: `${region}`, `${project}` (and `${env}` when one env is checked)
+    filled in, as compile fills them (`${bucket}` needs the account: left as written)."""
+    values = {"region": ctx.spec.project.region, "project": ctx.spec.project.name}
+    if ctx.env:
+        values["env"] = ctx.env
+    return fill_globals(default, values)
 
 
 def _article(kind: str) -> str:
