@@ -125,6 +125,19 @@ def test_protect_and_retain_on_delete_reach_the_engine(run):
     assert {"endpoint.churn", "pipeline.train", "kms.alias"} <= unprotected
 
 
+def test_delete_before_replace_and_ignore_changes_reach_the_engine_as_pulumi_names_them():
+    """The registry group's options as compile writes them (the golden manifest): Pulumi's engine gets
+    deleteBeforeReplace, and ignoreChanges under the provider's property name (the SDK translates snake_case)."""
+    golden = json.loads((Path(__file__).resolve().parents[1] / "golden" / "clinic-noshow" / "dev" / "manifest.json")
+                        .read_text())
+    group = next(r for r in golden["resources"] if r["type"] == "aws:sagemaker/modelPackageGroup:ModelPackageGroup")
+    minimal = {**golden, "resources": [r for r in golden["resources"] if r["type"] == "pulumi:providers:aws"]
+               + [{**group, "depends_on": []}]}
+    found = run_program(lambda: interpreter.register(minimal, BASE), minimal).by_name()[group["address"]]
+    assert found.delete_before_replace and found.protect and found.retain_on_delete
+    assert found.ignore_changes == ["modelPackageGroupDescription"]
+
+
 def test_each_resource_is_created_by_the_manifest_provider_of_its_package(run):
     aws = f"{urn_of('pulumi:providers:aws', 'provider.aws')}::provider.aws.id"
     native = f"{urn_of('pulumi:providers:aws-native', 'provider.aws-native')}::provider.aws-native.id"

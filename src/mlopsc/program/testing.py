@@ -54,6 +54,8 @@ class Registration:
     protect: bool = False
     retain_on_delete: bool = False
     dependencies: list[str] = field(default_factory=list)
+    delete_before_replace: bool = False
+    ignore_changes: list[str] = field(default_factory=list)  # as the engine gets them: the provider's property names
 
 
 @dataclass
@@ -177,7 +179,8 @@ class RecordingMonitor(MockMonitor):
             self.requests.append(Registration(
                 type=request.type, name=request.name, urn=response.urn, provider=request.provider,
                 protect=bool(request.protect), retain_on_delete=bool(request.retainOnDelete),
-                dependencies=sorted(request.dependencies)))
+                dependencies=sorted(request.dependencies), delete_before_replace=bool(request.deleteBeforeReplace),
+                ignore_changes=list(request.ignoreChanges)))
         return response
 
 
