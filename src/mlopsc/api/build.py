@@ -15,13 +15,17 @@ from mlopsc.spec.project import EnvSpec, LoadResult, load_project
 @contextmanager
 def paused_gc():
     """The spec's node tree and the resource graph are large and acyclic: cyclic GC passes over
-    them only cost time (they made validate of 2,000 entities 1.7x slower); reference counting frees them."""
+    them only cost time (they made validate of 2,000 entities 1.7x slower); reference counting frees them.
+    On the way out, what was built moves to the permanent generation (gc.freeze): the first pass after a
+    pause would otherwise walk every object made during it (0.26 s of a 10,000-step compile, collecting
+    nothing); frozen objects are still freed when their last reference goes."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            gc.freeze()
             gc.enable()
 
 

@@ -9,7 +9,7 @@ import yaml
 
 from mlopsc.errors import Diagnostic, Mark
 from mlopsc.spec.nodes import YEntry, YMap, YNode, YScalar, YSeq
-from mlopsc.spec.scalars import ScalarError, resolve_scalar
+from mlopsc.spec.scalars import ScalarError, resolve_plain as _plain, resolve_scalar
 from mlopsc.text import HIDDEN_KEY, shown_key
 
 MAX_DEPTH = 64
@@ -70,6 +70,53 @@ class TreeBuilder:
         handler = _HANDLERS.get(type(event))
         if handler is not None:
             handler(self, event)
+
+    def run(self, events) -> None:
+        """feed() every event, with the common ones inlined: an untagged, unanchored scalar, mapping or list
+        inside a mapping or a list, far from the limits (a spec's events are nearly all of these; a
+        10,000-step pipeline has 190,000). Anything else, or near a limit, goes through feed()."""
+        stack, name, feed = self.stack, self.name, self.feed
+        for event in events:
+            kind = type(event)
+            if kind is _SCALAR and event.anchor is None and event.tag is None and stack:
+                top = stack[-1]
+                if top.key_skip or top.size >= MAX_NODES or self.expanded >= 2 * MAX_NODES - 1:
+                    feed(event)
+                    continue
+                text, style, start = event.value, event.style, event.start_mark
+                value = _plain(text) if not style and event.implicit[0] else text
+                node = top.node
+                if type(node) is YSeq:
+                    mark = Mark(name, start.line + 1, start.column + 1, (*top.path, len(node.items)))
+                    node.items.append(YScalar(value, mark, style or None,
+                                              "\n" not in text and start.line == event.end_mark.line))
+                elif top.expect_key:
+                    if value is None:
+                        feed(event)
+                        continue
+                    key = value if type(value) is str else _as_written(value)
+                    top.pending_key = (key, Mark(name, start.line + 1, start.column + 1, (*top.path, key)))
+                    top.expect_key = False
+                else:
+                    pending = top.pending_key
+                    mark = Mark(name, start.line + 1, start.column + 1,
+                                top.path if pending is None else (*top.path, pending[0]))
+                    self._take_value(top, YScalar(value, mark, style or None,
+                                                  "\n" not in text and start.line == event.end_mark.line))
+                top.size += 1
+                self.expanded += 1
+            elif kind in _STARTS and event.anchor is None and event.tag is None and stack \
+                    and len(stack) < MAX_DEPTH and not stack[-1].key_skip \
+                    and (type(stack[-1].node) is YSeq or not stack[-1].expect_key):
+                start, top = event.start_mark, stack[-1]
+                path = (*top.path, len(top.node.items)) if type(top.node) is YSeq else \
+                    top.path if top.pending_key is None else (*top.path, top.pending_key[0])
+                mark = Mark(name, start.line + 1, start.column + 1, path)
+                stack.append(_Open(_STARTS[kind](mark), None, path=path))
+            elif kind in _ENDS:
+                self._end()
+            else:
+                feed(event)
 
     def _document(self, event) -> None:
         self.documents += 1
@@ -229,6 +276,9 @@ class TreeBuilder:
                 entries.setdefault(key, entry)
 
 
+_SCALAR = yaml.ScalarEvent
+_STARTS = {yaml.MappingStartEvent: YMap, yaml.SequenceStartEvent: YSeq}
+_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 _HANDLERS = {
     yaml.DocumentStartEvent: TreeBuilder._document,
     yaml.ScalarEvent: TreeBuilder._scalar,

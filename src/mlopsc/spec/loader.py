@@ -74,8 +74,7 @@ def load_bytes(data: bytes, name: str, overlay: bool = False) -> RawDocument:
     text = _decode(data, name)
     builder = TreeBuilder(name)
     try:
-        for event in yaml.parse(text, Loader=_Parser):
-            builder.feed(event)
+        builder.run(yaml.parse(text, Loader=_Parser))
     except yaml.MarkedYAMLError as exc:
         raise DiagnosticError(builder.errors + [syntax_error(name, exc, text)])
     except yaml.reader.ReaderError as exc:

@@ -127,6 +127,36 @@ class SourceTree:
 
     def __init__(self, root: YMap):
         self.root = root
+        self._walked: tuple[list, list] | None = None
+
+    def scalars(self) -> list[tuple[Path, YScalar, str | None]]:
+        """Every scalar with its path and the nearest mapping key above it, in document order."""
+        return self._walk()[0]
+
+    def entries(self) -> list[tuple[Path, YEntry]]:
+        """Every mapping entry with its path (the key's), in document order."""
+        return self._walk()[1]
+
+    def _walk(self) -> tuple[list, list]:
+        """One walk of the tree, without recursion, kept: the checks that read every value share it."""
+        if self._walked is None:
+            scalars: list = []
+            entries: list = []
+            stack: list[tuple[Path, YNode, str | None]] = [((), self.root, None)]
+            while stack:
+                path, node, key = stack.pop()
+                if isinstance(node, YMap):
+                    children = []
+                    for name, entry in node.entries.items():
+                        entries.append(((*path, name), entry))
+                        children.append(((*path, name), entry.node, name))
+                    stack.extend(reversed(children))
+                elif isinstance(node, YSeq):
+                    stack.extend(reversed([((*path, i), item, key) for i, item in enumerate(node.items)]))
+                else:
+                    scalars.append((path, node, key))
+            self._walked = scalars, entries
+        return self._walked
 
     def locate(self, path: Path) -> Located:
         node: YNode = self.root

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 GLOBALS = ("project", "env", "region", "bucket")
 STEP_ATTRIBUTES = ("outputs", "model", "report", "baseline")
@@ -46,7 +47,7 @@ class Ref:
     def parts(self) -> list[str]:
         return self.body.split(".")
 
-    @property
+    @cached_property  # asked for several times per reference by validate and compile alike
     def kind(self) -> str:
         head = self.body.split(":", 1)[0]
         return head if head in SECRET_STORES and ":" in self.body else self.parts[0]

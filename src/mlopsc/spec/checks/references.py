@@ -9,7 +9,7 @@ from mlopsc.spec.checks import CheckContext
 from mlopsc.spec.checks.secrets import placement
 from mlopsc.spec.grammar import did_you_mean
 from mlopsc.spec.models import BaselineStep, Pipeline, ProcessingStep, TrainingStep
-from mlopsc.spec.nodes import YMap, YScalar, YSeq
+from mlopsc.spec.nodes import YScalar
 from mlopsc.spec.refs import (GLOBALS, STEP_ATTRIBUTES, Ref, RefSyntaxError, find_refs, parameter_places, parse_condition,
                               shape_problem, takes_parameters)
 
@@ -18,22 +18,9 @@ PRODUCES = {"processing": "outputs (and a report, if it sets `report`)", "traini
 
 
 def check(ctx: CheckContext) -> None:
-    for path, scalar in _strings(ctx.tree.root):
-        if "${" in scalar.value or _is_condition(path):
+    for path, scalar, _ in ctx.tree.scalars():
+        if isinstance(scalar.value, str) and ("${" in scalar.value or _is_condition(path)):
             _check_string(ctx, path, scalar)
-
-
-def _strings(root: YMap):
-    """Every string scalar with its path, depth first, without recursion."""
-    stack: list[tuple[tuple, object]] = [((), root)]
-    while stack:
-        path, node = stack.pop()
-        if isinstance(node, YMap):
-            stack.extend((path + (k,), e.node) for k, e in reversed(node.entries.items()))
-        elif isinstance(node, YSeq):
-            stack.extend((path + (i,), n) for i, n in reversed(list(enumerate(node.items))))
-        elif isinstance(node, YScalar) and isinstance(node.value, str):
-            yield path, node
 
 
 def _is_condition(path: tuple) -> bool:

@@ -48,13 +48,13 @@ def scan(ctx: CheckContext) -> list[Diagnostic]:
     """The MLC240 findings of the tree alone (ctx.spec is not read: validate runs this when the schema
     fails past repair, so a credential is refused at its line even then)."""
     out: list[Diagnostic] = []
-    for path, scalar, key in _scalars(ctx.tree.root):
+    for path, scalar, key in ctx.tree.scalars():
         found = _finding(path, scalar, key, ctx)
         if found:
             kind, hint = found
             out.append(Diagnostic(scalar.mark, "MLC240", f"{kind} in `{display(path)}`: credentials "
                                     "must not be written in the spec", hint))
-    for path, entry in _keys(ctx.tree.root):
+    for path, entry in ctx.tree.entries():
         kind = credential_kind(str(entry.key))
         if kind:
             out.append(Diagnostic(entry.key_mark, "MLC240", f"{kind} as a key in `{display(path[:-1])}`: "
@@ -190,29 +190,3 @@ def placement(path: tuple) -> tuple[str, str, str] | None:
                 "clear", "put it in the step's `environment` (e.g. `DB_PASSWORD: ${ssm:/path}`) and read it from "
                 "the environment in the training code", "MLC241")
     return (f"a secret reference cannot be used in `{display(path)}`", WHERE_SECRETS_GO, "MLC242")
-
-
-def _keys(root: YMap):
-    """Every mapping entry with its path, depth first, without recursion."""
-    stack: list[tuple[tuple, object]] = [((), root)]
-    while stack:
-        path, node = stack.pop()
-        if isinstance(node, YMap):
-            for k, e in node.entries.items():
-                yield path + (k,), e
-                stack.append((path + (k,), e.node))
-        elif isinstance(node, YSeq):
-            stack.extend((path + (i,), n) for i, n in enumerate(node.items))
-
-
-def _scalars(root: YMap):
-    """Every scalar with its path and the nearest mapping key above it, depth first, without recursion."""
-    stack: list[tuple[tuple, object, str | None]] = [((), root, None)]
-    while stack:
-        path, node, key = stack.pop()
-        if isinstance(node, YMap):
-            stack.extend((path + (k,), e.node, k) for k, e in reversed(node.entries.items()))
-        elif isinstance(node, YSeq):
-            stack.extend((path + (i,), n, key) for i, n in reversed(list(enumerate(node.items))))
-        elif isinstance(node, YScalar):
-            yield path, node, key
