@@ -69,6 +69,8 @@ def executions(url: str) -> list:
     ("ProcessingInstanceType=ml.m5.xlarg", "is not an instance type SageMaker offers for processing jobs"),
     ("TrainingInstanceType=ml.t2.medium", "is not an instance type SageMaker offers for training jobs"),
     ("TrainingInstanceType=ml.p3.2xlarge", "is a GPU instance, and the step's image was resolved for the default"),
+    ("ProcessingInstanceType=ml.r5d.xlarge", "has local NVMe storage, and the step's definition encrypts its volume"),
+    ("TrainingInstanceType=ml.r5d.2xlarge", "which SageMaker refuses on such an instance"),
     ("InstanceCount=0", "is not an instance count SageMaker accepts (1-100)"),
     ("InstanceCount=101", "is not an instance count SageMaker accepts (1-100)"),
     ("ModelApprovalStatus=approved", "is not a model approval status"),
@@ -102,6 +104,29 @@ def test_the_refusal_says_what_to_pass():
     assert run_problem(RunCheck((), "s3://b/p/x", "s3://b/p/"), "s3://b/p/y") is None
 
 
+def test_local_storage_must_match_the_default_where_volumes_take_the_envs_key():
+    """compile writes VolumeKmsKeyId for the default's storage: SageMaker refuses the key on an NVMe instance, and
+    an EBS volume without it gets an AWS-owned key. With AWS-owned keys (no VolumeKmsKeyId) either is fine."""
+    ebs, nvme = RunCheck((Slot("instance", "processing"),), "ml.r5.xlarge", volume_key=True), \
+        RunCheck((Slot("instance", "training"),), "ml.r5d.xlarge", volume_key=True)
+    assert "has local NVMe storage" in run_problem(ebs, "ml.r5d.xlarge")[0]
+    message, hint = run_problem(nvme, "ml.r5.xlarge")
+    assert "has no local storage" in message and "AWS-owned key" in message and "ml.r5d.xlarge" in hint
+    assert run_problem(ebs, "ml.c5.xlarge") is None and run_problem(nvme, "ml.r5d.2xlarge") is None
+    assert run_problem(RunCheck(ebs.slots, "ml.r5.xlarge"), "ml.r5d.xlarge") is None  # no key of the env's
+
+
+def test_the_run_checks_know_whether_the_env_encrypts_volumes_with_its_own_key(project):
+    from mlopsc.operate.names import env_names
+    from mlopsc.spec.project import load_project
+
+    managed = env_names(load_project(str(project), ["dev"]).specs["dev"])
+    assert managed.parameter_checks["train"]["ProcessingInstanceType"].volume_key
+    project.write_text(SPEC.replace("environments: [dev]", "environments: [dev]\nsecurity: {encryption: aws}"))
+    owned = env_names(load_project(str(project), ["dev"]).specs["dev"])
+    assert not owned.parameter_checks["train"]["ProcessingInstanceType"].volume_key
+
+
 def test_parameters_standing_for_nothing_checked_are_not_checked(project):
     from mlopsc.operate.names import env_names
     from mlopsc.spec.project import load_project
@@ -112,4 +137,4 @@ def test_parameters_standing_for_nothing_checked_are_not_checked(project):
     runner.check_param_values([{"Name": "Other", "Value": "anything"}], names.parameter_checks["train"], "train")
     assert names.parameter_checks["train"]["InstanceCount"].slots == (Slot("count"),)
     assert names.parameter_checks["train"]["InputData"] == RunCheck((), "s3://acme-raw/abalone/all.csv",
-                                                                   "s3://acme-raw/abalone/")
+                                                                   "s3://acme-raw/abalone/", volume_key=True)

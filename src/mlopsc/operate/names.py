@@ -63,7 +63,8 @@ def env_names(env_spec) -> EnvNames:
                         | ({COMMIT: "string"} if name in found.records_commit else {}) for name, p in spec.pipelines.items()}
     found.spec_dir = env_spec.base_dir
     found.monitors = watches(env_spec)
-    found.parameter_checks = {name: run_checks(p) for name, p in spec.pipelines.items()}
+    volume_key = resolved.encryption.volume is not None
+    found.parameter_checks = {name: run_checks(p, volume_key) for name, p in spec.pipelines.items()}
     return found
 
 

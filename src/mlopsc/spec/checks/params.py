@@ -39,6 +39,7 @@ class RunCheck:
     slots: tuple[Slot, ...]
     default: object = None
     allowed_prefix: str | None = None
+    volume_key: bool = False  # the env encrypts job volumes with its own KMS key (VolumeKmsKeyId)
 
 
 def slots(pipeline) -> list[tuple[str, Slot, tuple]]:
@@ -94,8 +95,29 @@ def kind_problem(default: object, value: str) -> tuple[str, str] | None:
                      "apply again")
 
 
-def run_checks(pipeline) -> dict[str, RunCheck]:
-    """parameter name -> what a run's value must satisfy, for the parameters that have something to satisfy."""
+def storage_problem(default: str, value: str) -> tuple[str, str] | None:
+    """A run's instance type whose local storage differs from the default's, in an env that encrypts job volumes
+    with its own key: compile wrote VolumeKmsKeyId (or left it out) for the default. SageMaker refuses the key on
+    an instance with NVMe storage (CreateProcessingJob/CreateTrainingJob: "You can't request a VolumeKmsKeyId when
+    using an instance type with local storage"); without it, an EBS volume gets an AWS-owned key, not the env's."""
+    from mlopsc.resolve.uses import has_local_storage
+
+    if has_local_storage(default) == has_local_storage(value):
+        return None
+    if has_local_storage(value):
+        return (f"`{value}` has local NVMe storage, and the step's definition encrypts its volume with the env's KMS "
+                f"key (VolumeKmsKeyId, as for the default `{default}`), which SageMaker refuses on such an instance",
+                "pass an instance type without local storage, or give the parameter such a default and compile and "
+                "apply again")
+    return (f"`{value}` has no local storage: its EBS volume would be encrypted with an AWS-owned key, not the env's "
+            f"KMS key (the definition names none, for the default `{default}` encrypts its NVMe storage itself)",
+            "pass an instance type with local storage (a `d` type such as ml.r5d.xlarge), or give the parameter such a "
+            "default and compile and apply again")
+
+
+def run_checks(pipeline, volume_key: bool = False) -> dict[str, RunCheck]:
+    """parameter name -> what a run's value must satisfy, for the parameters that have something to satisfy;
+    volume_key: the env encrypts job volumes with a key of its own (the run's instance storage must then match)."""
     found: dict[str, list[Slot]] = {}
     for name, slot, _ in slots(pipeline):
         if slot not in found.setdefault(name, []):
@@ -104,7 +126,7 @@ def run_checks(pipeline) -> dict[str, RunCheck]:
         if param.allowed_prefix is not None:
             found.setdefault(name, [])
     return {name: RunCheck(tuple(found[name]), pipeline.parameters[name].default,
-                           pipeline.parameters[name].allowed_prefix)
+                           pipeline.parameters[name].allowed_prefix, volume_key)
             for name in sorted(found) if name in pipeline.parameters}
 
 
@@ -113,7 +135,8 @@ def run_problem(check: RunCheck, value: str) -> tuple[str, str | None] | None:
     for slot in check.slots:
         problem = value_problem(slot, value)
         if problem is None and slot.what == "instance" and isinstance(check.default, str):
-            problem = kind_problem(check.default, value)
+            problem = kind_problem(check.default, value) or (storage_problem(check.default, value)
+                                                             if check.volume_key else None)
         if problem is not None:
             return problem
     if check.allowed_prefix is not None and not value.startswith(check.allowed_prefix):
