@@ -59,7 +59,7 @@ WARM_LIMIT_S = 1.5            # the largest example, fresh process, per-user cac
 COLD_LIMIT_S = 5.0            # the same with an empty cache
 PLAN_COLD_LIMIT_S = 0.5       # `plan LARGEST --env prod --base HEAD`, fresh process, empty cache (a fresh CI runner)
 LINEAR_FACTOR = 2.0           # time per entity at the largest size within this factor of the previous size
-_COMPILED = re.compile(r"\((\d+) resources, (\d+) pipeline definitions\)")
+_COMPILED = re.compile(r"\((\d+) resources, (\d+) pipeline definitions?\)")
 
 
 class CompileFailed(Exception):
