@@ -8,7 +8,9 @@ pulumi-aws-native marks `replace_on_changes=[...]` in each class. Two steps, so 
       reads the provider's schema Go files and writes the fact set tests/reference/terraform-forcenew.json
       (per resource: its file's git blob id, its ForceNew attribute paths, the arguments that update);
   python scripts/gen_replacement.py
-      derives the table from that fact set and the installed pulumi_aws_native.
+      derives the table from that fact set, tests/reference/terraform-later.json (arguments mlopsc emits that
+      the provider gained after the fact set's commit, each verdict with its source; a test keeps every
+      emitted argument in one of the two) and the installed pulumi_aws_native.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import subprocess
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "mlopsc" / "data" / "replacement.json"
 FACTS = ROOT / "tests" / "reference" / "terraform-forcenew.json"
+# Arguments mlopsc emits that the provider gained after FACTS' commit, each with where its verdict comes from.
+LATER = ROOT / "tests" / "reference" / "terraform-later.json"
 ALL = "*"
 UNFORCED = ("tags", "tags_all")  # what ALL leaves out: Terraform updates tags through the tagging APIs
 # pulumi-aws type token -> its Terraform resource (pulumi-aws provider/resources.go).
@@ -66,8 +70,15 @@ TERRAFORM = {
     "aws:sns/topicSubscription:TopicSubscription": "aws_sns_topic_subscription",
 }
 # Inputs pulumi-aws names differently from the Terraform attribute (resources.go `Fields` overrides).
-RENAMED = {"aws_lambda_function": {"function_name": "name"}, "aws_cloudwatch_metric_alarm": {"alarm_name": "name"},
-           "aws_sns_topic_subscription": {"topic_arn": "topic"}}
+RENAMED = {"aws_lambda_function": {"function_name": "name", "filename": "code"},
+           "aws_cloudwatch_metric_alarm": {"alarm_name": "name"}, "aws_sns_topic_subscription": {"topic_arn": "topic"}}
+
+
+def pulumi_forms(attribute: str) -> set[str]:
+    """The names pulumi-aws may give a Terraform attribute: the bridge pluralizes a list or set block that may hold
+    more than one item (`notification` -> `notifications`, `metric_query` -> `metric_queries`)."""
+    plural = attribute[:-1] + "ies" if attribute.endswith("y") else attribute + ("es" if attribute.endswith("s") else "s")
+    return {attribute, plural}
 NATIVE = ("aws-native:sagemaker:ModelQualityJobDefinition", "aws-native:sagemaker:MonitoringSchedule")
 # A provider whose region changes is replaced, and every resource it manages with it (plan/diff.py).
 PROVIDERS = {"pulumi:providers:aws": "pulumi-aws provider: a region change replaces the provider",
@@ -261,14 +272,16 @@ def native_replaces(token: str) -> tuple[list[str], str]:
     return paths, f"pulumi_aws_native/{module}/{path.name} replace_on_changes"
 
 
-def derive(facts: dict) -> dict:
+def derive(facts: dict, later: dict | None = None) -> dict:
     version = importlib.metadata.version("pulumi_aws_native")
+    later = json.loads(LATER.read_text())["resources"] if later is None else later
     types: dict[str, dict] = {t: {"replaces": ["region"], "source": s} for t, s in PROVIDERS.items()}
     for token, resource in sorted(TERRAFORM.items()):
         fact, renamed = facts["resources"][resource], RENAMED.get(resource, {})
         everything = set(fact["updates"]) <= set(UNFORCED)  # every argument but tags replaces
+        forced = fact["force_new"] + [p for p, verdict in later.get(resource, {}).items() if verdict["force_new"]]
         paths = [ALL] if everything else sorted(
-            ".".join([renamed.get(p.split(".")[0], p.split(".")[0])] + p.split(".")[1:]) for p in fact["force_new"])
+            ".".join([renamed.get(p.split(".")[0], p.split(".")[0])] + p.split(".")[1:]) for p in forced)
         types[token] = {"replaces": paths, "source": f"TF {fact['file']} ({resource})"}
     for token in NATIVE:
         paths, where = native_replaces(token)

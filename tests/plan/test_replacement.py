@@ -20,6 +20,7 @@ from mlopsc.plan.render_text import render_text
 from mlopsc.plan.replacement import ALL, forcing_input, replaces, source, table
 
 FACTS = ROOT / "tests" / "reference" / "terraform-forcenew.json"
+LATER = ROOT / "tests" / "reference" / "terraform-later.json"
 TABLE = ROOT / "src" / "mlopsc" / "data" / "replacement.json"
 
 
@@ -38,6 +39,77 @@ def emitted_tokens() -> set[str]:
     for manifest in GOLDEN.rglob("manifest.json"):
         tokens |= {r["type"] for r in json.loads(manifest.read_text())["resources"]}
     return tokens
+
+
+def argument_paths(value, path: tuple = ()):
+    """(argument path, value) of each leaf of a manifest input, list items merged, references and assets leaves."""
+    if isinstance(value, dict) and not any(str(k).startswith("$") for k in value):
+        for key, item in value.items():
+            yield from argument_paths(item, (*path, key))
+    elif isinstance(value, list) and value:
+        for item in value:
+            yield from argument_paths(item, path)
+    else:
+        yield path, value
+
+
+def known_to(gen, resource: str, arguments) -> set[tuple]:
+    """The pulumi-aws spellings of Terraform argument paths (renamed at the top, plural blocks pluralized)."""
+    renamed = gen.RENAMED.get(resource, {})
+    out: set[tuple] = set()
+    for argument in arguments:
+        head, *rest = argument.split(".")
+        forms = [{renamed[head]} if head in renamed else gen.pulumi_forms(head)] + [gen.pulumi_forms(p) for p in rest]
+        paths: set[tuple] = {()}
+        for choices in forms:
+            paths = {(*p, c) for p in paths for c in choices}
+        out |= paths
+    return out
+
+
+def emitted_arguments(gen) -> dict[tuple[str, tuple], list]:
+    """(Terraform resource, argument path) -> the values emitted there, over every golden manifest."""
+    found: dict[tuple[str, tuple], list] = {}
+    for manifest in sorted(GOLDEN.rglob("manifest.json")):
+        for resource in json.loads(manifest.read_text())["resources"]:
+            name = gen.TERRAFORM.get(resource["type"])
+            for path, value in argument_paths(resource["inputs"]) if name else ():
+                if path[:1] not in (("tags",), ("tags_all",)):
+                    found.setdefault((name, path), []).append(json.dumps(value, sort_keys=True))
+    return found
+
+
+def test_every_argument_mlopsc_emits_has_a_verdict_from_the_provider():
+    """An argument the recorded facts do not know (the provider gained it after their commit) could be ForceNew:
+    the plan would say update where the provider replaces. Each must be in the facts or in terraform-later.json."""
+    gen = script()
+    facts, later = json.loads(FACTS.read_text())["resources"], json.loads(LATER.read_text())["resources"]
+    known = {name: known_to(gen, name, fact["force_new"] + fact["updates"] + list(later.get(name, {})))
+             for name, fact in facts.items()}
+    unknown = sorted(f"{name}: {'.'.join(path)}" for name, path in emitted_arguments(gen)
+                     if not any(path[:len(k)] == k for k in known[name]))
+    assert unknown == [], "refresh tests/reference/terraform-forcenew.json, or record these in terraform-later.json"
+    assert set(later) <= set(facts) and all(set(v) == {"force_new", "source"} for r in later.values() for v in r.values())
+
+
+def test_an_argument_of_unknown_verdict_is_emitted_with_one_value_only():
+    """Where no Terraform text says whether an argument replaces, mlopsc never changes it, so it decides no plan."""
+    gen = script()
+    later = json.loads(LATER.read_text())["resources"]
+    emitted = emitted_arguments(gen)
+    undecided = [(name, tuple(argument.split("."))) for name, arguments in later.items()
+                 for argument, verdict in arguments.items() if verdict["force_new"] is None]
+    assert undecided
+    for name, path in undecided:
+        assert (name, path) in emitted and len(set(emitted[(name, path)])) == 1, (name, path)
+
+
+def test_a_later_argument_that_replaces_joins_the_table():
+    gen = script()
+    facts = json.loads(FACTS.read_text())
+    later = {"aws_budgets_budget": {"metrics": {"force_new": True, "source": "a newer text"}}}
+    assert "metrics" in gen.derive(facts, later)["types"]["aws:budgets/budget:Budget"]["replaces"]
+    assert "metrics" not in gen.derive(facts)["types"]["aws:budgets/budget:Budget"]["replaces"]
 
 
 def test_every_emitted_type_token_is_in_the_table():
