@@ -129,7 +129,8 @@ class Package:
     def framework_walk(self, literal: str, prefix: str = "") -> dict[str, tuple[bool, bool]]:
         """Every attribute and block of a plugin-framework schema literal (`schema.Schema{...}`, a nested object or a
         single nested block), nested ones as `block.attribute`: (a RequiresReplace plan modifier, an argument).
-        A conditional `RequiresReplaceIf(...)` is not counted, as the SDK reader leaves CustomizeDiff out."""
+        `RequiresReplaceIfConfigured()` counts; a conditional `RequiresReplaceIf(...)` does not, as the SDK reader leaves
+        CustomizeDiff out."""
         found: dict[str, tuple[bool, bool]] = {}
         fields = self.fields(literal)
         for group in ("Attributes", "Blocks"):
@@ -155,7 +156,6 @@ class Package:
                 elif "Attributes" in attribute or "Blocks" in attribute:  # a single nested block or attribute
                     found.update(self.framework_walk(text, path + "."))
         return found
-
 
 
 class Source:
