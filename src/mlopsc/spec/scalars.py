@@ -39,13 +39,6 @@ def resolve_scalar(text: str, plain: bool, tag: str | None) -> object:
 _MAYBE_SPECIAL = frozenset("~nNtTfF0123456789+-.")
 
 
-def resolve_plain(text: str) -> object:
-    """The value of one untagged plain scalar (resolve_scalar's common case, for the tree builder's loop)."""
-    if text and text[0] not in _MAYBE_SPECIAL:
-        return text
-    return _resolve_plain(text)
-
-
 def _resolve_plain(text: str) -> object:
     if text and text[0] not in _MAYBE_SPECIAL:  # fast path: most scalars are words
         return text
@@ -68,6 +61,9 @@ def _resolve_plain(text: str) -> object:
     if _NAN.match(text):
         return YFloat(math.nan, text)
     return text
+
+
+resolve_plain = _resolve_plain  # an untagged plain scalar: resolve_scalar's common case, for the tree builder's loop
 
 
 def _resolve_tagged(text: str, kind: str) -> object:
